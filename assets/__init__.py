@@ -1,0 +1,1 @@
+"""Asset definitions by stage: sources, normalise, core, publish."""

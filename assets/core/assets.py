@@ -1,0 +1,105 @@
+"""Core assets (group ``core``): the merged catalog tables an analyst or the API reads."""
+
+
+import json
+from datetime import datetime, timezone
+
+import dagster as dg
+import pandas as pd
+
+from assets.core.merge import merge_catalog, price_history
+from assets.normalise.identity import default_rules
+from assets.normalise.records import NormalisedBatch
+from assets.sources import model_defaults
+from assets.sources.registry import HTTP_SOURCES
+from resources.warehouse import SnapshotStoreResource
+
+SOURCE_NAMES = [m.SPEC.name for m in HTTP_SOURCES] + [model_defaults.SPEC.name]
+SOURCE_PRIORITY = {m.SPEC.name: m.SPEC.priority for m in (*HTTP_SOURCES, model_defaults)}  # type: ignore[attr-defined]
+
+TABLE_DESCRIPTIONS = {
+    "providers": "Who serves models (first-party labs, clouds, hosts, routers), with model and offering counts.",
+    "models": "One row per model `creator/model`: name, limits, modalities, described by the best source that has each field.",
+    "offerings": "Each model as served by each provider under its own id, with limits and the badge of its source.",
+    "prices": "Price history per offering and price type in USD per 1M tokens; open rows are current prices.",
+    "source_runs": "One row per source per run: ok / cached / failed, rows contributed, badge used, rejected records and why.",
+}
+
+
+def _source_run_rows(run_id: str, batches: list[NormalisedBatch]) -> pd.DataFrame:
+    rows = []
+    for batch in batches:
+        fetch = batch.fetch
+        rows.append(
+            {
+                "run_id": run_id,
+                "source": batch.source,
+                "status": fetch.get("status", "ok"),
+                "badge": fetch.get("badge"),
+                "rows": len(batch.offerings),
+                "entries": batch.entries,
+                "rejected": len(batch.rejects),
+                "rejected_reasons": json.dumps(batch.reject_reasons, sort_keys=True) if batch.reject_reasons else None,
+                "unmatched": int((batch.offerings["identity_method"] == "provider").sum()),
+                "url": fetch.get("url"),
+                "http_status": fetch.get("http_status"),
+                "conditional": bool(fetch.get("conditional")),
+                "not_modified": bool(fetch.get("not_modified")),
+                "payload_sha256": fetch.get("sha256"),
+                "payload_fetched_at": fetch.get("fetched_at"),
+                "started_at": fetch.get("attempted_at") or datetime.now(timezone.utc),
+                "error": fetch.get("error"),
+            }
+        )
+    frame = pd.DataFrame(rows)
+    for column in ("payload_fetched_at", "started_at"):
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    frame["http_status"] = frame["http_status"].astype("Int64")
+    return frame
+
+
+@dg.multi_asset(
+    group_name="core",
+    outs={name: dg.AssetOut(description=text, kinds={"pandas"}) for name, text in TABLE_DESCRIPTIONS.items()},
+    ins={f"{name}_records": dg.AssetIn(f"{name}_records") for name in SOURCE_NAMES},
+    description="Merges every source by priority (manual > api > scraped > aggregator > cached > config).",
+)
+def catalog(context: dg.AssetExecutionContext, snapshots: SnapshotStoreResource, **records: NormalisedBatch):
+    batches = [records[f"{name}_records"] for name in SOURCE_NAMES]
+    now = datetime.now(timezone.utc)
+    merged = merge_catalog(batches, SOURCE_PRIORITY, default_rules().first_party)
+    store = snapshots.open()
+    prices = price_history(store.read_table("snapshot/previous_prices.sql"), merged.prices, now)
+    previous_runs = store.read_table("snapshot/previous_source_runs.sql")
+    runs = _source_run_rows(context.run_id, batches)
+    if previous_runs is not None and not previous_runs.empty:
+        runs = pd.concat([previous_runs[runs.columns], runs], ignore_index=True)
+
+    badge_counts = merged.models["source_kind"].value_counts().to_dict()
+    opened = int((prices["valid_from"] == pd.Timestamp(now)).sum())
+    closed = int((prices["valid_to"] == pd.Timestamp(now)).sum())
+    if len(merged.disagreements):
+        context.log.info(f"{len(merged.disagreements)} price(s) differ by more than 1% between sources")
+    tables = {
+        "providers": merged.providers,
+        "models": merged.models,
+        "offerings": merged.offerings,
+        "prices": prices,
+        "source_runs": runs,
+    }
+    extra: dict[str, dict[str, object]] = {
+        "models": {"models_by_badge": dg.MetadataValue.json({str(k): int(v) for k, v in badge_counts.items()})},
+        "prices": {
+            "current_prices": int(prices["valid_to"].isna().sum()),
+            "price_rows_opened": opened,
+            "price_rows_closed": closed,
+            "source_disagreements": len(merged.disagreements),
+        },
+    }
+    for name, frame in tables.items():
+        metadata: dict[str, object] = {
+            "dagster/row_count": len(frame),
+            "preview": dg.MetadataValue.md(frame.head(5).to_markdown(index=False)),
+        }
+        metadata.update(extra.get(name, {}))
+        yield dg.Output(frame, output_name=name, metadata=metadata)

@@ -1,0 +1,182 @@
+"""The merge: every source's unified rows into one catalog, field by field by priority.
+
+Each field comes from the highest-priority source that has it: badge first
+(manual > api > scraped > aggregator > cached > config), then the source's own
+priority among sources of the same badge. Prices keep a history: an unchanged value keeps
+its row (``valid_from`` unchanged), a changed one closes the old row and opens a new one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+
+from assets.normalise.records import OFFERING_COLUMNS, PRICE_COLUMNS, NormalisedBatch
+from assets.sources.spec import BADGE_PRIORITY
+
+OFFERING_KEY = ["provider_id", "provider_model_id"]
+PRICE_KEY = ["provider_id", "provider_model_id", "price_type"]
+PROVENANCE = ["source", "source_kind", "source_url", "fetched_at"]
+LIST_COLUMNS = ["input_modalities", "output_modalities"]
+PRICE_HISTORY_COLUMNS = PRICE_COLUMNS + ["valid_from", "valid_to"]
+# Two sources disagree on a price when they differ by more than this share.
+DISAGREEMENT_TOLERANCE = 0.01
+
+
+@dataclass
+class Catalog:
+    providers: pd.DataFrame
+    models: pd.DataFrame
+    offerings: pd.DataFrame
+    prices: pd.DataFrame  # current merged prices (no history)
+    disagreements: pd.DataFrame
+
+
+def _ranked(frames: list[pd.DataFrame], source_priority: dict[str, int]) -> pd.DataFrame:
+    frame = pd.concat([f for f in frames if not f.empty], ignore_index=True) if any(not f.empty for f in frames) else None
+    if frame is None:
+        return pd.DataFrame(columns=list(frames[0].columns) + ["_badge_rank", "_source_rank"]) if frames else pd.DataFrame()
+    frame["_badge_rank"] = frame["source_kind"].map({b: i for i, b in enumerate(BADGE_PRIORITY)}).fillna(len(BADGE_PRIORITY))
+    frame["_source_rank"] = frame["source"].map(source_priority).fillna(99)
+    return frame.sort_values(["_badge_rank", "_source_rank"], kind="stable").reset_index(drop=True)
+
+
+def _first_by_field(ranked: pd.DataFrame, key: list[str], columns: list[str]) -> pd.DataFrame:
+    """Per key: each data column from the first row that has it, provenance from the top row."""
+    data_columns = [c for c in columns if c not in key and c not in PROVENANCE]
+    work = ranked[key + data_columns].copy()
+    for column in LIST_COLUMNS:
+        if column in work:
+            work[column] = work[column].map(lambda v: list(v) if isinstance(v, (list, np.ndarray)) and len(v) else None)
+    top = ranked.drop_duplicates(key, keep="first").set_index(key)[PROVENANCE]
+    merged = work.groupby(key, sort=True).first().join(top).reset_index()
+    for column in LIST_COLUMNS:
+        if column in merged:
+            merged[column] = merged[column].map(lambda v: list(v) if isinstance(v, list) else [])
+    return merged[[c for c in columns if c in merged.columns]]
+
+
+def merge_catalog(
+    batches: list[NormalisedBatch],
+    source_priority: dict[str, int],
+    first_party: dict[str, str],
+) -> Catalog:
+    offerings_ranked = _ranked([b.offerings for b in batches], source_priority)
+    offerings = _first_by_field(offerings_ranked, OFFERING_KEY, OFFERING_COLUMNS)
+
+    prices_ranked = _ranked([b.prices for b in batches], source_priority)
+    disagreements = _disagreements(prices_ranked)
+    prices = prices_ranked.drop_duplicates(PRICE_KEY, keep="first")[PRICE_COLUMNS]
+    # A price belongs to the merged offering's model key.
+    prices = prices.drop(columns=["model_key"]).merge(offerings[OFFERING_KEY + ["model_key"]], on=OFFERING_KEY, how="inner")
+    prices = prices[PRICE_COLUMNS].sort_values(PRICE_KEY).reset_index(drop=True)
+
+    models = _models(offerings, source_priority, first_party)
+    providers = _providers(offerings, source_priority, first_party)
+    return Catalog(providers=providers, models=models, offerings=offerings, prices=prices, disagreements=disagreements)
+
+
+def _disagreements(prices_ranked: pd.DataFrame) -> pd.DataFrame:
+    columns = PRICE_KEY + ["min_usd_per_mtok", "max_usd_per_mtok", "sources"]
+    if prices_ranked.empty:
+        return pd.DataFrame(columns=columns)
+    grouped = prices_ranked.groupby(PRICE_KEY).agg(
+        min_usd_per_mtok=("usd_per_mtok", "min"),
+        max_usd_per_mtok=("usd_per_mtok", "max"),
+        sources=("source", lambda s: ",".join(sorted(set(s)))),
+        n=("source", "nunique"),
+    )
+    spread = (grouped["max_usd_per_mtok"] - grouped["min_usd_per_mtok"]) / grouped["max_usd_per_mtok"].where(
+        grouped["max_usd_per_mtok"] > 0
+    )
+    found = grouped[(grouped["n"] > 1) & (spread > DISAGREEMENT_TOLERANCE)]
+    return found.reset_index()[columns]
+
+
+def _models(offerings: pd.DataFrame, source_priority: dict[str, int], first_party: dict[str, str]) -> pd.DataFrame:
+    columns = [
+        "model_key",
+        "creator",
+        "name",
+        "family",
+        "context_window",
+        "max_output",
+        "input_modalities",
+        "output_modalities",
+        "release_date",
+        "open_weights",
+        "deprecation_date",
+        "offerings_count",
+        "providers_count",
+    ] + PROVENANCE
+    if offerings.empty:
+        return pd.DataFrame(columns=columns)
+    work = offerings.copy()
+    # The creator's own offering describes the model best; then badge and source priority.
+    work["_first_party"] = np.where(work["provider_id"].map(first_party).fillna(work["provider_id"]) == work["creator"], 0, 1)
+    work["_badge_rank"] = work["source_kind"].map({b: i for i, b in enumerate(BADGE_PRIORITY)}).fillna(len(BADGE_PRIORITY))
+    work["_source_rank"] = work["source"].map(source_priority).fillna(99)
+    work = work.sort_values(["_first_party", "_badge_rank", "_source_rank", "provider_id"], kind="stable").reset_index(drop=True)
+    models = _first_by_field(work, ["model_key"], [c for c in columns if c not in ("offerings_count", "providers_count")])
+    counts = offerings.groupby("model_key").agg(offerings_count=("provider_model_id", "size"), providers_count=("provider_id", "nunique"))
+    models = models.merge(counts, on="model_key", how="left")
+    return models[columns].sort_values("model_key").reset_index(drop=True)
+
+
+def _providers(offerings: pd.DataFrame, source_priority: dict[str, int], first_party: dict[str, str]) -> pd.DataFrame:
+    columns = ["provider_id", "name", "creator", "models_count", "offerings_count"] + PROVENANCE
+    if offerings.empty:
+        return pd.DataFrame(columns=columns)
+    work = offerings.drop(columns=["name"]).rename(columns={"provider_name": "name"})
+    work = _ranked([work], source_priority)
+    providers = _first_by_field(work, ["provider_id"], ["provider_id", "name"] + PROVENANCE)
+    providers["name"] = providers["name"].fillna(providers["provider_id"])
+    providers["creator"] = providers["provider_id"].map(first_party)
+    counts = offerings.groupby("provider_id").agg(models_count=("model_key", "nunique"), offerings_count=("provider_model_id", "size"))
+    providers = providers.merge(counts, on="provider_id", how="left")
+    return providers[columns].sort_values("provider_id").reset_index(drop=True)
+
+
+def price_history(previous: pd.DataFrame | None, current: pd.DataFrame, now: datetime) -> pd.DataFrame:
+    """The new price history: ``previous`` history carried over, ``current`` applied at ``now``.
+
+    Unchanged open rows stay (their provenance refreshed to the source now serving them);
+    changed or vanished ones get ``valid_to = now``; new values open rows at ``now``.
+    """
+    now_ts = pd.Timestamp(now)
+    current = current[PRICE_COLUMNS].copy()
+    if previous is None or previous.empty:
+        current["valid_from"] = now_ts
+        current["valid_to"] = pd.NaT
+        return current[PRICE_HISTORY_COLUMNS].reset_index(drop=True)
+
+    previous = previous[PRICE_HISTORY_COLUMNS].copy()
+    closed = previous[previous["valid_to"].notna()]
+    open_rows = previous[previous["valid_to"].isna()]
+    joined = open_rows.merge(current, on=PRICE_KEY, how="outer", suffixes=("_old", ""), indicator=True)
+
+    old_value = joined["usd_per_mtok_old"]
+    new_value = joined["usd_per_mtok"]
+    same = (joined["_merge"] == "both") & np.isclose(old_value.astype(float), new_value.astype(float), rtol=1e-9, atol=1e-12)
+
+    kept = joined[same].copy()
+    kept = kept[PRICE_HISTORY_COLUMNS]
+
+    ended = joined[(joined["_merge"] == "left_only") | ((joined["_merge"] == "both") & ~same)].copy()
+    for column in ["model_key", "usd_per_mtok"] + PROVENANCE:
+        ended[column] = ended[f"{column}_old"]
+    ended["valid_to"] = now_ts
+    ended = ended[PRICE_HISTORY_COLUMNS]
+
+    opened = joined[(joined["_merge"] == "right_only") | ((joined["_merge"] == "both") & ~same)].copy()
+    opened["valid_from"] = now_ts
+    opened["valid_to"] = pd.NaT
+    opened = opened[PRICE_HISTORY_COLUMNS]
+
+    history = pd.concat([f for f in (closed, ended, kept, opened) if not f.empty], ignore_index=True)
+    if history.empty:
+        return pd.DataFrame(columns=PRICE_HISTORY_COLUMNS)
+    return history.sort_values(PRICE_KEY + ["valid_from"]).reset_index(drop=True)[PRICE_HISTORY_COLUMNS]

@@ -1,0 +1,1 @@
+"""Normalise: source-native records into unified offerings and prices with provenance."""

@@ -1,0 +1,204 @@
+"""Unified records: what every source's parser produces, whatever its native shape."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Iterable
+
+import pandas as pd
+
+from assets.normalise.identity import IdentityRules, default_rules
+
+# Prices are USD per 1M tokens. These are the price types the catalog knows.
+PRICE_TYPES = (
+    "input",
+    "output",
+    "cached_input",
+    "cache_write",
+    "batch_input",
+    "batch_output",
+    "reasoning",
+    "image_input",
+    "image_output",
+    "audio_input",
+    "audio_output",
+)
+
+OFFERING_COLUMNS = [
+    "provider_id",
+    "provider_name",
+    "provider_model_id",
+    "model_key",
+    "creator",
+    "identity_method",
+    "name",
+    "family",
+    "context_window",
+    "max_output",
+    "input_modalities",
+    "output_modalities",
+    "release_date",
+    "open_weights",
+    "deprecation_date",
+    "source",
+    "source_kind",
+    "source_url",
+    "fetched_at",
+]
+PRICE_COLUMNS = [
+    "provider_id",
+    "provider_model_id",
+    "model_key",
+    "price_type",
+    "usd_per_mtok",
+    "source",
+    "source_kind",
+    "source_url",
+    "fetched_at",
+]
+REJECT_COLUMNS = ["source", "source_id", "reason"]
+
+
+class PayloadError(ValueError):
+    """The payload is not in the source's shape (garbage, schema drift, truncated)."""
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where every row of one batch came from."""
+
+    source: str
+    source_kind: str
+    source_url: str
+    fetched_at: datetime
+
+
+@dataclass
+class NormalisedBatch:
+    """One source's payload as unified rows, plus what could not be used and why."""
+
+    source: str
+    offerings: pd.DataFrame
+    prices: pd.DataFrame
+    rejects: pd.DataFrame
+    entries: int
+    fetch: dict[str, Any] = field(default_factory=dict)  # how the payload was obtained (FetchOutcome fields)
+
+    @property
+    def reject_reasons(self) -> dict[str, int]:
+        if self.rejects.empty:
+            return {}
+        return {str(k): int(v) for k, v in self.rejects["reason"].value_counts().items()}
+
+
+def per_token_to_per_mtok(value: Any) -> float | None:
+    """USD per token (number or numeric string) -> USD per 1M tokens; unknown -> None."""
+    number = to_number(value)
+    return None if number is None else round(number * 1_000_000, 9)
+
+
+def to_number(value: Any) -> float | None:
+    """A finite, non-negative price or None; raises ValueError on text that is not a number."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"boolean where a number was expected: {value!r}")
+    number = float(value)
+    if math.isnan(number):
+        return None
+    if math.isinf(number) or number < 0:
+        raise ValueError(f"not a usable price: {value!r}")
+    return number
+
+
+def to_int(value: Any) -> int | None:
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    number = int(float(value))
+    return number if number > 0 else None
+
+
+def modalities(values: Iterable[Any] | None) -> list[str]:
+    return sorted({str(v).strip().lower() for v in values or () if str(v).strip()})
+
+
+@dataclass
+class BatchBuilder:
+    """Collects unified rows for one source; parsers call ``offering`` and ``reject``."""
+
+    provenance: Provenance
+    rules: IdentityRules = field(default_factory=default_rules)
+    entries: int = 0
+    _offerings: list[dict[str, Any]] = field(default_factory=list)
+    _prices: list[dict[str, Any]] = field(default_factory=list)
+    _rejects: list[dict[str, Any]] = field(default_factory=list)
+
+    def offering(
+        self,
+        *,
+        provider: str,
+        provider_model_id: str,
+        prices: dict[str, float | None],
+        model_key: str | None = None,
+        **attributes: Any,
+    ) -> None:
+        identity = self.rules.resolve(provider, provider_model_id)
+        key = model_key or identity.model_key
+        prov = self.provenance
+        row = {column: None for column in OFFERING_COLUMNS}
+        row.update(attributes)
+        row.update(
+            provider_id=identity.provider_id,
+            provider_model_id=provider_model_id,
+            model_key=key,
+            creator=key.split("/", 1)[0],
+            identity_method="config" if model_key else identity.method,
+            input_modalities=row["input_modalities"] or [],
+            output_modalities=row["output_modalities"] or [],
+            source=prov.source,
+            source_kind=prov.source_kind,
+            source_url=prov.source_url,
+            fetched_at=prov.fetched_at,
+        )
+        self._offerings.append(row)
+        for price_type, value in prices.items():
+            if price_type not in PRICE_TYPES:
+                raise KeyError(f"unknown price type {price_type!r}")
+            if value is None:
+                continue  # unknown stays unknown: no row, never 0
+            self._prices.append(
+                {
+                    "provider_id": identity.provider_id,
+                    "provider_model_id": provider_model_id,
+                    "model_key": key,
+                    "price_type": price_type,
+                    "usd_per_mtok": float(value),
+                    "source": prov.source,
+                    "source_kind": prov.source_kind,
+                    "source_url": prov.source_url,
+                    "fetched_at": prov.fetched_at,
+                }
+            )
+
+    def reject(self, source_id: str, reason: str) -> None:
+        self._rejects.append({"source": self.provenance.source, "source_id": source_id, "reason": reason})
+
+    def build(self) -> NormalisedBatch:
+        offerings = pd.DataFrame(self._offerings, columns=OFFERING_COLUMNS)
+        # One offering per (provider, provider model id): a later duplicate in the same payload loses.
+        duplicated = offerings.duplicated(["provider_id", "provider_model_id"], keep="first")
+        for source_id in offerings.loc[duplicated, "provider_model_id"]:
+            self.reject(str(source_id), "duplicate id within the payload")
+        offerings = offerings.loc[~duplicated].reset_index(drop=True)
+        prices = pd.DataFrame(self._prices, columns=PRICE_COLUMNS).drop_duplicates(
+            ["provider_id", "provider_model_id", "price_type"], keep="first"
+        )
+        return NormalisedBatch(
+            source=self.provenance.source,
+            offerings=offerings,
+            prices=prices.reset_index(drop=True),
+            rejects=pd.DataFrame(self._rejects, columns=REJECT_COLUMNS),
+            entries=self.entries,
+        )

@@ -1,0 +1,1 @@
+"""Publish: a DuckDB snapshot file and the PostgreSQL ``curated`` schema."""

@@ -1,0 +1,1 @@
+"""One module per source: its spec (where and how often to fetch) and its pure parser."""

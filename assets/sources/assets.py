@@ -1,0 +1,88 @@
+"""Source assets (group ``sources``): one per source, fetching and archiving its payload."""
+
+
+from dataclasses import asdict
+from datetime import datetime, timezone
+
+import dagster as dg
+
+from assets.sources import model_defaults
+from assets.sources.fetch import FetchOutcome, fetch_source
+from assets.sources.registry import HTTP_SOURCES
+from assets.sources.spec import SourceModule
+from resources.archive import RawArchiveResource
+from resources.http import HttpClientResource
+
+
+def outcome_metadata(outcome: FetchOutcome) -> dict[str, object]:
+    return {
+        "status": outcome.status,
+        "badge": outcome.badge or "none",
+        "url": dg.MetadataValue.url(outcome.url) if outcome.url.startswith("http") else outcome.url,
+        "http_status": outcome.http_status if outcome.http_status is not None else "none",
+        "entries": len(outcome.entries),
+        "payload_sha256": outcome.sha256 or "none",
+        "not_modified": outcome.not_modified,
+        "attempts": outcome.attempts,
+        "summary": outcome.summary,
+    }
+
+
+def build_source_asset(module: SourceModule) -> dg.AssetsDefinition:
+    spec = module.SPEC
+
+    @dg.asset(
+        name=f"{spec.name}_raw",
+        group_name="sources",
+        kinds={"http", "json"},
+        description=(
+            f"The latest {spec.name} payload ({spec.base_url}{spec.path}), archived by content hash. "
+            f"Fresh data carries badge `{spec.kind}`; when the source fails the last good payload is "
+            f"served with badge `cached`. Base URL: `{spec.url_variable}`."
+        ),
+        metadata={"source_docs": spec.docs_url, "url_variable": spec.url_variable, "cadence": spec.cadence},
+    )
+    def _source(context: dg.AssetExecutionContext, http: HttpClientResource, archive: RawArchiveResource) -> FetchOutcome:
+        outcome = fetch_source(spec, module.parse, http, archive.open())
+        log = context.log.info if outcome.status == "ok" else context.log.warning
+        log(f"{spec.name}: {outcome.summary}")
+        context.add_output_metadata(outcome_metadata(outcome))
+        return outcome
+
+    return _source
+
+
+@dg.asset(
+    name="model_defaults_raw",
+    group_name="sources",
+    kinds={"json"},
+    description=(
+        "config/model-defaults.json: the curated last-resort list of major first-party models with "
+        "official prices (badge `config`), so the catalog is never empty even with every source down."
+    ),
+)
+def model_defaults_raw(context: dg.AssetExecutionContext) -> FetchOutcome:
+    now = datetime.now(timezone.utc)
+    entries = model_defaults.parse(model_defaults.read())
+    outcome = FetchOutcome(
+        source=model_defaults.SPEC.name,
+        status="ok",
+        badge="config",
+        url=model_defaults.SPEC.url(),
+        entries=entries,
+        fetched_at=now,
+        attempted_at=now,
+    )
+    context.add_output_metadata(outcome_metadata(outcome))
+    return outcome
+
+
+def source_assets() -> list[dg.AssetsDefinition]:
+    return [build_source_asset(m) for m in HTTP_SOURCES] + [model_defaults_raw]
+
+
+def fetch_record(outcome: FetchOutcome) -> dict[str, object]:
+    """The outcome without its entries: what ``source_runs`` keeps of the fetch."""
+    record = asdict(outcome)
+    record.pop("entries")
+    return record

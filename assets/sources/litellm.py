@@ -1,0 +1,116 @@
+"""LiteLLM's cost map ``model_prices_and_context_window.json``: prices for thousands of
+offerings across providers, keyed ``[provider/]model``; costs are USD per token."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from assets.normalise.records import (
+    BatchBuilder,
+    NormalisedBatch,
+    PayloadError,
+    Provenance,
+    modalities,
+    per_token_to_per_mtok,
+    to_int,
+)
+from assets.sources.json_payload import decode_json_object
+from assets.sources.spec import SourceSpec
+
+SPEC = SourceSpec(
+    name="litellm",
+    env_name="LITELLM",
+    kind="aggregator",
+    base_url="https://raw.githubusercontent.com/BerriAI/litellm/main",
+    path="/model_prices_and_context_window.json",
+    cadence="0 * * * *",
+    timeout_s=30.0,
+    docs_url="https://docs.litellm.ai/docs/completion/token_usage",
+    priority=2,
+)
+
+PRICE_KEYS = {
+    "input_cost_per_token": "input",
+    "output_cost_per_token": "output",
+    "cache_read_input_token_cost": "cached_input",
+    "cache_creation_input_token_cost": "cache_write",
+    "input_cost_per_token_batches": "batch_input",
+    "output_cost_per_token_batches": "batch_output",
+    "output_cost_per_reasoning_token": "reasoning",
+    "input_cost_per_image_token": "image_input",
+    "output_cost_per_image_token": "image_output",
+    "input_cost_per_audio_token": "audio_input",
+    "output_cost_per_audio_token": "audio_output",
+}
+# Entries of these modes are tools or stores, not models.
+NOT_MODELS = frozenset({"search", "vector_store"})
+OUTPUT_BY_MODE = {
+    "chat": ["text"],
+    "completion": ["text"],
+    "responses": ["text"],
+    "image_generation": ["image"],
+    "image_edit": ["image"],
+    "audio_speech": ["audio"],
+    "audio_transcription": ["text"],
+    "video_generation": ["video"],
+    "realtime": ["text", "audio"],
+    "ocr": ["text"],
+}
+
+
+def parse(payload: bytes) -> list[tuple[str, Any]]:
+    document = decode_json_object(payload, SPEC.name)
+    # Top-level strings (``last_updated``) are file metadata, not entries.
+    entries = [(key, value) for key, value in document.items() if not isinstance(value, str)]
+    if not entries:
+        raise PayloadError("litellm: no model entries in the document")
+    return entries
+
+
+def _input_modalities(entry: dict[str, Any]) -> list[str]:
+    if entry.get("supported_modalities"):
+        return modalities(entry["supported_modalities"])
+    found = ["text"]
+    for flag, modality in (("supports_vision", "image"), ("supports_audio_input", "audio"), ("supports_pdf_input", "pdf")):
+        if entry.get(flag) is True:
+            found.append(modality)
+    return modalities(found)
+
+
+def normalise(entries: list[tuple[str, Any]], provenance: Provenance) -> NormalisedBatch:
+    batch = BatchBuilder(provenance)
+    for key, entry in entries:
+        batch.entries += 1
+        if key == "sample_spec":
+            batch.reject(key, "documentation placeholder, not a model")
+            continue
+        if not isinstance(entry, dict):
+            batch.reject(key, "entry is not an object")
+            continue
+        provider = entry.get("litellm_provider")
+        if not isinstance(provider, str) or not provider:
+            batch.reject(key, "no litellm_provider")
+            continue
+        mode = entry.get("mode")
+        if mode in NOT_MODELS:
+            batch.reject(key, f"not a model (mode {mode})")
+            continue
+        model_id = key[len(provider) + 1 :] if key.startswith(f"{provider}/") else key
+        try:
+            prices = {ours: per_token_to_per_mtok(entry.get(theirs)) for theirs, ours in PRICE_KEYS.items()}
+            deprecation = entry.get("deprecation_date")
+            batch.offering(
+                provider=provider,
+                provider_model_id=model_id,
+                prices=prices,
+                name=model_id.rsplit("/", 1)[-1],
+                context_window=to_int(entry.get("max_input_tokens") or entry.get("max_tokens")),
+                max_output=to_int(entry.get("max_output_tokens")),
+                input_modalities=_input_modalities(entry),
+                output_modalities=modalities(entry.get("supported_output_modalities") or OUTPUT_BY_MODE.get(mode, [])),
+                deprecation_date=date.fromisoformat(deprecation) if deprecation else None,
+            )
+        except (TypeError, ValueError, AttributeError) as exc:
+            batch.reject(key, f"unparseable field: {exc}")
+    return batch.build()

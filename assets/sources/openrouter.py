@@ -1,0 +1,93 @@
+"""OpenRouter ``GET /api/v1/models``: every model OpenRouter routes, with its prices.
+
+Prices are strings in USD per token (``"0.0000025"`` is $2.50 per 1M); ``"-1"`` marks a
+router whose price depends on the model it picks (unknown, so no price row).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from assets.normalise.records import (
+    BatchBuilder,
+    NormalisedBatch,
+    PayloadError,
+    Provenance,
+    modalities,
+    per_token_to_per_mtok,
+    to_int,
+)
+from assets.sources.json_payload import decode_json_object
+from assets.sources.spec import SourceSpec
+
+SPEC = SourceSpec(
+    name="openrouter",
+    env_name="OPENROUTER",
+    kind="aggregator",
+    base_url="https://openrouter.ai",
+    path="/api/v1/models",
+    cadence="0 * * * *",
+    timeout_s=20.0,
+    docs_url="https://openrouter.ai/docs/api-reference/models/get-models",
+    priority=3,
+)
+
+# OpenRouter pricing key -> our price type (only per-token keys; `image` is per image).
+PRICE_KEYS = {
+    "prompt": "input",
+    "completion": "output",
+    "input_cache_read": "cached_input",
+    "input_cache_write": "cache_write",
+    "internal_reasoning": "reasoning",
+    "audio": "audio_input",
+    "audio_output": "audio_output",
+    "image_output": "image_output",
+}
+
+
+def parse(payload: bytes) -> list[dict[str, Any]]:
+    document = decode_json_object(payload, SPEC.name)
+    data = document.get("data")
+    if not isinstance(data, list):
+        raise PayloadError("openrouter: no `data` list in the response")
+    return data
+
+
+def _price(value: Any) -> float | None:
+    if isinstance(value, str) and value.strip().startswith("-"):
+        return None  # "-1": variable price
+    return per_token_to_per_mtok(value)
+
+
+def normalise(entries: list[dict[str, Any]], provenance: Provenance) -> NormalisedBatch:
+    batch = BatchBuilder(provenance)
+    for entry in entries:
+        batch.entries += 1
+        model_id = entry.get("id") if isinstance(entry, dict) else None
+        if not isinstance(model_id, str) or not model_id.strip():
+            batch.reject(repr(entry)[:80], "no model id")
+            continue
+        try:
+            pricing = entry.get("pricing") or {}
+            prices = {ours: _price(pricing.get(theirs)) for theirs, ours in PRICE_KEYS.items()}
+            architecture = entry.get("architecture") or {}
+            top = entry.get("top_provider") or {}
+            created = entry.get("created")
+            name = str(entry.get("name") or model_id)
+            batch.offering(
+                provider="openrouter",
+                provider_model_id=model_id,
+                prices=prices,
+                provider_name="OpenRouter",
+                name=name.split(": ", 1)[1] if ": " in name else name,
+                context_window=to_int(top.get("context_length") or entry.get("context_length")),
+                max_output=to_int(top.get("max_completion_tokens")),
+                input_modalities=modalities(architecture.get("input_modalities")),
+                output_modalities=modalities(architecture.get("output_modalities")),
+                release_date=datetime.fromtimestamp(int(created), timezone.utc).date() if created else None,
+                deprecation_date=entry.get("expiration_date") or None,
+            )
+        except (TypeError, ValueError, AttributeError) as exc:
+            batch.reject(model_id, f"unparseable field: {exc}")
+    return batch.build()

@@ -1,0 +1,50 @@
+"""What every source module declares: its spec, a pure ``parse`` and a pure ``normalise``."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any, Callable, Protocol
+
+from assets.normalise.records import NormalisedBatch, Provenance
+
+# Merge priority of the badges, highest first (DESIGN.md, "Provenance and fallback").
+BADGE_PRIORITY = ("manual", "api", "scraped", "aggregator", "cached", "config")
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """Where a source lives and how it is fetched.
+
+    ``base_url`` is overridable by ``AISI_SOURCE_<ENV_NAME>_URL``; the source appends
+    its own documented ``path`` to whatever base is configured.
+    """
+
+    name: str
+    env_name: str
+    kind: str  # the badge its fresh data carries
+    base_url: str
+    path: str
+    cadence: str  # cron schedule of its refresh
+    timeout_s: float
+    docs_url: str
+    priority: int  # tie-break between sources of the same badge: lower wins
+
+    @property
+    def url_variable(self) -> str:
+        return f"AISI_SOURCE_{self.env_name}_URL"
+
+    def url(self) -> str:
+        base = os.environ.get(self.url_variable) or self.base_url
+        return base.rstrip("/") + self.path
+
+
+class SourceModule(Protocol):
+    SPEC: SourceSpec
+
+    def parse(self, payload: bytes) -> list[Any]: ...
+
+    def normalise(self, entries: list[Any], provenance: Provenance) -> NormalisedBatch: ...
+
+
+Parser = Callable[[bytes], list[Any]]

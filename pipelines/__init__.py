@@ -1,0 +1,1 @@
+"""The Dagster code location: lazy definitions, jobs, schedules and the `aisi` CLI."""

@@ -1,0 +1,56 @@
+"""The catalog graph: its assets, job, schedule and resources (swap resources, not code)."""
+
+
+import os
+
+import dagster as dg
+
+from assets.core.assets import catalog
+from assets.normalise.assets import records_assets
+from assets.publish.assets import duckdb_snapshot, postgres_curated
+from assets.sources.assets import source_assets
+from resources.archive import RawArchiveResource
+from resources.http import HttpClientResource
+from resources.warehouse import PostgresResource, SnapshotStoreResource
+
+CATALOG_GROUPS = ("sources", "normalise", "core", "publish")
+
+catalog_job = dg.define_asset_job(
+    "catalog_job",
+    selection=dg.AssetSelection.groups(*CATALOG_GROUPS),
+    description="Fetch every catalog source, normalise, merge and publish a snapshot (and PostgreSQL when configured).",
+    executor_def=dg.in_process_executor,
+    tags={"dagster/max_runtime": "900"},
+)
+
+# The seeds synced every 5 minutes; conditional requests make an unchanged source cheap.
+catalog_schedule = dg.ScheduleDefinition(
+    name="catalog_every_5_minutes",
+    job=catalog_job,
+    cron_schedule="*/5 * * * *",
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+)
+
+
+def all_assets() -> list[dg.AssetsDefinition]:
+    return [*source_assets(), *records_assets(), catalog, duckdb_snapshot, postgres_curated]
+
+
+def default_resources() -> dict[str, object]:
+    return {
+        "http": HttpClientResource(),
+        "archive": RawArchiveResource(),
+        "snapshots": SnapshotStoreResource(),
+        # The URL is a secret: resolved by Dagster from the environment at run time, never stored.
+        "postgres": PostgresResource(url=dg.EnvVar("AISI_DATABASE_URL")) if os.environ.get("AISI_DATABASE_URL") else PostgresResource(),
+    }
+
+
+def build_definitions() -> dg.Definitions:
+    return dg.Definitions(
+        assets=all_assets(),
+        jobs=[catalog_job],
+        schedules=[catalog_schedule],
+        resources=default_resources(),
+    )

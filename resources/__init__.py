@@ -1,0 +1,1 @@
+"""Dagster resources: HTTP client, raw archive, warehouse (DuckDB snapshots, PostgreSQL)."""

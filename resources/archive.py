@@ -1,0 +1,123 @@
+"""Raw archive: every fetched payload stored once by content hash, with its fetch record.
+
+The index is a SQLite file (``raw/index.sqlite``, schema in ``sql/archive/``); payloads are
+gzip files under ``raw/objects/<2 hex>/<sha256>.gz``. The newest good payload of a source
+is what the source serves, badge ``cached``, when the source fails.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from dagster import ConfigurableResource
+from pydantic import Field
+
+from resources.paths import raw_dir, read_sql
+
+
+@dataclass(frozen=True)
+class ArchivedFetch:
+    """The newest good fetch of a source, as the index records it."""
+
+    url: str
+    http_status: int | None
+    etag: str | None
+    last_modified: str | None
+    sha256: str
+    bytes: int
+    fetched_at: str
+
+
+class RawArchive:
+    """Content-addressed payload store plus a fetch log."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.objects = root / "objects"
+        self.objects.mkdir(parents=True, exist_ok=True)
+        self.index_path = root / "index.sqlite"
+        with closing(self._connect()) as conn, conn:
+            conn.executescript(read_sql("archive/schema.sql"))
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.index_path, timeout=30)
+        conn.row_factory = sqlite3.Row
+        return conn
+
+    def _object_path(self, sha256: str) -> Path:
+        return self.objects / sha256[:2] / f"{sha256}.gz"
+
+    def store(self, payload: bytes) -> str:
+        """Stores ``payload`` once (by SHA-256) and returns its hash."""
+        sha = hashlib.sha256(payload).hexdigest()
+        path = self._object_path(sha)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".tmp{os.getpid()}")
+            with gzip.open(tmp, "wb", compresslevel=6) as fh:
+                fh.write(payload)
+            os.replace(tmp, path)
+        return sha
+
+    def load(self, sha256: str) -> bytes:
+        with gzip.open(self._object_path(sha256), "rb") as fh:
+            return fh.read()
+
+    def has(self, sha256: str) -> bool:
+        return self._object_path(sha256).exists()
+
+    def record(
+        self,
+        *,
+        source: str,
+        url: str,
+        outcome: str,
+        fetched_at: datetime,
+        http_status: int | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        sha256: str | None = None,
+        size: int | None = None,
+        error: str | None = None,
+    ) -> None:
+        params = {
+            "source": source,
+            "url": url,
+            "http_status": http_status,
+            "etag": etag,
+            "last_modified": last_modified,
+            "sha256": sha256,
+            "bytes": size,
+            "fetched_at": fetched_at.isoformat(),
+            "outcome": outcome,
+            "error": error,
+        }
+        with closing(self._connect()) as conn, conn:
+            conn.execute(read_sql("archive/insert_fetch.sql"), params)
+
+    def last_good(self, source: str) -> ArchivedFetch | None:
+        with closing(self._connect()) as conn:
+            row = conn.execute(read_sql("archive/last_good.sql"), {"source": source}).fetchone()
+        if row is None or not self.has(row["sha256"]):
+            return None
+        return ArchivedFetch(**dict(row))
+
+    def fetch_count(self, source: str | None = None) -> int:
+        with closing(self._connect()) as conn:
+            return conn.execute(read_sql("archive/count_fetches.sql"), {"source": source}).fetchone()[0]
+
+
+class RawArchiveResource(ConfigurableResource):
+    """Where raw payloads are archived; defaults to ``$AISI_HOME/raw``."""
+
+    root: str | None = Field(default=None, description="Archive directory; default $AISI_HOME/raw.")
+
+    def open(self) -> RawArchive:
+        return RawArchive(Path(self.root) if self.root else raw_dir())

@@ -1,0 +1,1 @@
+SELECT count(*) FROM fetches WHERE (:source IS NULL OR source = :source)

@@ -1,0 +1,8 @@
+-- A publish replaces the curated tables whole (history tables arrive with their history),
+-- inside the publish transaction: readers see the old data or the new, never a mix.
+DELETE FROM curated.providers;
+DELETE FROM curated.models;
+DELETE FROM curated.offerings;
+DELETE FROM curated.prices;
+DELETE FROM curated.source_runs;
+DELETE FROM curated.publishes;
