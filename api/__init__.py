@@ -1,0 +1,1 @@
+"""The read API (FastAPI). Reads published snapshots only; never imports Dagster."""

@@ -1,0 +1,223 @@
+"""The read API: models, prices, providers, search and status from the newest snapshot.
+
+A snapshot never changes once published, so each response is computed once per snapshot
+and then served again as bytes; its ETag carries the snapshot id (``If-None-Match`` -> 304).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import os
+import threading
+from collections import OrderedDict
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Callable
+
+from fastapi import FastAPI, Header, Path as PathParam, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+
+from api.store import NoSnapshot, Store, store_from_env
+from api.sync import SYNCABLE_SOURCES, SyncBusy, launch_sync
+
+MAX_LIMIT = 500
+CACHE_ENTRIES = 1024
+
+INM = Annotated[str | None, Header(alias="If-None-Match")]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, at most {MAX_LIMIT}.")]
+Offset = Annotated[int, Query(ge=0, description="Rows to skip.")]
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _dumps(payload: Any) -> bytes:
+    return json.dumps(payload, default=_json_default, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+class ResponseCache:
+    """LRU of response bodies keyed by (snapshot id, request); a new snapshot misses naturally."""
+
+    def __init__(self, size: int = CACHE_ENTRIES):
+        self.size = size
+        self._items: OrderedDict[tuple[str, str], tuple[str, bytes, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_build(self, key: tuple[str, str], build: Callable[[], tuple[int, Any]]) -> tuple[str, bytes, int]:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+                return hit
+        status, payload = build()
+        body = _dumps(payload)
+        etag = f'"{key[0]}-{hashlib.sha1(body).hexdigest()[:16]}"'
+        entry = (etag, body, status)
+        with self._lock:
+            self._items[key] = entry
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return entry
+
+
+def _error(status: int, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"error": message, **extra})
+
+
+def create_app(store: Store | None = None, home: Path | None = None) -> FastAPI:
+    app = FastAPI(
+        title="AI Server Information",
+        version="1",
+        description="Every AI model, its offerings and prices (USD per 1M tokens), each value with its source and badge.",
+    )
+    app.state.store = store or store_from_env()
+    app.state.home = home or Path(os.environ.get("AISI_HOME", "data")).resolve()
+    cache = ResponseCache()
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {"parameter": ".".join(str(p) for p in e.get("loc", ())[1:]) or "request", "message": e.get("msg", "invalid")}
+            for e in exc.errors()
+        ]
+        text = "; ".join(f"{p['parameter']}: {p['message']}" for p in problems)
+        return _error(422, f"invalid parameters: {text}", problems=problems)
+
+    @app.exception_handler(NoSnapshot)
+    async def _no_snapshot(_: Request, exc: NoSnapshot) -> JSONResponse:
+        return _error(503, str(exc))
+
+    def cached(request: Request, if_none_match: str | None, build: Callable[[], tuple[int, Any]]) -> Response:
+        state: Store = app.state.store
+        snapshot = state.snapshot_id()
+        key = (snapshot, f"{request.url.path}?{request.url.query}")
+        etag, body, status = cache.get_or_build(key, build)
+        headers = {"ETag": etag, "Cache-Control": "no-cache", "X-Snapshot-Id": snapshot}
+        if status == 200 and if_none_match and etag in {t.strip() for t in if_none_match.split(",")}:
+            return Response(status_code=304, headers=headers)
+        return Response(content=body, status_code=status, media_type="application/json", headers=headers)
+
+    def q(name: str, **params: Any) -> list[dict[str, Any]]:
+        return app.state.store.query(name, params)
+
+    def page(rows: list[dict[str, Any]], limit: int, offset: int, count: Callable[[], int]) -> dict[str, Any]:
+        total = rows[0]["total"] if rows else (count() if offset else 0)
+        for row in rows:
+            row.pop("total", None)
+        return {"items": rows, "total": total, "limit": limit, "offset": offset}
+
+    @app.get("/api/v1/models", summary="List models")
+    def list_models(
+        request: Request,
+        if_none_match: INM = None,
+        provider: Annotated[str | None, Query(min_length=1, description="Only models this provider serves.")] = None,
+        creator: Annotated[str | None, Query(min_length=1, description="Only this creator's models (openai, meta...).")] = None,
+        search: Annotated[str | None, Query(min_length=1, max_length=200, description="Part of the key or name, any case.")] = None,
+        modality: Annotated[str | None, Query(pattern="^[a-z]+$", description="Input or output modality: text, image, audio...")] = None,
+        min_context: Annotated[int | None, Query(ge=0, description="Minimum context window in tokens.")] = None,
+        limit: Limit = 50,
+        offset: Offset = 0,
+    ) -> Response:
+        params = dict(provider=provider, creator=creator, search=search, modality=modality, min_context=min_context)
+
+        def build() -> tuple[int, Any]:
+            rows = q("models", **params, limit=limit, offset=offset)
+            count = lambda: len(q("models", **params, limit=10**9, offset=0))  # noqa: E731
+            return 200, page(rows, limit, offset, count)
+
+        return cached(request, if_none_match, build)
+
+    @app.get("/api/v1/models/{model_key:path}", summary="One model with its offerings and prices")
+    def get_model(request: Request, model_key: Annotated[str, PathParam(description="creator/model, e.g. openai/gpt-4o")], if_none_match: INM = None) -> Response:
+        def build() -> tuple[int, Any]:
+            found = q("model", model_key=model_key)
+            if not found:
+                return 404, {"error": f"unknown model {model_key!r}", "hint": "see /api/v1/search?q=..."}
+            model = found[0]
+            prices: dict[tuple[str, str], dict[str, Any]] = {}
+            for row in q("pricing", provider=None, model=model_key, limit=10**6, offset=0):
+                key = (row["provider_id"], row["provider_model_id"])
+                prices.setdefault(key, {})[row["price_type"]] = {
+                    "usd_per_mtok": row["usd_per_mtok"], "badge": row["badge"], "source": row["source"], "valid_from": row["valid_from"],
+                }
+            offerings = q("model_offerings", model_key=model_key)
+            for offering in offerings:
+                offering["prices"] = prices.get((offering["provider_id"], offering["provider_model_id"]), {})
+            model["offerings"] = offerings
+            return 200, model
+
+        return cached(request, if_none_match, build)
+
+    @app.get("/api/v1/pricing", summary="Current prices, USD per 1M tokens")
+    def pricing(
+        request: Request,
+        if_none_match: INM = None,
+        provider: Annotated[str | None, Query(min_length=1)] = None,
+        model: Annotated[str | None, Query(min_length=1, description="A model key, e.g. openai/gpt-4o.")] = None,
+        limit: Limit = 100,
+        offset: Offset = 0,
+    ) -> Response:
+        def build() -> tuple[int, Any]:
+            rows = q("pricing", provider=provider, model=model, limit=limit, offset=offset)
+            count = lambda: len(q("pricing", provider=provider, model=model, limit=10**9, offset=0))  # noqa: E731
+            return 200, page(rows, limit, offset, count)
+
+        return cached(request, if_none_match, build)
+
+    @app.get("/api/v1/providers", summary="Providers")
+    def providers(request: Request, if_none_match: INM = None) -> Response:
+        return cached(request, if_none_match, lambda: (200, {"items": q("providers")}))
+
+    @app.get("/api/v1/search", summary="Find models by key or name")
+    def search(
+        request: Request,
+        q_: Annotated[str, Query(alias="q", min_length=1, max_length=200, description="Text to look for.")],
+        if_none_match: INM = None,
+        limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    ) -> Response:
+        return cached(request, if_none_match, lambda: (200, {"query": q_, "items": q("search", q=q_, limit=limit)}))
+
+    @app.get("/api/v1/status", summary="Sources' freshness and badges, and the snapshot served")
+    def status() -> Response:
+        def build() -> tuple[int, Any]:
+            snapshot = q("snapshot")
+            now = dt.datetime.now(dt.timezone.utc)
+            sources = q("status_sources")
+            for s in sources:
+                last = s.get("last_run_at")
+                s["age_seconds"] = round((now - last).total_seconds()) if isinstance(last, dt.datetime) else None
+                s["rejected_reasons"] = json.loads(s["rejected_reasons"]) if s.get("rejected_reasons") else {}
+            return 200, {"snapshot": snapshot[0] if snapshot else None, "sources": sources}
+
+        # Ages change every second: computed per request, not cached.
+        code, body = build()
+        return Response(content=_dumps(body), status_code=code, media_type="application/json")
+
+    @app.post("/api/v1/sync/{source}", status_code=202, summary="Refresh one source now (bearer token)")
+    def sync(source: str, authorization: Annotated[str | None, Header()] = None) -> JSONResponse:
+        token = os.environ.get("AISI_API_TOKEN")
+        if not token:
+            return _error(403, "manual sync is disabled: set AISI_API_TOKEN on the API server to enable it")
+        offered = (authorization or "").removeprefix("Bearer ").strip() if (authorization or "").startswith("Bearer ") else ""
+        if not offered or not hmac.compare_digest(offered.encode(), token.encode()):
+            return JSONResponse(status_code=401, content={"error": "missing or wrong bearer token"}, headers={"WWW-Authenticate": "Bearer"})
+        if source not in SYNCABLE_SOURCES:
+            return _error(404, f"unknown source {source!r}", known=list(SYNCABLE_SOURCES))
+        try:
+            launched = launch_sync(source, app.state.home)
+        except SyncBusy as exc:
+            return _error(409, str(exc))
+        return JSONResponse(status_code=202, content={"status": "launched", **launched.__dict__})
+
+    return app

@@ -1,0 +1,91 @@
+"""Where the API reads from: the newest DuckDB snapshot, or PostgreSQL ``curated``."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any, Protocol
+
+from api.queries import duckdb_sql, postgres_sql
+
+
+class NoSnapshot(Exception):
+    """Nothing has been published yet."""
+
+
+class Store(Protocol):
+    def snapshot_id(self) -> str: ...
+
+    def query(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]: ...
+
+
+class DuckDBStore:
+    """Reads ``latest.duckdb``; a newer snapshot is picked up on the next request."""
+
+    def __init__(self, snapshots_dir: Path):
+        self.latest = snapshots_dir / "latest.duckdb"
+        self._lock = threading.Lock()
+        self._path: Path | None = None
+        self._connection: Any = None
+
+    def _current(self) -> tuple[Path, Any]:
+        try:
+            path = self.latest.resolve(strict=True)
+        except (FileNotFoundError, RuntimeError):
+            raise NoSnapshot(f"no snapshot at {self.latest}; run `aisi refresh`") from None
+        with self._lock:
+            if path != self._path:
+                import duckdb
+
+                old = self._connection
+                self._connection = duckdb.connect(str(path), read_only=True)
+                self._path = path
+                if old is not None:
+                    old.close()
+            return path, self._connection
+
+    def snapshot_id(self) -> str:
+        return self._current()[0].stem
+
+    def query(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        _, connection = self._current()
+        cursor = connection.cursor()  # one cursor per call: safe across the server's threads
+        try:
+            result = cursor.execute(duckdb_sql(name), params)
+            columns = [d[0] for d in result.description]
+            return [dict(zip(columns, row)) for row in result.fetchall()]
+        finally:
+            cursor.close()
+
+
+class PostgresStore:
+    """Reads schema ``curated``; the newest ``publishes`` row is the snapshot id."""
+
+    def __init__(self, url: str):
+        from psycopg.rows import dict_row
+        from psycopg_pool import ConnectionPool
+
+        self.pool = ConnectionPool(url, min_size=1, max_size=8, kwargs={"row_factory": dict_row, "autocommit": True,
+                                                                         "options": "-c search_path=curated"}, open=True)
+
+    def snapshot_id(self) -> str:
+        rows = self.query("snapshot", {})
+        if not rows:
+            raise NoSnapshot("nothing published to PostgreSQL yet; run `aisi refresh` with AISI_DATABASE_URL set")
+        return str(rows[0]["snapshot_id"])
+
+    def query(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        with self.pool.connection() as conn:
+            return list(conn.execute(postgres_sql(name), params).fetchall())
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+def store_from_env() -> Store:
+    url = os.environ.get("AISI_DATABASE_URL")
+    if url:
+        return PostgresStore(url)
+    home = Path(os.environ.get("AISI_HOME", "data")).resolve()
+    return DuckDBStore(home / "snapshots")

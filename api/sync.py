@@ -1,0 +1,68 @@
+"""Manual sync: ``POST /api/v1/sync/{source}`` starts ``aisi refresh --source NAME`` as a
+separate process (a Dagster run on the platform's instance); the API itself never imports Dagster."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+# The sources a refresh can be asked for (pipelines' HTTP sources; a test keeps them equal).
+SYNCABLE_SOURCES = ("openrouter", "models_dev", "litellm")
+
+
+class SyncBusy(Exception):
+    """A sync of this source is still running."""
+
+
+@dataclass(frozen=True)
+class Launched:
+    source: str
+    pid: int
+    log: str
+    started_at: str
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A finished child we started stays a zombie until reaped.
+    try:
+        reaped, _ = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return reaped == 0
+
+
+def launch_sync(source: str, home: Path) -> Launched:
+    runs = home / "sync"
+    runs.mkdir(parents=True, exist_ok=True)
+    pidfile = runs / f"{source}.pid"
+    if pidfile.exists():
+        try:
+            previous = int(pidfile.read_text().strip())
+        except ValueError:
+            previous = 0
+        if previous and _alive(previous):
+            raise SyncBusy(f"a sync of {source} is already running (pid {previous})")
+    started = datetime.now(timezone.utc)
+    log_path = runs / f"{source}-{started:%Y%m%dT%H%M%SZ}.log"
+    env = dict(os.environ, AISI_HOME=str(home))
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pipelines.cli", "refresh", "--source", source],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
+    pidfile.write_text(str(process.pid))
+    return Launched(source=source, pid=process.pid, log=str(log_path), started_at=started.isoformat())

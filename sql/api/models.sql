@@ -1,0 +1,35 @@
+-- /api/v1/models: filtered, paged models with the lowest current paid input/output price
+-- (of `provider` when given). Parameters: creator, provider, search, modality, min_context, limit, offset.
+WITH filtered AS (
+    SELECT m.*
+    FROM models m
+    WHERE (CAST($creator AS TEXT) IS NULL OR m.creator = CAST($creator AS TEXT))
+      AND (CAST($search AS TEXT) IS NULL
+           OR strpos(lower(m.model_key), lower(CAST($search AS TEXT))) > 0
+           OR strpos(lower(coalesce(m.name, '')), lower(CAST($search AS TEXT))) > 0)
+      AND (CAST($min_context AS BIGINT) IS NULL OR m.context_window >= CAST($min_context AS BIGINT))
+      AND (CAST($modality AS TEXT) IS NULL
+           OR array_position(m.input_modalities, CAST($modality AS TEXT)) IS NOT NULL
+           OR array_position(m.output_modalities, CAST($modality AS TEXT)) IS NOT NULL)
+      AND (CAST($provider AS TEXT) IS NULL OR EXISTS (
+           SELECT 1 FROM offerings o WHERE o.model_key = m.model_key AND o.provider_id = CAST($provider AS TEXT)))
+),
+lowest AS (
+    SELECT model_key,
+           min(CASE WHEN price_type = 'input' THEN usd_per_mtok END) AS min_input_usd_per_mtok,
+           min(CASE WHEN price_type = 'output' THEN usd_per_mtok END) AS min_output_usd_per_mtok
+    FROM current_prices
+    WHERE usd_per_mtok > 0
+      AND (CAST($provider AS TEXT) IS NULL OR provider_id = CAST($provider AS TEXT))
+    GROUP BY model_key
+)
+SELECT f.model_key, f.creator, f.name, f.family, f.context_window, f.max_output,
+       f.input_modalities, f.output_modalities, f.release_date, f.open_weights, f.deprecation_date,
+       f.offerings_count, f.providers_count,
+       l.min_input_usd_per_mtok, l.min_output_usd_per_mtok,
+       f.source, f.source_kind AS badge, f.source_url, f.fetched_at,
+       count(*) OVER () AS total
+FROM filtered f
+LEFT JOIN lowest l ON l.model_key = f.model_key
+ORDER BY f.model_key
+LIMIT CAST($limit AS BIGINT) OFFSET CAST($offset AS BIGINT)
