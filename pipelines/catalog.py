@@ -39,7 +39,10 @@ def all_assets() -> list[dg.AssetsDefinition]:
 
 def default_resources() -> dict[str, object]:
     return {
-        "http": HttpClientResource(),
+        "http": HttpClientResource(
+            max_attempts=int(os.environ.get("AISI_HTTP_MAX_ATTEMPTS", "3")),
+            backoff_initial_s=float(os.environ.get("AISI_HTTP_BACKOFF_S", "0.5")),
+        ),
         "archive": RawArchiveResource(),
         "snapshots": SnapshotStoreResource(),
         # The URL is a secret: resolved by Dagster from the environment at run time, never stored.

@@ -71,7 +71,7 @@ def catalog(context: dg.AssetExecutionContext, snapshots: SnapshotStoreResource,
     store = snapshots.open()
     prices = price_history(store.read_table("snapshot/previous_prices.sql"), merged.prices, now)
     previous_runs = store.read_table("snapshot/previous_source_runs.sql")
-    runs = _source_run_rows(context.run_id, batches)
+    runs = _source_run_rows(context.run.run_id, batches)
     if previous_runs is not None and not previous_runs.empty:
         runs = pd.concat([previous_runs[runs.columns], runs], ignore_index=True)
 

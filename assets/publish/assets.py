@@ -47,7 +47,7 @@ def duckdb_snapshot(context: dg.AssetExecutionContext, snapshots: SnapshotStoreR
         store.read_table("snapshot/previous_publishes.sql"),
         {
             "snapshot_id": snapshot_id,
-            "run_id": context.run_id,
+            "run_id": context.run.run_id,
             "published_at": now,
             "models": len(tables["models"]),
             "offerings": len(tables["offerings"]),

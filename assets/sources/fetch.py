@@ -94,7 +94,7 @@ def fetch_source(
         )
 
     try:
-        response = http.get(url, headers=headers, timeout_s=spec.timeout_s)
+        response = http.get(url, headers=headers, timeout_s=spec.timeout())
     except FetchError as exc:
         archive.record(source=spec.name, url=url, outcome="failed", fetched_at=attempted_at, http_status=exc.status, error=str(exc))
         return fall_back(str(exc), exc.status, exc.attempts)

@@ -38,6 +38,11 @@ class SourceSpec:
         base = os.environ.get(self.url_variable) or self.base_url
         return base.rstrip("/") + self.path
 
+    def timeout(self) -> float:
+        """Seconds per request; ``AISI_SOURCE_<ENV_NAME>_TIMEOUT`` overrides the spec."""
+        value = os.environ.get(f"AISI_SOURCE_{self.env_name}_TIMEOUT")
+        return float(value) if value else self.timeout_s
+
 
 class SourceModule(Protocol):
     SPEC: SourceSpec

@@ -1,0 +1,119 @@
+"""A local HTTP server that replays recorded responses, for tests and benchmarks.
+
+Each route serves a file with a strong ETag and Last-Modified and answers conditional
+requests with 304. A route's ``mode`` turns it into a failing source: ``500``,
+``garbage``, ``slow`` (answers after ``delay`` seconds), ``429`` (``Retry-After`` for the
+first ``fail_times`` requests, then the file).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+
+@dataclass
+class Route:
+    body: bytes
+    content_type: str = "application/json"
+    mode: str = "ok"
+    delay: float = 0.0
+    fail_times: int = 0
+    last_modified: float = field(default_factory=time.time)
+
+    @property
+    def etag(self) -> str:
+        return '"' + hashlib.sha256(self.body).hexdigest()[:32] + '"'
+
+
+@dataclass
+class Seen:
+    path: str
+    headers: dict[str, str]
+    status: int
+
+
+class ReplayServer:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0):
+        self.routes: dict[str, Route] = {}
+        self.requests: list[Seen] = []
+        self._lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:  # quiet
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                path = self.path.split("?", 1)[0]
+                route = server.routes.get(path)
+                status = self._serve(route)
+                with server._lock:
+                    server.requests.append(Seen(path, {k.lower(): v for k, v in self.headers.items()}, status))
+
+            def _send(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> int:
+                self.send_response(status)
+                for key, value in (headers or {}).items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if body:
+                    self.wfile.write(body)
+                return status
+
+            def _serve(self, route: Route | None) -> int:
+                if route is None:
+                    return self._send(404, b'{"error":"not found"}', {"Content-Type": "application/json"})
+                if route.mode == "slow":
+                    time.sleep(route.delay)
+                if route.mode == "500":
+                    return self._send(500, b"internal error", {"Content-Type": "text/plain"})
+                if route.mode == "garbage":
+                    return self._send(200, b"<html>maintenance</html>", {"Content-Type": "text/html"})
+                if route.mode == "429" and route.fail_times > 0:
+                    route.fail_times -= 1
+                    return self._send(429, b"slow down", {"Retry-After": "1"})
+                validators = {"ETag": route.etag, "Last-Modified": formatdate(route.last_modified, usegmt=True)}
+                if self.headers.get("If-None-Match") == route.etag:
+                    return self._send(304, b"", validators)
+                return self._send(200, route.body, {"Content-Type": route.content_type, **validators})
+
+        self.httpd = ThreadingHTTPServer((host, port), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def add(self, path: str, body: bytes | Path, content_type: str = "application/json") -> Route:
+        data = body.read_bytes() if isinstance(body, Path) else body
+        route = Route(body=data, content_type=content_type)
+        self.routes[path] = route
+        return route
+
+    def seen(self, path: str) -> list[Seen]:
+        with self._lock:
+            return [r for r in self.requests if r.path == path]
+
+    def start(self) -> "ReplayServer":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def __enter__(self) -> "ReplayServer":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
