@@ -116,7 +116,7 @@ def _models(offerings: pd.DataFrame, source_priority: dict[str, int], first_part
         return pd.DataFrame(columns=columns)
     work = offerings.copy()
     # The creator's own offering describes the model best; then badge and source priority.
-    work["_first_party"] = np.where(work["provider_id"].map(first_party).fillna(work["provider_id"]) == work["creator"], 0, 1)
+    work["_first_party"] = np.where(work["provider_id"].map(lambda p: first_party.get(p, p)) == work["creator"], 0, 1)
     work["_badge_rank"] = work["source_kind"].map({b: i for i, b in enumerate(BADGE_PRIORITY)}).fillna(len(BADGE_PRIORITY))
     work["_source_rank"] = work["source"].map(source_priority).fillna(99)
     work = work.sort_values(["_first_party", "_badge_rank", "_source_rank", "provider_id"], kind="stable").reset_index(drop=True)

@@ -80,8 +80,9 @@ class IdentityRules:
 
         segments = [s for s in bare.split("/") if s]
         name = segments[-1] if segments else bare
+        own = {provider.strip().lower(), provider_id}
         for segment in segments[:-1]:
-            if not self.is_noise(segment):
+            if segment.lower() not in own and not self.is_noise(segment):
                 creator, method = self.creator_alias(segment), "namespace"
                 break
 

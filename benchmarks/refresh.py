@@ -1,0 +1,91 @@
+"""Refresh benchmark: the full catalog refresh on the real reference data, served locally.
+
+Each refresh is ``python -m pipelines.cli refresh`` in its own child process, so its wall
+time includes start-up (imports, Dagster instance) exactly as an operator sees it, and its
+peak RSS is that process's own (``os.wait4``), not a maximum over earlier children.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks import REFERENCE, REPO, SOURCES, child_env
+from tests.replay import ReplayServer
+
+
+@dataclass
+class RefreshFigures:
+    run: str
+    wall_s: float
+    peak_rss_mib: float
+    models: int
+    offerings: int
+    prices: int
+    new_price_rows: int
+    not_modified: int  # sources answered 304
+    requests: int  # source requests made
+    snapshot: str
+
+    @property
+    def rows_per_s(self) -> float:
+        return (self.offerings + self.prices) / self.wall_s if self.wall_s else 0.0
+
+
+def snapshot_counts(home: Path) -> tuple[str, dict[str, int]]:
+    """Snapshot id and row counts of models, offerings, prices in ``latest.duckdb``."""
+    import duckdb
+
+    latest = home / "snapshots" / "latest.duckdb"
+    if not latest.exists():
+        return "", {"models": 0, "offerings": 0, "prices": 0}
+    path = latest.resolve()
+    with duckdb.connect(str(path), read_only=True) as con:
+        counts = {t: int(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in ("models", "offerings", "prices")}
+    return path.stem, counts
+
+
+def _run_child(command: list[str], env: dict[str, str], log: Path) -> tuple[int, float, float]:
+    """Runs ``command``; returns (exit code, wall seconds, peak RSS MiB of that child)."""
+    with open(log, "wb") as out:
+        started = time.perf_counter()
+        proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, so Popen must not wait again
+    return proc.returncode, wall, usage.ru_maxrss / 1024  # Linux: KiB
+
+
+def run(home: Path, logs: Path) -> list[RefreshFigures]:
+    with ReplayServer() as server:
+        extra: dict[str, str] = {}
+        for env_name, (prefix, path, reference) in SOURCES.items():
+            server.add(prefix + path, REFERENCE / reference)
+            extra[f"AISI_SOURCE_{env_name}_URL"] = server.url + prefix
+            extra[f"AISI_SOURCE_{env_name}_TIMEOUT"] = "30"
+        env = child_env(home, **extra)
+        command = [sys.executable, "-m", "pipelines.cli", "refresh"]
+
+        figures = []
+        for name in ("first", "unchanged"):
+            _, before = snapshot_counts(home)
+            seen_before = len(server.requests)
+            log = logs / f"refresh-{name}.log"
+            code, wall, rss = _run_child(command, env, log)
+            if code != 0:
+                tail = log.read_text(errors="replace").splitlines()[-40:]
+                raise SystemExit(f"{name} refresh failed (exit {code}); last lines of {log}:\n" + "\n".join(tail))
+            snapshot, after = snapshot_counts(home)
+            seen = server.requests[seen_before:]
+            figures.append(
+                RefreshFigures(
+                    run=name, wall_s=wall, peak_rss_mib=rss, models=after["models"], offerings=after["offerings"],
+                    prices=after["prices"], new_price_rows=after["prices"] - before["prices"],
+                    not_modified=sum(1 for s in seen if s.status == 304), requests=len(seen), snapshot=snapshot,
+                )
+            )
+    return figures

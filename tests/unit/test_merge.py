@@ -1,0 +1,81 @@
+"""The merge: field-wise priority by badge then source, and the price history."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pandas as pd
+
+from assets.core.merge import merge_catalog, price_history
+from assets.normalise.records import BatchBuilder, Provenance
+
+T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
+PRIORITY = {"models_dev": 1, "litellm": 2, "openrouter": 3, "model_defaults": 9}
+
+
+def batch(source: str, kind: str, *offerings: dict) -> object:
+    builder = BatchBuilder(Provenance(source, kind, f"https://{source}.example/x", T0))
+    for o in offerings:
+        builder.entries += 1
+        builder.offering(**o)
+    return builder.build()
+
+
+def gpt(prices: dict, **extra) -> dict:
+    return {"provider": "openai", "provider_model_id": "gpt-4o", "prices": prices, **extra}
+
+
+def test_each_field_comes_from_the_highest_priority_source_that_has_it():
+    config = batch("model_defaults", "config", gpt({"input": 2.0, "output": 8.0, "cached_input": 1.0}, name="GPT-4o (config)", max_output=4096))
+    aggregator = batch("litellm", "aggregator", gpt({"input": 2.5}, context_window=128000))
+    cached = batch("models_dev", "cached", gpt({"input": 2.4, "output": 10.0}, name="GPT-4o", max_output=16384))
+    merged = merge_catalog([config, aggregator, cached], PRIORITY, {"openai": "openai"})
+    prices = {r.price_type: (r.usd_per_mtok, r.source_kind) for r in merged.prices.itertuples()}
+    assert prices == {"input": (2.5, "aggregator"), "output": (10.0, "cached"), "cached_input": (1.0, "config")}
+    offering = merged.offerings.iloc[0]
+    assert offering.context_window == 128000  # only the aggregator has it
+    assert offering["name"] == "GPT-4o"  # cached outranks config
+    assert offering.max_output == 16384
+    assert offering.source == "litellm" and offering.source_kind == "aggregator"  # the top row's provenance
+    # input 2.4 / 2.5 / 2.0 and output 10.0 / 8.0 are more than 1 % apart; cached_input has one source.
+    assert list(merged.disagreements.price_type) == ["input", "output"]
+
+
+def test_same_badge_ties_are_broken_by_source_priority():
+    a = batch("openrouter", "aggregator", gpt({"input": 3.0}))
+    b = batch("models_dev", "aggregator", gpt({"input": 2.5}))
+    merged = merge_catalog([a, b], PRIORITY, {})
+    assert merged.prices.iloc[0].usd_per_mtok == 2.5 and merged.prices.iloc[0].source == "models_dev"
+
+
+def test_model_is_described_by_the_creators_own_offering():
+    reseller = batch("litellm", "aggregator", {"provider": "azure", "provider_model_id": "gpt-4o", "prices": {}, "context_window": 64000})
+    first_party = batch("models_dev", "aggregator", gpt({}, context_window=128000))
+    merged = merge_catalog([reseller, first_party], {"litellm": 1, "models_dev": 2}, {"openai": "openai"})
+    model = merged.models.iloc[0]
+    assert model.model_key == "openai/gpt-4o" and model.context_window == 128000
+    assert model.offerings_count == 2 and model.providers_count == 2
+
+
+def history_frame(value: float) -> pd.DataFrame:
+    merged = merge_catalog([batch("litellm", "aggregator", gpt({"input": value, "output": 10.0}))], PRIORITY, {})
+    return merged.prices
+
+
+def test_price_history_keeps_unchanged_rows_and_versions_changes():
+    first = price_history(None, history_frame(2.5), T0)
+    assert len(first) == 2 and first.valid_to.isna().all()
+
+    same = price_history(first, history_frame(2.5), T0 + timedelta(hours=1))
+    pd.testing.assert_frame_equal(same.reset_index(drop=True), first.reset_index(drop=True), check_dtype=False)
+
+    changed = price_history(same, history_frame(2.0), T0 + timedelta(hours=2))
+    inputs = changed[changed.price_type == "input"].sort_values("valid_from")
+    assert list(inputs.usd_per_mtok) == [2.5, 2.0]
+    assert inputs.valid_to.iloc[0] == pd.Timestamp(T0 + timedelta(hours=2)) and pd.isna(inputs.valid_to.iloc[1])
+    assert len(changed[changed.price_type == "output"]) == 1
+
+    gone = price_history(changed, history_frame(2.0)[lambda f: f.price_type == "output"], T0 + timedelta(hours=3))
+    inputs = gone[gone.price_type == "input"]
+    assert inputs.valid_to.notna().all()  # withdrawn: closed, kept as history
+    assert len(gone) == 3
