@@ -38,11 +38,10 @@ class DuckDBStore:
             if path != self._path:
                 import duckdb
 
-                old = self._connection
+                # The old connection is not closed here: queries still running hold it (and its
+                # cursors); closing it would fail them. It closes when the last of them lets go.
                 self._connection = duckdb.connect(str(path), read_only=True)
                 self._path = path
-                if old is not None:
-                    old.close()
             return path, self._connection
 
     def snapshot_id(self) -> str:

@@ -34,10 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         runs = refresh.run(home, logs)
         print("refresh (real reference data served locally, `python -m pipelines.cli refresh` per run)")
-        print(f"  {'run':<10} {'wall_s':>7} {'peak_rss_mib':>12} {'models':>7} {'offerings':>9} {'prices':>7} "
+        print(f"  {'run':<10} {'wall_s':>7} {'cpu_s':>6} {'peak_rss_mib':>12} {'models':>7} {'offerings':>9} {'prices':>7} "
               f"{'rows_per_s':>10} {'new_price_rows':>14} {'http_304':>8}")
         for r in runs:
-            print(f"  {r.run:<10} {r.wall_s:>7.2f} {r.peak_rss_mib:>12.1f} {r.models:>7} {r.offerings:>9} {r.prices:>7} "
+            print(f"  {r.run:<10} {r.wall_s:>7.2f} {r.cpu_s:>6.2f} {r.peak_rss_mib:>12.1f} {r.models:>7} {r.offerings:>9} {r.prices:>7} "
                   f"{r.rows_per_s:>10.0f} {r.new_price_rows:>14} {f'{r.not_modified}/{r.requests}':>8}")
         unchanged = runs[-1]
         print(f"  unchanged refresh wrote no new price rows: {'yes' if unchanged.new_price_rows == 0 else 'NO'}")

@@ -41,17 +41,19 @@ def _percentile(sorted_ns: list[int], q: float) -> float:
 def expected_bytes(home: Path) -> bytes:
     """The API's body for ``API_PATH``, computed in this process (its own app, own cache),
     so the server's answer is compared with an independent rendering of the same snapshot."""
+    import asyncio
     import os
 
-    from fastapi.testclient import TestClient
+    async def fetch(app: object) -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
+            return await client.get(API_PATH)
 
     previous = os.environ.get("AISI_HOME")
     os.environ["AISI_HOME"] = str(home)
     try:
         from api.app import create_app
 
-        with TestClient(create_app()) as client:
-            response = client.get(API_PATH)
+        response = asyncio.run(fetch(create_app()))
     finally:
         if previous is None:
             os.environ.pop("AISI_HOME", None)

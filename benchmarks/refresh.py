@@ -22,6 +22,7 @@ from tests.replay import ReplayServer
 class RefreshFigures:
     run: str
     wall_s: float
+    cpu_s: float  # user + system CPU of the refresh process
     peak_rss_mib: float
     models: int
     offerings: int
@@ -49,15 +50,15 @@ def snapshot_counts(home: Path) -> tuple[str, dict[str, int]]:
     return path.stem, counts
 
 
-def _run_child(command: list[str], env: dict[str, str], log: Path) -> tuple[int, float, float]:
-    """Runs ``command``; returns (exit code, wall seconds, peak RSS MiB of that child)."""
+def _run_child(command: list[str], env: dict[str, str], log: Path) -> tuple[int, float, float, float]:
+    """Runs ``command``; returns (exit code, wall s, CPU s, peak RSS MiB), all of that child alone."""
     with open(log, "wb") as out:
         started = time.perf_counter()
         proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, so Popen must not wait again
-    return proc.returncode, wall, usage.ru_maxrss / 1024  # Linux: KiB
+    return proc.returncode, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024  # ru_maxrss: KiB on Linux
 
 
 def run(home: Path, logs: Path) -> list[RefreshFigures]:
@@ -75,7 +76,7 @@ def run(home: Path, logs: Path) -> list[RefreshFigures]:
             _, before = snapshot_counts(home)
             seen_before = len(server.requests)
             log = logs / f"refresh-{name}.log"
-            code, wall, rss = _run_child(command, env, log)
+            code, wall, cpu, rss = _run_child(command, env, log)
             if code != 0:
                 tail = log.read_text(errors="replace").splitlines()[-40:]
                 raise SystemExit(f"{name} refresh failed (exit {code}); last lines of {log}:\n" + "\n".join(tail))
@@ -83,7 +84,7 @@ def run(home: Path, logs: Path) -> list[RefreshFigures]:
             seen = server.requests[seen_before:]
             figures.append(
                 RefreshFigures(
-                    run=name, wall_s=wall, peak_rss_mib=rss, models=after["models"], offerings=after["offerings"],
+                    run=name, wall_s=wall, cpu_s=cpu, peak_rss_mib=rss, models=after["models"], offerings=after["offerings"],
                     prices=after["prices"], new_price_rows=after["prices"] - before["prices"],
                     not_modified=sum(1 for s in seen if s.status == 304), requests=len(seen), snapshot=snapshot,
                 )

@@ -127,6 +127,12 @@ class SnapshotStoreResource(ConfigurableResource):
         return SnapshotStore(Path(self.directory) if self.directory else snapshots_dir(), keep=self.keep)
 
 
+def _with_integers(frame: pd.DataFrame, integer_columns: set[str]) -> pd.DataFrame:
+    """Integer columns as pandas' nullable Int64: a float 64000.0 is written as 64000."""
+    columns = [c for c in frame.columns if c in integer_columns]
+    return frame.astype({c: "Int64" for c in columns}) if columns else frame
+
+
 def _rows(frame: pd.DataFrame) -> Iterator[tuple[Any, ...]]:
     clean = frame.astype(object).where(frame.notna(), None)
     for row in clean.itertuples(index=False, name=None):
@@ -164,6 +170,7 @@ class PostgresWarehouse:
         from psycopg import sql
 
         copy_template = read_sql("postgres/copy_table.sql")
+        integer_columns_sql = read_sql("postgres/integer_columns.sql")
         rows: dict[str, int] = {}
         with psycopg.connect(self.url) as conn:
             with conn.transaction():
@@ -171,7 +178,8 @@ class PostgresWarehouse:
                 conn.execute(read_sql("postgres/clear_current.sql"))
                 with conn.cursor() as cur:
                     for table in TABLES:
-                        frame = tables[table]
+                        integers = {c for (c,) in cur.execute(integer_columns_sql, {"table": table}).fetchall()}
+                        frame = _with_integers(tables[table], integers)
                         statement = sql.SQL(copy_template).format(
                             table=sql.Identifier("curated", table),
                             columns=sql.SQL(", ").join(sql.Identifier(c) for c in frame.columns),

@@ -52,3 +52,13 @@ def test_refresh_stores_the_run_in_postgres(replay, home: Path, pg_database: str
             if "runs" in tables:
                 assert sqlite.execute("SELECT count(*) FROM runs").fetchone()[0] == 0
     assert not list((home / "dagster").glob("history/runs/*.db")), "per-run SQLite event logs were written"
+
+    # A one-source refresh reads the other sources' materialisations back from PostgreSQL
+    # and so does not fetch them again.
+    models_dev_calls = len(replay.seen("/models_dev/api.json"))
+    again = run_aisi("refresh", "--source", "openrouter", env=child_env(AISI_DAGSTER_PG_URL=pg_database))
+    assert again.returncode == 0, again.describe()
+    assert len(replay.seen("/models_dev/api.json")) == models_dev_calls
+    with psycopg.connect(pg_database) as conn:
+        statuses = conn.execute("SELECT pipeline_name, status FROM runs").fetchall()
+    assert sorted(statuses) == [("catalog_job", "SUCCESS")] * 2

@@ -1,0 +1,120 @@
+"""The `aisi` command as a user runs it, and the code location as Dagster loads it."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from pipelines.catalog import CATALOG_GROUPS, build_definitions
+from tests.aisi_process import REPO, child_env, run_aisi, venv_script
+from tests.conftest import free_port
+
+pytestmark = pytest.mark.slow
+
+SOURCES = ("openrouter", "models_dev", "litellm", "model_defaults")
+HEAVY_MODULES = ("pandas", "duckdb", "great_expectations", "playwright", "httpx", "psycopg")
+
+
+def summary_statuses(stdout: str) -> dict[str, str]:
+    """Source -> status from the `Sources:` block of the refresh summary."""
+    statuses = {}
+    for line in stdout.splitlines():
+        match = re.match(r"^\s{2}(\w+)\s+(ok|cached|failed)\s+badge=", line)
+        if match:
+            statuses[match.group(1)] = match.group(2)
+    return statuses
+
+
+def test_refresh_with_every_source_down_falls_back_to_config_quickly(home: Path):
+    dead = f"http://127.0.0.1:{free_port()}"  # nothing listens: connection refused
+    env = child_env(**{f"AISI_SOURCE_{name}_URL": dead for name in ("OPENROUTER", "MODELS_DEV", "LITELLM")})
+    for name in ("AISI_HTTP_BACKOFF_S", "AISI_HTTP_MAX_ATTEMPTS"):  # the product's retry defaults
+        env.pop(name, None)
+
+    result = run_aisi("refresh", env=env, timeout=120)
+
+    assert result.returncode == 0, result.describe()
+    assert result.elapsed_s < 60, result.describe()
+    assert summary_statuses(result.stdout) == {
+        "openrouter": "failed",
+        "models_dev": "failed",
+        "litellm": "failed",
+        "model_defaults": "ok",
+    }, result.describe()
+    assert "Refresh succeeded" in result.stdout
+    match = re.search(r"^Snapshot: (.+)$", result.stdout, re.MULTILINE)
+    assert match, result.describe()
+    snapshot = Path(match.group(1).strip())
+    assert snapshot.is_file() and snapshot.parent == home / "snapshots", snapshot
+    assert (home / "snapshots" / "latest.duckdb").resolve() == snapshot
+    # The instance it ran on is the project's SQLite one under $AISI_HOME/dagster.
+    assert (home / "dagster" / "dagster.yaml").read_bytes() == (REPO / "dagster.yaml").read_bytes()
+
+
+def test_refresh_of_an_unknown_source_names_the_known_ones(home: Path):
+    result = run_aisi("refresh", "--source", "nope", timeout=120)
+    assert result.returncode != 0, result.describe()
+    output = result.stdout + result.stderr
+    assert "nope" in output
+    for source in SOURCES:
+        assert source in output, result.describe()
+    assert not (home / "snapshots").exists()  # nothing ran
+
+
+def test_help_lists_the_commands():
+    result = run_aisi("--help", timeout=60)
+    assert result.returncode == 0, result.describe()
+    commands = re.search(r"Commands:\n((?:\s+.+\n?)+)", result.stdout)
+    assert commands, result.stdout
+    names = {line.split()[0] for line in commands.group(1).splitlines() if line.strip()}
+    assert {"refresh", "serve", "ui"} <= names
+
+
+def test_definitions_module_imports_nothing_heavy():
+    code = (
+        "import json, sys\n"
+        "import pipelines.definitions\n"
+        f"print(json.dumps([m for m in {list(HEAVY_MODULES)!r} if m in sys.modules]))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=child_env(), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == []
+
+
+def test_definitions_have_the_job_the_schedule_and_described_grouped_assets(home: Path):
+    defs = build_definitions()
+
+    job = defs.resolve_job_def("catalog_job")
+    assert job.name == "catalog_job"
+    schedule = defs.resolve_schedule_def("catalog_every_5_minutes")
+    assert schedule.job_name == "catalog_job"
+    assert schedule.cron_schedule == "*/5 * * * *"
+    assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
+
+    graph = defs.resolve_asset_graph()
+    keys = graph.get_all_asset_keys()
+    assert {f"{s}_raw" for s in SOURCES} | {f"{s}_records" for s in SOURCES} <= {k.to_user_string() for k in keys}
+    for key in keys:
+        node = graph.get(key)
+        assert (node.description or "").strip(), f"{key.to_user_string()} has no description"
+        assert node.group_name in CATALOG_GROUPS, f"{key.to_user_string()} is in group {node.group_name!r}"
+    # catalog_job covers the whole graph.
+    assert set(job.asset_layer.asset_graph.get_all_asset_keys()) >= set(keys)
+
+
+def test_workspace_code_location_loads_through_dagster(home: Path):
+    """The lazy @dg.definitions root, loaded the way the webserver and daemon load it."""
+    from pipelines.cli import prepare_instance
+
+    prepare_instance()
+    command = [*venv_script("dagster", "dagster"), "definitions", "validate", "-w", str(REPO / "workspace.yaml")]
+    proc = subprocess.run(command, cwd=REPO, env=child_env(), capture_output=True, text=True, timeout=180)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output[-4000:]
+    assert "Validation successful for code location aisi" in output, output[-4000:]

@@ -1,0 +1,186 @@
+"""The catalog graph publishing to PostgreSQL `curated` (yoyo migrations, one transaction per
+publish), and the read API serving from it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import psycopg
+import pytest
+
+from resources.warehouse import TABLES, PostgresWarehouse
+from tests.test_api import latest_snapshot, start_server
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+
+@pytest.fixture
+def database(pg_database: str, replay, home: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh database as AISI_DATABASE_URL, with the sources on the replay server."""
+    monkeypatch.setenv("AISI_DATABASE_URL", pg_database)
+    return pg_database
+
+
+def pg(url: str, sql: str, *params: object) -> list[tuple[Any, ...]]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(sql, params or None).fetchall()
+
+
+def pg_scalar(url: str, sql: str, *params: object) -> Any:
+    return pg(url, sql, *params)[0][0]
+
+
+def duckdb_counts(home: Path) -> dict[str, int]:
+    with duckdb.connect(str(latest_snapshot(home)), read_only=True) as con:
+        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in (*TABLES, "current_prices")}
+
+
+def pg_counts(url: str) -> dict[str, int]:
+    return {t: pg_scalar(url, f"SELECT count(*) FROM curated.{t}") for t in (*TABLES, "current_prices")}
+
+
+def test_refresh_publishes_the_curated_schema(database: str, home: Path, refresh):
+    summary = refresh()
+    assert summary.success, summary.errors
+    assert summary.postgres == "published"
+
+    tables = {name for (name,) in pg(database, "SELECT table_name FROM information_schema.tables "
+                                                "WHERE table_schema = 'curated' AND table_type = 'BASE TABLE'")}
+    assert set(TABLES) <= tables
+    views = {name for (name,) in pg(database, "SELECT table_name FROM information_schema.views WHERE table_schema = 'curated'")}
+    assert views == {"current_prices"}
+    # Nothing was created outside `curated`.
+    assert pg_scalar(database, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'") == 0
+
+    counts = pg_counts(database)
+    assert counts == duckdb_counts(home)
+    assert counts["models"] > 49 and counts["prices"] > 100 and counts["publishes"] == 1 and counts["source_runs"] == 4
+
+    # Values survive the trip: gpt-4o's price, arrays, provenance, timestamps.
+    assert pg(database, "SELECT usd_per_mtok, source, source_kind FROM curated.current_prices WHERE model_key = 'openai/gpt-4o' "
+                        "AND provider_id = 'openai' AND price_type IN ('input', 'output') ORDER BY price_type") == [
+        (2.5, "models_dev", "aggregator"), (10.0, "models_dev", "aggregator")]
+    modalities, context = pg(database, "SELECT input_modalities, context_window FROM curated.models WHERE model_key = 'openai/gpt-4o'")[0]
+    assert "image" in modalities and "text" in modalities and context == 128000
+    assert pg_scalar(database, "SELECT snapshot_id FROM curated.publishes") == latest_snapshot(home).stem
+    assert pg_scalar(database, "SELECT count(*) FROM curated.prices WHERE fetched_at IS NULL OR source IS NULL") == 0
+
+    # The analysts' documentation travels with the schema.
+    comment = pg_scalar(database, "SELECT col_description('curated.prices'::regclass, "
+                                  "(SELECT attnum FROM pg_attribute WHERE attrelid = 'curated.prices'::regclass AND attname = 'usd_per_mtok'))")
+    assert comment == "US dollars per 1M tokens."
+    assert "Price history" in pg_scalar(database, "SELECT obj_description('curated.prices'::regclass, 'pg_class')")
+    assert pg_scalar(database, "SELECT obj_description('curated.current_prices'::regclass, 'pg_class')")
+
+    # yoyo's bookkeeping: 0001_catalog applied once.
+    def applied() -> list[tuple[Any, ...]]:
+        return pg(database, "SELECT migration_id FROM curated._yoyo_migration ORDER BY 1")
+
+    def apply_log() -> int:
+        return pg_scalar(database, "SELECT count(*) FROM curated._yoyo_log WHERE migration_id = '0001_catalog' AND operation = 'apply'")
+
+    assert applied() == [("0001_catalog",)]
+    assert apply_log() == 1
+
+    # A second refresh: nothing re-applied, the same prices, one more publish.
+    second = refresh()
+    assert second.success, second.errors
+    assert second.postgres == "published"
+    assert applied() == [("0001_catalog",)]
+    assert apply_log() == 1
+    again = pg_counts(database)
+    assert again["prices"] == counts["prices"]
+    assert again["current_prices"] == counts["current_prices"]
+    assert again["publishes"] == 2 and again["source_runs"] == 8
+    assert again == duckdb_counts(home)
+    assert pg_scalar(database, "SELECT snapshot_id FROM curated.publishes ORDER BY published_at DESC LIMIT 1") == latest_snapshot(home).stem
+
+
+def test_api_serves_the_same_from_postgres_as_from_duckdb(database: str, home: Path, refresh, tmp_path: Path):
+    assert refresh().success
+    snapshot = latest_snapshot(home).stem
+    from_pg = start_server(home, tmp_path / "api-pg.log", AISI_DATABASE_URL=database)
+    from_duckdb = start_server(home, tmp_path / "api-duckdb.log")
+    try:
+        for path, params in [
+            ("/api/v1/models", {"provider": "openai"}),
+            ("/api/v1/models", {"search": "claude", "min_context": 100000, "modality": "image"}),
+            ("/api/v1/models", {"limit": 5, "offset": 10}),
+            ("/api/v1/models/openai/gpt-4o", {}),
+            ("/api/v1/pricing", {"model": "openai/gpt-4o"}),
+            ("/api/v1/providers", {}),
+            ("/api/v1/search", {"q": "gpt"}),
+        ]:
+            a, b = from_pg.get(path, params=params), from_duckdb.get(path, params=params)
+            assert a.status_code == b.status_code == 200, (path, a.text)
+            assert a.json() == b.json(), path
+            # PostgreSQL's snapshot id is the newest publish, the same as the DuckDB file's name.
+            assert a.headers["x-snapshot-id"] == b.headers["x-snapshot-id"] == snapshot
+
+        openai = from_pg.get("/api/v1/models", params={"provider": "openai"}).json()
+        assert "openai/gpt-4o" in [i["model_key"] for i in openai["items"]]
+        assert openai["total"] == len(openai["items"]) > 0
+
+        model = from_pg.get("/api/v1/models/openai/gpt-4o").json()
+        offering = next(o for o in model["offerings"] if o["provider_id"] == "openai")
+        assert offering["prices"]["input"]["usd_per_mtok"] == 2.5
+        assert offering["prices"]["output"]["usd_per_mtok"] == 10.0
+        assert from_pg.get("/api/v1/models/openai/no-such-model").status_code == 404
+
+        etag = from_pg.get("/api/v1/models/openai/gpt-4o").headers["etag"]
+        assert from_pg.get("/api/v1/models/openai/gpt-4o", headers={"If-None-Match": etag}).status_code == 304
+
+        status = from_pg.get("/api/v1/status").json()
+        assert status["snapshot"]["snapshot_id"] == snapshot
+        assert {s["source"]: s["status"] for s in status["sources"]} == {
+            "openrouter": "ok", "models_dev": "ok", "litellm": "ok", "model_defaults": "ok"}
+        assert all(isinstance(s["age_seconds"], int) for s in status["sources"])
+    finally:
+        from_pg.stop()
+        from_duckdb.stop()
+
+
+def snapshot_tables(home: Path) -> dict[str, pd.DataFrame]:
+    """The published frames, as the graph hands them to publish (lists, not numpy arrays)."""
+    tables = {}
+    with duckdb.connect(str(latest_snapshot(home)), read_only=True) as con:
+        for table in TABLES:
+            frame = con.execute(f"SELECT * FROM {table}").df()
+            for column in ("input_modalities", "output_modalities"):
+                if column in frame:
+                    frame[column] = frame[column].map(lambda v: None if v is None else list(v))
+            tables[table] = frame
+    return tables
+
+
+def pg_rows(url: str, table: str) -> list[tuple[Any, ...]]:
+    return sorted(pg(url, f"SELECT * FROM curated.{table}"), key=repr)
+
+
+def test_a_failed_publish_leaves_the_previous_data(database: str, home: Path, refresh):
+    assert refresh().success
+    before = {t: pg_rows(database, t) for t in TABLES}
+    assert all(before[t] for t in TABLES)
+    warehouse = PostgresWarehouse(database)
+
+    # Providers, models and offerings are replaced first; then a price without a value fails.
+    tables = snapshot_tables(home)
+    tables["models"] = tables["models"].iloc[:3]
+    prices = tables["prices"].copy()
+    prices.loc[prices.index[len(prices) // 2], "usd_per_mtok"] = None
+    tables["prices"] = prices
+    with pytest.raises(psycopg.errors.NotNullViolation):
+        warehouse.publish(tables)
+
+    after = {t: pg_rows(database, t) for t in TABLES}
+    assert after == before
+
+    # The same frames without the NULL publish (so the NULL was the failure), all at once.
+    tables["prices"] = snapshot_tables(home)["prices"]
+    rows = warehouse.publish(tables)
+    assert rows["models"] == 3
+    assert pg_scalar(database, "SELECT count(*) FROM curated.models") == 3
+    assert pg_scalar(database, "SELECT count(*) FROM curated.prices") == len(before["prices"])
