@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Annotated, Any, Callable
 
 from fastapi import FastAPI, Header, Path as PathParam, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
@@ -54,16 +55,17 @@ class ResponseCache:
         self._items: OrderedDict[tuple[str, str], tuple[str, bytes, int]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get_or_build(self, key: tuple[str, str], build: Callable[[], tuple[int, Any]]) -> tuple[str, bytes, int]:
+    def get(self, key: tuple[str, str]) -> tuple[str, bytes, int] | None:
         with self._lock:
             hit = self._items.get(key)
             if hit is not None:
                 self._items.move_to_end(key)
-                return hit
+            return hit
+
+    def build(self, key: tuple[str, str], build: Callable[[], tuple[int, Any]]) -> tuple[str, bytes, int]:
         status, payload = build()
         body = _dumps(payload)
-        etag = f'"{key[0]}-{hashlib.sha1(body).hexdigest()[:16]}"'
-        entry = (etag, body, status)
+        entry = (f'"{key[0]}-{hashlib.sha1(body).hexdigest()[:16]}"', body, status)
         with self._lock:
             self._items[key] = entry
             while len(self._items) > self.size:
@@ -98,11 +100,13 @@ def create_app(store: Store | None = None, home: Path | None = None) -> FastAPI:
     async def _no_snapshot(_: Request, exc: NoSnapshot) -> JSONResponse:
         return _error(503, str(exc))
 
-    def cached(request: Request, if_none_match: str | None, build: Callable[[], tuple[int, Any]]) -> Response:
+    async def cached(request: Request, if_none_match: str | None, build: Callable[[], tuple[int, Any]]) -> Response:
+        """A hit is answered on the event loop; a miss queries the store in the thread pool."""
         state: Store = app.state.store
         snapshot = state.snapshot_id()
         key = (snapshot, f"{request.url.path}?{request.url.query}")
-        etag, body, status = cache.get_or_build(key, build)
+        entry = cache.get(key) or await run_in_threadpool(cache.build, key, build)
+        etag, body, status = entry
         headers = {"ETag": etag, "Cache-Control": "no-cache", "X-Snapshot-Id": snapshot}
         if status == 200 and if_none_match and etag in {t.strip() for t in if_none_match.split(",")}:
             return Response(status_code=304, headers=headers)
@@ -118,7 +122,7 @@ def create_app(store: Store | None = None, home: Path | None = None) -> FastAPI:
         return {"items": rows, "total": total, "limit": limit, "offset": offset}
 
     @app.get("/api/v1/models", summary="List models")
-    def list_models(
+    async def list_models(
         request: Request,
         if_none_match: INM = None,
         provider: Annotated[str | None, Query(min_length=1, description="Only models this provider serves.")] = None,
@@ -136,10 +140,10 @@ def create_app(store: Store | None = None, home: Path | None = None) -> FastAPI:
             count = lambda: len(q("models", **params, limit=10**9, offset=0))  # noqa: E731
             return 200, page(rows, limit, offset, count)
 
-        return cached(request, if_none_match, build)
+        return await cached(request, if_none_match, build)
 
     @app.get("/api/v1/models/{model_key:path}", summary="One model with its offerings and prices")
-    def get_model(request: Request, model_key: Annotated[str, PathParam(description="creator/model, e.g. openai/gpt-4o")], if_none_match: INM = None) -> Response:
+    async def get_model(request: Request, model_key: Annotated[str, PathParam(description="creator/model, e.g. openai/gpt-4o")], if_none_match: INM = None) -> Response:
         def build() -> tuple[int, Any]:
             found = q("model", model_key=model_key)
             if not found:
@@ -157,10 +161,10 @@ def create_app(store: Store | None = None, home: Path | None = None) -> FastAPI:
             model["offerings"] = offerings
             return 200, model
 
-        return cached(request, if_none_match, build)
+        return await cached(request, if_none_match, build)
 
     @app.get("/api/v1/pricing", summary="Current prices, USD per 1M tokens")
-    def pricing(
+    async def pricing(
         request: Request,
         if_none_match: INM = None,
         provider: Annotated[str | None, Query(min_length=1)] = None,
@@ -173,23 +177,23 @@ def create_app(store: Store | None = None, home: Path | None = None) -> FastAPI:
             count = lambda: len(q("pricing", provider=provider, model=model, limit=10**9, offset=0))  # noqa: E731
             return 200, page(rows, limit, offset, count)
 
-        return cached(request, if_none_match, build)
+        return await cached(request, if_none_match, build)
 
     @app.get("/api/v1/providers", summary="Providers")
-    def providers(request: Request, if_none_match: INM = None) -> Response:
-        return cached(request, if_none_match, lambda: (200, {"items": q("providers")}))
+    async def providers(request: Request, if_none_match: INM = None) -> Response:
+        return await cached(request, if_none_match, lambda: (200, {"items": q("providers")}))
 
     @app.get("/api/v1/search", summary="Find models by key or name")
-    def search(
+    async def search(
         request: Request,
         q_: Annotated[str, Query(alias="q", min_length=1, max_length=200, description="Text to look for.")],
         if_none_match: INM = None,
         limit: Annotated[int, Query(ge=1, le=100)] = 20,
     ) -> Response:
-        return cached(request, if_none_match, lambda: (200, {"query": q_, "items": q("search", q=q_, limit=limit)}))
+        return await cached(request, if_none_match, lambda: (200, {"query": q_, "items": q("search", q=q_, limit=limit)}))
 
     @app.get("/api/v1/status", summary="Sources' freshness and badges, and the snapshot served")
-    def status() -> Response:
+    async def status() -> Response:
         def build() -> tuple[int, Any]:
             snapshot = q("snapshot")
             now = dt.datetime.now(dt.timezone.utc)
@@ -201,7 +205,7 @@ def create_app(store: Store | None = None, home: Path | None = None) -> FastAPI:
             return 200, {"snapshot": snapshot[0] if snapshot else None, "sources": sources}
 
         # Ages change every second: computed per request, not cached.
-        code, body = build()
+        code, body = await run_in_threadpool(build)
         return Response(content=_dumps(body), status_code=code, media_type="application/json")
 
     @app.post("/api/v1/sync/{source}", status_code=202, summary="Refresh one source now (bearer token)")

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any, Protocol
 
 from api.queries import duckdb_sql, postgres_sql
+
+
+# PostgreSQL mode: how long a looked-up snapshot id is trusted before asking again.
+SNAPSHOT_TTL_S = 1.0
 
 
 class NoSnapshot(Exception):
@@ -65,14 +70,19 @@ class PostgresStore:
         from psycopg.rows import dict_row
         from psycopg_pool import ConnectionPool
 
+        self._snapshot: tuple[float, str] | None = None
         self.pool = ConnectionPool(url, min_size=1, max_size=8, kwargs={"row_factory": dict_row, "autocommit": True,
                                                                          "options": "-c search_path=curated"}, open=True)
 
     def snapshot_id(self) -> str:
-        rows = self.query("snapshot", {})
-        if not rows:
-            raise NoSnapshot("nothing published to PostgreSQL yet; run `aisi refresh` with AISI_DATABASE_URL set")
-        return str(rows[0]["snapshot_id"])
+        """The newest publish, looked up at most once per ``SNAPSHOT_TTL_S`` (it is asked per request)."""
+        now = time.monotonic()
+        if self._snapshot is None or now - self._snapshot[0] > SNAPSHOT_TTL_S:
+            rows = self.query("snapshot", {})
+            if not rows:
+                raise NoSnapshot("nothing published to PostgreSQL yet; run `aisi refresh` with AISI_DATABASE_URL set")
+            self._snapshot = (now, str(rows[0]["snapshot_id"]))
+        return self._snapshot[1]
 
     def query(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         with self.pool.connection() as conn:
