@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 # The sources a refresh can be asked for (pipelines' HTTP sources; a test keeps them equal).
-SYNCABLE_SOURCES = ("openrouter", "models_dev", "litellm")
+SYNCABLE_SOURCES = ("openrouter", "models_dev", "litellm", "openai", "anthropic", "google", "mistral", "cohere", "replicate", "huggingface")
 
 
 class SyncBusy(Exception):

@@ -9,8 +9,10 @@ from assets.core.assets import catalog
 from assets.normalise.assets import records_assets
 from assets.publish.assets import duckdb_snapshot, postgres_curated
 from assets.sources.assets import source_assets
+from assets.sources.registry import key_variables
 from resources.archive import RawArchiveResource
 from resources.http import HttpClientResource
+from resources.keys import keys_from_environment
 from resources.warehouse import PostgresResource, SnapshotStoreResource
 
 CATALOG_GROUPS = ("sources", "normalise", "core", "publish")
@@ -44,6 +46,8 @@ def default_resources() -> dict[str, object]:
             backoff_initial_s=float(os.environ.get("AISI_HTTP_BACKOFF_S", "0.5")),
         ),
         "archive": RawArchiveResource(),
+        # Keys are EnvVars: Dagster reads them at run time; they are never stored or logged.
+        "api_keys": keys_from_environment(key_variables()),
         "snapshots": SnapshotStoreResource(),
         # The URL is a secret: resolved by Dagster from the environment at run time, never stored.
         "postgres": PostgresResource(url=dg.EnvVar("AISI_DATABASE_URL")) if os.environ.get("AISI_DATABASE_URL") else PostgresResource(),

@@ -60,6 +60,13 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         if name.startswith("AISI_SOURCE_") or name in ("AISI_DATABASE_URL", "AISI_DAGSTER_PG_URL", "AISI_API_TOKEN"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("AISI_HTTP_BACKOFF_S", "0.05")
+    # Nothing may leave the machine: sources not replayed by a test point at a closed local port.
+    dead = f"http://127.0.0.1:{free_port()}"
+    for env_name in ("OPENROUTER", "MODELS_DEV", "LITELLM", "OPENAI", "ANTHROPIC", "GOOGLE", "MISTRAL", "COHERE", "REPLICATE", "HUGGINGFACE"):
+        monkeypatch.setenv(f"AISI_SOURCE_{env_name}_URL", dead)
+    for key in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GOOGLE_AI_API_KEY", "GEMINI_API_KEY", "MISTRAL_API_KEY",
+                "COHERE_API_KEY", "CO_API_KEY", "REPLICATE_API_TOKEN", "HF_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
     return data
 
 

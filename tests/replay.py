@@ -3,7 +3,10 @@
 Each route serves a file with a strong ETag and Last-Modified and answers conditional
 requests with 304. A route's ``mode`` turns it into a failing source: ``500``,
 ``garbage``, ``slow`` (answers after ``delay`` seconds), ``429`` (``Retry-After`` for the
-first ``fail_times`` requests, then the file).
+first ``fail_times`` requests, then the file), ``500-then-ok`` (500 for the first
+``fail_times`` requests). A route may ``require`` request headers (an API key): without
+them it answers 401. Routes are matched on path and query first, then on the path alone,
+so the pages of a paged API are separate routes.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ class Route:
     mode: str = "ok"
     delay: float = 0.0
     fail_times: int = 0
+    require: dict[str, str] | None = None
     last_modified: float = field(default_factory=time.time)
 
     @property
@@ -36,6 +40,7 @@ class Seen:
     path: str
     headers: dict[str, str]
     status: int
+    target: str = ""  # path with query string
 
 
 class ReplayServer:
@@ -53,10 +58,10 @@ class ReplayServer:
 
             def do_GET(self) -> None:  # noqa: N802
                 path = self.path.split("?", 1)[0]
-                route = server.routes.get(path)
+                route = server.routes.get(self.path) or server.routes.get(path)
                 status = self._serve(route)
                 with server._lock:
-                    server.requests.append(Seen(path, {k.lower(): v for k, v in self.headers.items()}, status))
+                    server.requests.append(Seen(path, {k.lower(): v for k, v in self.headers.items()}, status, self.path))
 
             def _send(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> int:
                 self.send_response(status)
@@ -71,12 +76,17 @@ class ReplayServer:
             def _serve(self, route: Route | None) -> int:
                 if route is None:
                     return self._send(404, b'{"error":"not found"}', {"Content-Type": "application/json"})
+                if route.require and any(self.headers.get(k) != v for k, v in route.require.items()):
+                    return self._send(401, b'{"error":"invalid api key"}', {"Content-Type": "application/json"})
                 if route.mode == "slow":
                     time.sleep(route.delay)
                 if route.mode == "500":
                     return self._send(500, b"internal error", {"Content-Type": "text/plain"})
                 if route.mode == "garbage":
                     return self._send(200, b"<html>maintenance</html>", {"Content-Type": "text/html"})
+                if route.mode == "500-then-ok" and route.fail_times > 0:
+                    route.fail_times -= 1
+                    return self._send(500, b"internal error", {"Content-Type": "text/plain"})
                 if route.mode == "429" and route.fail_times > 0:
                     route.fail_times -= 1
                     return self._send(429, b"slow down", {"Retry-After": "1"})
@@ -94,9 +104,10 @@ class ReplayServer:
         host, port = self.httpd.server_address[:2]
         return f"http://{host}:{port}"
 
-    def add(self, path: str, body: bytes | Path, content_type: str = "application/json") -> Route:
+    def add(self, path: str, body: bytes | Path, content_type: str = "application/json", require: dict[str, str] | None = None) -> Route:
+        """Serves ``body`` at ``path`` (which may carry a query string: one page of a listing)."""
         data = body.read_bytes() if isinstance(body, Path) else body
-        route = Route(body=data, content_type=content_type)
+        route = Route(body=data, content_type=content_type, require=require)
         self.routes[path] = route
         return route
 

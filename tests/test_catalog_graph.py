@@ -27,12 +27,15 @@ def test_refresh_publishes_every_source_with_provenance(replay, home, refresh):
     summary = refresh()
     assert summary.success, summary.errors
     statuses = {s["source"]: (s["status"], s["badge"]) for s in summary.sources}
-    assert statuses == {
+    assert {k: v for k, v in statuses.items() if k in ("openrouter", "models_dev", "litellm", "model_defaults")} == {
         "openrouter": ("ok", "aggregator"),
         "models_dev": ("ok", "aggregator"),
         "litellm": ("ok", "aggregator"),
         "model_defaults": ("ok", "config"),
     }
+    # No keys in the environment: the keyed provider APIs are skipped, not failed.
+    for keyed in ("openai", "anthropic", "google", "mistral", "cohere", "replicate"):
+        assert statuses[keyed] == ("skipped", None), keyed
     snapshot = Path(summary.snapshot)
     assert snapshot.exists() and snapshot.parent == home / "snapshots"
     assert (home / "snapshots" / "latest.duckdb").resolve() == snapshot
@@ -132,11 +135,12 @@ def test_failing_source_serves_the_last_good_payload_as_cached(replay, home, ref
 
 def test_unreachable_sources_with_no_archive_fall_back_to_config(home, refresh, monkeypatch):
     dead = f"http://127.0.0.1:{free_port()}"  # nothing listens: connection refused
-    for name in ("OPENROUTER", "MODELS_DEV", "LITELLM"):
+    for name in ("OPENROUTER", "MODELS_DEV", "LITELLM", "HUGGINGFACE"):
         monkeypatch.setenv(f"AISI_SOURCE_{name}_URL", dead)
     summary = refresh()
     assert summary.success
-    assert {s["source"]: s["status"] for s in summary.sources} == {
+    statuses = {s["source"]: s["status"] for s in summary.sources}
+    assert {k: statuses[k] for k in ("openrouter", "models_dev", "litellm", "model_defaults")} == {
         "openrouter": "failed",
         "models_dev": "failed",
         "litellm": "failed",

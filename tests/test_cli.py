@@ -25,7 +25,7 @@ def summary_statuses(stdout: str) -> dict[str, str]:
     """Source -> status from the `Sources:` block of the refresh summary."""
     statuses = {}
     for line in stdout.splitlines():
-        match = re.match(r"^\s{2}(\w+)\s+(ok|cached|failed)\s+badge=", line)
+        match = re.match(r"^\s{2}(\w+)\s+(ok|cached|failed|skipped)\s+badge=", line)
         if match:
             statuses[match.group(1)] = match.group(2)
     return statuses
@@ -33,7 +33,7 @@ def summary_statuses(stdout: str) -> dict[str, str]:
 
 def test_refresh_with_every_source_down_falls_back_to_config_quickly(home: Path):
     dead = f"http://127.0.0.1:{free_port()}"  # nothing listens: connection refused
-    env = child_env(**{f"AISI_SOURCE_{name}_URL": dead for name in ("OPENROUTER", "MODELS_DEV", "LITELLM")})
+    env = child_env(**{f"AISI_SOURCE_{name}_URL": dead for name in ("OPENROUTER", "MODELS_DEV", "LITELLM", "HUGGINGFACE")})
     for name in ("AISI_HTTP_BACKOFF_S", "AISI_HTTP_MAX_ATTEMPTS"):  # the product's retry defaults
         env.pop(name, None)
 
@@ -45,7 +45,10 @@ def test_refresh_with_every_source_down_falls_back_to_config_quickly(home: Path)
         "openrouter": "failed",
         "models_dev": "failed",
         "litellm": "failed",
+        "huggingface": "failed",
         "model_defaults": "ok",
+        # no keys: the keyed provider APIs are skipped, not failed
+        **{name: "skipped" for name in ("openai", "anthropic", "google", "mistral", "cohere", "replicate")},
     }, result.describe()
     assert "Refresh succeeded" in result.stdout
     match = re.search(r"^Snapshot: (.+)$", result.stdout, re.MULTILINE)

@@ -42,6 +42,7 @@ OFFERING_COLUMNS = [
     "release_date",
     "open_weights",
     "deprecation_date",
+    "deprecated",
     "source",
     "source_kind",
     "source_url",
@@ -144,6 +145,9 @@ class BatchBuilder:
         model_key: str | None = None,
         **attributes: Any,
     ) -> None:
+        unknown = set(attributes) - set(OFFERING_COLUMNS)
+        if unknown:
+            raise KeyError(f"not offering columns: {sorted(unknown)}")
         identity = self.rules.resolve(provider, provider_model_id)
         key = model_key or identity.model_key
         prov = self.provenance

@@ -12,6 +12,7 @@ from assets.sources.registry import HTTP_SOURCES
 from assets.sources.spec import SourceModule
 from resources.archive import RawArchiveResource
 from resources.http import HttpClientResource
+from resources.keys import ApiKeysResource
 
 
 def outcome_metadata(outcome: FetchOutcome) -> dict[str, object]:
@@ -24,12 +25,17 @@ def outcome_metadata(outcome: FetchOutcome) -> dict[str, object]:
         "payload_sha256": outcome.sha256 or "none",
         "not_modified": outcome.not_modified,
         "attempts": outcome.attempts,
+        "pages": outcome.pages,
         "summary": outcome.summary,
     }
 
 
 def build_source_asset(module: SourceModule) -> dg.AssetsDefinition:
     spec = module.SPEC
+    keyed = ""
+    if spec.key_env:
+        names = " or ".join(spec.key_env)
+        keyed = f" Key: {names} (optional)." if not spec.key_required else f" Key: {names}; without it the source is skipped."
 
     @dg.asset(
         name=f"{spec.name}_raw",
@@ -38,13 +44,15 @@ def build_source_asset(module: SourceModule) -> dg.AssetsDefinition:
         description=(
             f"The latest {spec.name} payload ({spec.base_url}{spec.path}), archived by content hash. "
             f"Fresh data carries badge `{spec.kind}`; when the source fails the last good payload is "
-            f"served with badge `cached`. Base URL: `{spec.url_variable}`."
+            f"served with badge `cached`. Base URL: `{spec.url_variable}`.{keyed}"
         ),
         metadata={"source_docs": spec.docs_url, "url_variable": spec.url_variable, "cadence": spec.cadence},
     )
-    def _source(context: dg.AssetExecutionContext, http: HttpClientResource, archive: RawArchiveResource) -> FetchOutcome:
-        outcome = fetch_source(spec, module.parse, http, archive.open())
-        log = context.log.info if outcome.status == "ok" else context.log.warning
+    def _source(
+        context: dg.AssetExecutionContext, http: HttpClientResource, archive: RawArchiveResource, api_keys: ApiKeysResource
+    ) -> FetchOutcome:
+        outcome = fetch_source(module, http, archive.open(), api_keys.key_for(spec.name))
+        log = context.log.info if outcome.status in ("ok", "skipped") else context.log.warning
         log(f"{spec.name}: {outcome.summary}")
         context.add_output_metadata(outcome_metadata(outcome))
         return outcome

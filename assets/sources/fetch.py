@@ -1,17 +1,25 @@
 """Fetch one source with fallback: fresh payload, or the archived one on 304, or the last
-good payload (badge ``cached``) when the source fails, or nothing (status ``failed``)."""
+good payload (badge ``cached``) when the source fails, or nothing (status ``failed``).
+
+Keyed sources without a key are ``skipped``. Paged sources are fetched page by page up to
+the spec's page cap, a repeated cursor stops them, and the pages are archived together as
+one ``{"pages": [...]}`` payload. Keys travel only in request headers: never in a URL, an
+archived payload, an error text or a log line.
+"""
 
 from __future__ import annotations
 
-import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
+from urllib.parse import urlsplit
 
 from assets.normalise.records import PayloadError
-from assets.sources.spec import SourceSpec
-from resources.archive import RawArchive
-from resources.http import FetchError, HttpClientResource
+from assets.sources.json_payload import decode_json_object
+from assets.sources.spec import SourceModule, SourceSpec
+from resources.archive import ArchivedFetch, RawArchive
+from resources.http import FetchError, HttpClientResource, HttpResult
 
 
 @dataclass
@@ -19,7 +27,7 @@ class FetchOutcome:
     """What a source asset hands to its normalise step."""
 
     source: str
-    status: str  # ok | cached | failed
+    status: str  # ok | cached | failed | skipped
     badge: str | None  # the source's own kind when fresh, "cached" on fallback, None when nothing
     url: str
     entries: list[Any]
@@ -31,6 +39,7 @@ class FetchOutcome:
     not_modified: bool = False
     conditional: bool = False
     attempts: int = 0
+    pages: int = 0
     error: str | None = None
 
     @property
@@ -40,141 +49,164 @@ class FetchOutcome:
             return f"ok ({how}, {len(self.entries)} entries)"
         if self.status == "cached":
             return f"cached ({self.error}); serving payload of {self.fetched_at:%Y-%m-%d %H:%M}Z"
+        if self.status == "skipped":
+            return str(self.error)
         return f"failed ({self.error}); no archived payload"
 
 
-def fetch_source(
-    spec: SourceSpec,
-    parse: Callable[[bytes], list[Any]],
-    http: HttpClientResource,
-    archive: RawArchive,
-) -> FetchOutcome:
-    url = spec.url()
-    attempted_at = datetime.now(timezone.utc)
-    previous = archive.last_good(spec.name)
-    headers: dict[str, str] = {}
-    if previous is not None and previous.url == url:
-        if previous.etag:
-            headers["if-none-match"] = previous.etag
-        if previous.last_modified:
-            headers["if-modified-since"] = previous.last_modified
+def redact(text: str, secret: str | None) -> str:
+    return text.replace(secret, "***") if secret else text
 
-    def fall_back(error: str, http_status: int | None = None, attempts: int = 0) -> FetchOutcome:
+
+class _Fetch:
+    """One fetch of one source: the request(s), the archive record, the fallback."""
+
+    def __init__(self, module: SourceModule, http: HttpClientResource, archive: RawArchive, key: str | None):
+        self.module = module
+        self.spec: SourceSpec = module.SPEC
+        self.http = http
+        self.archive = archive
+        self.key = key
+        self.url = self.spec.url()
+        self.attempted_at = datetime.now(timezone.utc)
+        self.previous: ArchivedFetch | None = archive.last_good(self.spec.name)
+
+    def outcome(self, **fields: Any) -> FetchOutcome:
+        base: dict[str, Any] = dict(source=self.spec.name, url=self.url, attempted_at=self.attempted_at, entries=[], fetched_at=None)
+        base.update(fields)
+        return FetchOutcome(**base)
+
+    def fall_back(self, error: str, http_status: int | None = None, attempts: int = 0) -> FetchOutcome:
+        error = redact(error, self.key)
+        previous = self.previous
         if previous is not None:
             try:
-                entries = parse(archive.load(previous.sha256))
+                entries = self.module.parse(self.archive.load(previous.sha256))
             except PayloadError as exc:  # an archived payload the current parser rejects
                 error = f"{error}; archived payload unusable: {exc}"
             else:
-                return FetchOutcome(
-                    source=spec.name,
-                    status="cached",
-                    badge="cached",
-                    url=previous.url,
-                    entries=entries,
-                    fetched_at=datetime.fromisoformat(previous.fetched_at),
-                    attempted_at=attempted_at,
-                    http_status=http_status,
-                    sha256=previous.sha256,
-                    size=previous.bytes,
-                    attempts=attempts,
-                    error=error,
+                return self.outcome(
+                    status="cached", badge="cached", url=previous.url, entries=entries,
+                    fetched_at=datetime.fromisoformat(previous.fetched_at), http_status=http_status,
+                    sha256=previous.sha256, size=previous.bytes, attempts=attempts, error=error,
                 )
-        return FetchOutcome(
-            source=spec.name,
-            status="failed",
-            badge=None,
-            url=url,
-            entries=[],
-            fetched_at=None,
-            attempted_at=attempted_at,
-            http_status=http_status,
-            attempts=attempts,
-            error=error,
+        return self.outcome(status="failed", badge=None, http_status=http_status, attempts=attempts, error=error)
+
+    def record_failure(self, outcome: str, error: str, http_status: int | None, fetched_at: datetime, payload: bytes | None = None) -> None:
+        self.archive.record(
+            source=self.spec.name, url=self.url, outcome=outcome, fetched_at=fetched_at, http_status=http_status,
+            sha256=self.archive.store(payload) if payload is not None else None,
+            size=len(payload) if payload is not None else None, error=redact(error, self.key),
         )
 
-    try:
-        response = http.get(url, headers=headers, timeout_s=spec.timeout())
-    except FetchError as exc:
-        archive.record(source=spec.name, url=url, outcome="failed", fetched_at=attempted_at, http_status=exc.status, error=str(exc))
-        return fall_back(str(exc), exc.status, exc.attempts)
+    def headers(self) -> dict[str, str]:
+        auth = getattr(self.module, "auth_headers", None)
+        return dict(auth(self.key)) if auth and self.key else {}
 
-    if response.status == 304 and previous is not None:
-        archive.record(
-            source=spec.name,
-            url=url,
-            outcome="not_modified",
-            fetched_at=response.fetched_at,
-            http_status=304,
-            etag=response.etag or previous.etag,
-            last_modified=response.last_modified or previous.last_modified,
-            sha256=previous.sha256,
-            size=previous.bytes,
-        )
+    def check(self, response: HttpResult) -> None:
+        """Raises FetchError for anything but 200 (and 304, handled by the caller)."""
+        if response.status in (401, 403) and self.spec.key_env:
+            raise FetchError("auth", f"key rejected (HTTP {response.status})", status=response.status, attempts=response.attempts)
+        if response.status not in (200, 304):
+            raise FetchError("http", f"HTTP {response.status}", status=response.status, attempts=response.attempts)
+
+    def run(self) -> FetchOutcome:
+        if self.spec.key_env and not self.key and self.spec.key_required:
+            names = " or ".join(self.spec.key_env)
+            return self.outcome(status="skipped", badge=None, error=f"skipped: no API key (set {names})")
         try:
-            entries = parse(archive.load(previous.sha256))
+            return self.fetch_pages() if self.spec.paged else self.fetch_one()
+        except FetchError as exc:
+            self.record_failure("failed", str(exc), exc.status, datetime.now(timezone.utc))
+            return self.fall_back(str(exc), exc.status, exc.attempts)
+
+    def fetch_one(self) -> FetchOutcome:
+        headers = self.headers()
+        previous = self.previous
+        if previous is not None and previous.url == self.url:
+            if previous.etag:
+                headers["if-none-match"] = previous.etag
+            if previous.last_modified:
+                headers["if-modified-since"] = previous.last_modified
+        conditional = "if-none-match" in headers or "if-modified-since" in headers
+        response = self.http.get(self.url, headers=headers, timeout_s=self.spec.timeout())
+        if response.status == 304 and previous is not None:
+            self.archive.record(
+                source=self.spec.name, url=self.url, outcome="not_modified", fetched_at=response.fetched_at, http_status=304,
+                etag=response.etag or previous.etag, last_modified=response.last_modified or previous.last_modified,
+                sha256=previous.sha256, size=previous.bytes,
+            )
+            try:
+                entries = self.module.parse(self.archive.load(previous.sha256))
+            except PayloadError as exc:
+                return self.fall_back(f"archived payload unusable after 304: {exc}", 304, response.attempts)
+            return self.outcome(
+                status="ok", badge=self.spec.kind, entries=entries, fetched_at=response.fetched_at, http_status=304,
+                sha256=previous.sha256, size=previous.bytes, not_modified=True, conditional=True,
+                attempts=response.attempts, pages=1,
+            )
+        if response.status == 304:
+            raise FetchError("http", "HTTP 304 without an archived payload", status=304, attempts=response.attempts)
+        self.check(response)
+        return self.accept(response.body, response, conditional=conditional, pages=1)
+
+    def fetch_pages(self) -> FetchOutcome:
+        first_url = getattr(self.module, "first_url", lambda url: url)
+        next_url = getattr(self.module, "next_url")
+        origin = urlsplit(self.url)[:2]
+        url: str | None = first_url(self.url)
+        seen: set[str] = set()
+        note: str | None = None
+        documents: list[dict[str, Any]] = []
+        response: HttpResult | None = None
+        attempts = 0
+        while url:
+            if url in seen:
+                raise FetchError("pagination", f"repeated cursor after {len(documents)} pages: stopped")
+            if len(documents) >= self.spec.page_cap:
+                if not self.spec.truncate_at_cap:
+                    raise FetchError("pagination", f"page cap of {self.spec.page_cap} pages reached: listing incomplete")
+                note = f"listing truncated at the page cap of {self.spec.page_cap} pages"
+                break
+            if urlsplit(url)[:2] != origin:  # the key must never be sent to another host
+                raise FetchError("pagination", f"next page on another host ({urlsplit(url).netloc}): refused")
+            seen.add(url)
+            response = self.http.get(url, headers=self.headers(), timeout_s=self.spec.timeout())
+            attempts += response.attempts
+            self.check(response)
+            try:
+                document = decode_json_object(response.body, self.spec.name)
+                url = next_url(document, url)
+            except PayloadError as exc:
+                self.record_failure("unparseable", str(exc), response.status, response.fetched_at, response.body)
+                return self.fall_back(f"unparseable page {len(documents) + 1}: {exc}", response.status, attempts)
+            documents.append(document)
+        assert response is not None
+        payload = json.dumps({"pages": documents}, sort_keys=True, separators=(",", ":")).encode()
+        outcome = self.accept(payload, response, conditional=False, pages=len(documents), attempts=attempts)
+        if note and outcome.status == "ok":
+            outcome.error = note
+        return outcome
+
+    def accept(self, payload: bytes, response: HttpResult, *, conditional: bool, pages: int, attempts: int | None = None) -> FetchOutcome:
+        attempts = response.attempts if attempts is None else attempts
+        try:
+            entries = self.module.parse(payload)
         except PayloadError as exc:
-            return fall_back(f"archived payload unusable after 304: {exc}", 304, response.attempts)
-        return FetchOutcome(
-            source=spec.name,
-            status="ok",
-            badge=spec.kind,
-            url=url,
-            entries=entries,
-            fetched_at=response.fetched_at,
-            attempted_at=attempted_at,
-            http_status=304,
-            sha256=previous.sha256,
-            size=previous.bytes,
-            not_modified=True,
-            conditional=True,
-            attempts=response.attempts,
+            self.record_failure("unparseable", str(exc), response.status, response.fetched_at, payload)
+            return self.fall_back(f"unparseable payload: {exc}", response.status, attempts)
+        sha = self.archive.store(payload)
+        single = not self.spec.paged
+        self.archive.record(
+            source=self.spec.name, url=self.url, outcome="fetched", fetched_at=response.fetched_at, http_status=response.status,
+            etag=response.etag if single else None, last_modified=response.last_modified if single else None,
+            sha256=sha, size=len(payload),
+        )
+        return self.outcome(
+            status="ok", badge=self.spec.kind, entries=entries, fetched_at=response.fetched_at, http_status=response.status,
+            sha256=sha, size=len(payload), conditional=conditional, attempts=attempts, pages=pages,
         )
 
-    if response.status != 200:
-        error = f"HTTP {response.status}"
-        archive.record(source=spec.name, url=url, outcome="failed", fetched_at=response.fetched_at, http_status=response.status, error=error)
-        return fall_back(error, response.status, response.attempts)
 
-    sha = hashlib.sha256(response.body).hexdigest()
-    try:
-        entries = parse(response.body)
-    except PayloadError as exc:
-        archive.record(
-            source=spec.name,
-            url=url,
-            outcome="unparseable",
-            fetched_at=response.fetched_at,
-            http_status=response.status,
-            sha256=archive.store(response.body),
-            size=len(response.body),
-            error=str(exc),
-        )
-        return fall_back(f"unparseable payload: {exc}", response.status, response.attempts)
-
-    archive.store(response.body)
-    archive.record(
-        source=spec.name,
-        url=url,
-        outcome="fetched",
-        fetched_at=response.fetched_at,
-        http_status=response.status,
-        etag=response.etag,
-        last_modified=response.last_modified,
-        sha256=sha,
-        size=len(response.body),
-    )
-    return FetchOutcome(
-        source=spec.name,
-        status="ok",
-        badge=spec.kind,
-        url=url,
-        entries=entries,
-        fetched_at=response.fetched_at,
-        attempted_at=attempted_at,
-        http_status=response.status,
-        sha256=sha,
-        size=len(response.body),
-        conditional=bool(headers),
-        attempts=response.attempts,
-    )
+def fetch_source(module: SourceModule, http: HttpClientResource, archive: RawArchive, key: str | None = None) -> FetchOutcome:
+    return _Fetch(module, http, archive, key).run()

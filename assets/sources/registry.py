@@ -1,9 +1,18 @@
-"""The sources the catalog graph fetches, in merge order of their priority."""
+"""The sources the catalog graph fetches."""
 
 from __future__ import annotations
 
-from assets.sources import litellm, models_dev, openrouter
+from assets.sources import anthropic, cohere, google, huggingface, litellm, mistral, models_dev, openai, openrouter, replicate
 from assets.sources.spec import SourceModule
 
-# Fetched over HTTP with fallback; model_defaults (config) is read from the repo.
-HTTP_SOURCES: tuple[SourceModule, ...] = (openrouter, models_dev, litellm)  # type: ignore[assignment]
+# Public aggregators: prices for thousands of offerings.
+AGGREGATOR_SOURCES: tuple[SourceModule, ...] = (openrouter, models_dev, litellm)  # type: ignore[assignment]
+# First-party provider APIs (keyed): what exists, limits, deprecations; badge `api`.
+API_SOURCES: tuple[SourceModule, ...] = (openai, anthropic, google, mistral, cohere, replicate, huggingface)  # type: ignore[assignment]
+# Everything fetched over HTTP with fallback; model_defaults (config) is read from the repo.
+HTTP_SOURCES: tuple[SourceModule, ...] = AGGREGATOR_SOURCES + API_SOURCES
+
+
+def key_variables() -> dict[str, tuple[str, ...]]:
+    """Source name -> the environment variables that may hold its key."""
+    return {m.SPEC.name: m.SPEC.key_env for m in HTTP_SOURCES if m.SPEC.key_env}

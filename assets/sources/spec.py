@@ -29,6 +29,11 @@ class SourceSpec:
     timeout_s: float
     docs_url: str
     priority: int  # tie-break between sources of the same badge: lower wins
+    key_env: tuple[str, ...] = ()  # environment variables that may hold its key, first set wins
+    key_required: bool = True  # without a key the source is skipped (when key_env is set)
+    paged: bool = False  # fetched page by page (module.next_url), archived as {"pages": [...]}
+    page_cap: int = 50  # a listing longer than this many pages is treated as a failure ...
+    truncate_at_cap: bool = False  # ... unless the source is too large to list whole (kept, with a note)
 
     @property
     def url_variable(self) -> str:
@@ -45,6 +50,13 @@ class SourceSpec:
 
 
 class SourceModule(Protocol):
+    """A source module. Keyed and paged sources also define (pure, no I/O):
+
+    - ``auth_headers(key) -> dict[str, str]``: the headers that carry the key;
+    - ``first_url(url) -> str``: the first page's URL (page size parameters);
+    - ``next_url(document, current_url) -> str | None``: the next page, from one page's JSON.
+    """
+
     SPEC: SourceSpec
 
     def parse(self, payload: bytes) -> list[Any]: ...
