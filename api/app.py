@@ -159,6 +159,7 @@ def create_app(store: Store | None = None, home: Path | None = None) -> FastAPI:
             for offering in offerings:
                 offering["prices"] = prices.get((offering["provider_id"], offering["provider_model_id"]), {})
             model["offerings"] = offerings
+            model["performance"] = q("model_performance", model_key=model_key)
             return 200, model
 
         return await cached(request, if_none_match, build)
@@ -202,6 +203,7 @@ def create_app(store: Store | None = None, home: Path | None = None) -> FastAPI:
                 last = s.get("last_run_at")
                 s["age_seconds"] = round((now - last).total_seconds()) if isinstance(last, dt.datetime) else None
                 s["rejected_reasons"] = json.loads(s["rejected_reasons"]) if s.get("rejected_reasons") else {}
+                s["unmatched_share"] = round(s["unmatched"] / s["rows"], 4) if s.get("rows") else None
             return 200, {"snapshot": snapshot[0] if snapshot else None, "sources": sources}
 
         # Ages change every second: computed per request, not cached.

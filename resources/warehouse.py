@@ -20,7 +20,7 @@ from resources.paths import SQL_DIR, read_sql, snapshots_dir
 
 MIGRATIONS_DIR = SQL_DIR / "migrations"
 # Publish order: parents before children (no foreign keys today, but keep it stable).
-TABLES = ("providers", "models", "offerings", "prices", "source_runs", "publishes")
+TABLES = ("providers", "models", "offerings", "prices", "model_aliases", "performance", "source_runs", "publishes")
 LATEST = "latest.duckdb"
 
 

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import dagster as dg
 import pandas as pd
 
-from assets.core.merge import merge_catalog, price_history
+from assets.core.merge import measurement_history, merge_catalog, price_history
 from assets.normalise.identity import default_rules
 from assets.normalise.records import NormalisedBatch
 from assets.sources import model_defaults
@@ -22,6 +22,8 @@ TABLE_DESCRIPTIONS = {
     "models": "One row per model `creator/model`: name, limits, modalities, described by the best source that has each field.",
     "offerings": "Each model as served by each provider under its own id, with limits and the badge of its source.",
     "prices": "Price history per offering and price type in USD per 1M tokens; open rows are current prices.",
+    "model_aliases": "Every source id and the model key it maps to, with the method (exact, rule, alias_file, unmatched).",
+    "performance": "Measured speed and uptime per offering (time to first token, throughput, latency, uptime), with history.",
     "source_runs": "One row per source per run: ok / cached / failed, rows contributed, badge used, rejected records and why.",
 }
 
@@ -70,6 +72,7 @@ def catalog(context: dg.AssetExecutionContext, snapshots: SnapshotStoreResource,
     merged = merge_catalog(batches, SOURCE_PRIORITY, default_rules().first_party)
     store = snapshots.open()
     prices = price_history(store.read_table("snapshot/previous_prices.sql"), merged.prices, now)
+    performance = measurement_history(store.read_table("snapshot/previous_performance.sql"), merged.performance)
     previous_runs = store.read_table("snapshot/previous_source_runs.sql")
     runs = _source_run_rows(context.run.run_id, batches)
     if previous_runs is not None and not previous_runs.empty:
@@ -85,10 +88,18 @@ def catalog(context: dg.AssetExecutionContext, snapshots: SnapshotStoreResource,
         "models": merged.models,
         "offerings": merged.offerings,
         "prices": prices,
+        "model_aliases": merged.model_aliases,
+        "performance": performance,
         "source_runs": runs,
     }
     extra: dict[str, dict[str, object]] = {
-        "models": {"models_by_badge": dg.MetadataValue.json({str(k): int(v) for k, v in badge_counts.items()})},
+        "models": {
+            "models_by_badge": dg.MetadataValue.json({str(k): int(v) for k, v in badge_counts.items()}),
+            "models_by_status": dg.MetadataValue.json({str(k): int(v) for k, v in merged.models["status"].value_counts().items()}),
+        },
+        "model_aliases": {
+            "by_method": dg.MetadataValue.json({str(k): int(v) for k, v in merged.model_aliases["method"].value_counts().items()}),
+        },
         "prices": {
             "current_prices": int(prices["valid_to"].isna().sum()),
             "price_rows_opened": opened,

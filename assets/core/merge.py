@@ -9,12 +9,12 @@ its row (``valid_from`` unchanged), a changed one closes the old row and opens a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
 
-from assets.normalise.records import OFFERING_COLUMNS, PRICE_COLUMNS, NormalisedBatch
+from assets.normalise.records import OFFERING_COLUMNS, PERFORMANCE_COLUMNS, PRICE_COLUMNS, NormalisedBatch
 from assets.sources.spec import BADGE_PRIORITY
 
 OFFERING_KEY = ["provider_id", "provider_model_id"]
@@ -33,6 +33,8 @@ class Catalog:
     offerings: pd.DataFrame
     prices: pd.DataFrame  # current merged prices (no history)
     disagreements: pd.DataFrame
+    model_aliases: pd.DataFrame
+    performance: pd.DataFrame  # this run's measurements (no history)
 
 
 def _ranked(frames: list[pd.DataFrame], source_priority: dict[str, int]) -> pd.DataFrame:
@@ -63,9 +65,15 @@ def merge_catalog(
     batches: list[NormalisedBatch],
     source_priority: dict[str, int],
     first_party: dict[str, str],
+    today: date | None = None,
 ) -> Catalog:
     offerings_ranked = _ranked([b.offerings for b in batches], source_priority)
-    offerings = _first_by_field(offerings_ranked, OFFERING_KEY, OFFERING_COLUMNS)
+    # Lifecycle facts: a "not deprecated" must not hide a lower source's "deprecated".
+    offerings_ranked["deprecated"] = offerings_ranked["deprecated"].where(offerings_ranked["deprecated"] == True)  # noqa: E712
+    says = offerings_ranked["deprecation_date"].notna() | offerings_ranked["deprecated"].notna()
+    offerings_ranked["status_source"] = offerings_ranked["source"].where(says)
+    offerings = _first_by_field(offerings_ranked, OFFERING_KEY, OFFERING_COLUMNS + ["status_source"])
+    offerings["status"] = lifecycle_status(offerings, today or datetime.now().date())
 
     prices_ranked = _ranked([b.prices for b in batches], source_priority)
     disagreements = _disagreements(prices_ranked)
@@ -76,7 +84,58 @@ def merge_catalog(
 
     models = _models(offerings, source_priority, first_party)
     providers = _providers(offerings, source_priority, first_party)
-    return Catalog(providers=providers, models=models, offerings=offerings, prices=prices, disagreements=disagreements)
+    return Catalog(
+        providers=providers,
+        models=models,
+        offerings=offerings,
+        prices=prices,
+        disagreements=disagreements,
+        model_aliases=_model_aliases(batches),
+        performance=_concat([b.performance for b in batches], PERFORMANCE_COLUMNS),
+    )
+
+
+def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    present = [f[columns] for f in frames if not f.empty]
+    return pd.concat(present, ignore_index=True) if present else pd.DataFrame(columns=columns)
+
+
+def lifecycle_status(offerings: pd.DataFrame, today: date) -> pd.Series:
+    """retired when the announced date has passed, deprecated when one is announced or the
+    source flags it, else active."""
+    dates = pd.to_datetime(offerings["deprecation_date"].astype(object), errors="coerce")
+    retired = dates.notna() & (dates <= pd.Timestamp(today))
+    deprecated = dates.notna() | (offerings["deprecated"] == True)  # noqa: E712
+    return pd.Series(np.select([retired, deprecated], ["retired", "deprecated"], "active"), index=offerings.index)
+
+
+def _model_aliases(batches: list[NormalisedBatch]) -> pd.DataFrame:
+    """How every source names every model."""
+    columns = ["source", "source_id", "provider_id", "model_key", "method"]
+    frames = [
+        b.offerings.rename(columns={"provider_model_id": "source_id", "identity_method": "method"})[columns]
+        for b in batches
+        if not b.offerings.empty
+    ]
+    aliases = _concat(frames, columns)
+    return aliases.drop_duplicates(["source", "provider_id", "source_id"]).sort_values(columns[:3]).reset_index(drop=True)
+
+
+def _model_status(offerings: pd.DataFrame, first_party: dict[str, str]) -> pd.DataFrame:
+    """Per model: the creator's own offerings decide; without one, all offerings do. A model
+    is retired when all deciding offerings are, deprecated when all are deprecated or retired."""
+    work = offerings[["model_key", "provider_id", "creator", "status", "deprecation_date", "status_source"]].copy()
+    work["_own"] = work["provider_id"].map(lambda p: first_party.get(p, p)) == work["creator"]
+    has_own = work.groupby("model_key")["_own"].transform("any")
+    deciding = work[work["_own"] | ~has_own]
+    severity = deciding["status"].map({"active": 0, "deprecated": 1, "retired": 2})
+    deciding = deciding.assign(_severity=severity).sort_values(["model_key", "_severity", "deprecation_date"])
+    # The least severe deciding offering sets the status (one active offering keeps it active).
+    first = deciding.drop_duplicates("model_key", keep="first").set_index("model_key")
+    result = pd.DataFrame({"status": first["status"]})
+    result["status_date"] = first["deprecation_date"].where(first["status"] != "active")
+    result["status_source"] = first["status_source"].where(first["status"] != "active")
+    return result
 
 
 def _disagreements(prices_ranked: pd.DataFrame) -> pd.DataFrame:
@@ -111,6 +170,9 @@ def _models(offerings: pd.DataFrame, source_priority: dict[str, int], first_part
         "deprecation_date",
         "offerings_count",
         "providers_count",
+        "status",
+        "status_date",
+        "status_source",
     ] + PROVENANCE
     if offerings.empty:
         return pd.DataFrame(columns=columns)
@@ -120,9 +182,11 @@ def _models(offerings: pd.DataFrame, source_priority: dict[str, int], first_part
     work["_badge_rank"] = work["source_kind"].map({b: i for i, b in enumerate(BADGE_PRIORITY)}).fillna(len(BADGE_PRIORITY))
     work["_source_rank"] = work["source"].map(source_priority).fillna(99)
     work = work.sort_values(["_first_party", "_badge_rank", "_source_rank", "provider_id"], kind="stable").reset_index(drop=True)
-    models = _first_by_field(work, ["model_key"], [c for c in columns if c not in ("offerings_count", "providers_count")])
+    derived = ("offerings_count", "providers_count", "status", "status_date", "status_source")
+    models = _first_by_field(work, ["model_key"], [c for c in columns if c not in derived])
     counts = offerings.groupby("model_key").agg(offerings_count=("provider_model_id", "size"), providers_count=("provider_id", "nunique"))
     models = models.merge(counts, on="model_key", how="left")
+    models = models.merge(_model_status(offerings, first_party), left_on="model_key", right_index=True, how="left")
     return models[columns].sort_values("model_key").reset_index(drop=True)
 
 
@@ -180,3 +244,21 @@ def price_history(previous: pd.DataFrame | None, current: pd.DataFrame, now: dat
     if history.empty:
         return pd.DataFrame(columns=PRICE_HISTORY_COLUMNS)
     return history.sort_values(PRICE_KEY + ["valid_from"]).reset_index(drop=True)[PRICE_HISTORY_COLUMNS]
+
+
+MEASUREMENT_KEY = ["provider_id", "provider_model_id", "metric", "percentile", "source"]
+
+
+def measurement_history(previous: pd.DataFrame | None, current: pd.DataFrame) -> pd.DataFrame:
+    """Previous measurements plus this run's, where a figure changed or is new (an unchanged
+    figure adds no row)."""
+    current = current[PERFORMANCE_COLUMNS]
+    if previous is None or previous.empty:
+        return current.reset_index(drop=True)
+    previous = previous[PERFORMANCE_COLUMNS]
+    latest = previous.sort_values("measured_at").drop_duplicates(MEASUREMENT_KEY, keep="last")
+    joined = current.merge(latest[MEASUREMENT_KEY + ["value"]], on=MEASUREMENT_KEY, how="left", suffixes=("", "_previous"))
+    unchanged = joined["value_previous"].notna() & np.isclose(
+        joined["value"].astype(float), joined["value_previous"].astype(float).fillna(0), rtol=1e-9
+    )
+    return _concat([previous, joined.loc[~unchanged, PERFORMANCE_COLUMNS]], PERFORMANCE_COLUMNS)

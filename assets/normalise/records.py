@@ -60,6 +60,18 @@ PRICE_COLUMNS = [
     "fetched_at",
 ]
 REJECT_COLUMNS = ["source", "source_id", "reason"]
+PERFORMANCE_COLUMNS = [
+    "provider_id",
+    "provider_model_id",
+    "model_key",
+    "metric",
+    "percentile",
+    "value",
+    "unit",
+    "source",
+    "source_kind",
+    "measured_at",
+]
 
 
 class PayloadError(ValueError):
@@ -86,6 +98,7 @@ class NormalisedBatch:
     rejects: pd.DataFrame
     entries: int
     fetch: dict[str, Any] = field(default_factory=dict)  # how the payload was obtained (FetchOutcome fields)
+    performance: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PERFORMANCE_COLUMNS))
 
     @property
     def reject_reasons(self) -> dict[str, int]:
@@ -135,6 +148,7 @@ class BatchBuilder:
     _offerings: list[dict[str, Any]] = field(default_factory=list)
     _prices: list[dict[str, Any]] = field(default_factory=list)
     _rejects: list[dict[str, Any]] = field(default_factory=list)
+    _performance: list[dict[str, Any]] = field(default_factory=list)
 
     def offering(
         self,
@@ -186,6 +200,27 @@ class BatchBuilder:
                 }
             )
 
+    def measure(self, *, provider: str, provider_model_id: str, metric: str, value: Any, unit: str, percentile: str = "value") -> None:
+        """A measured figure of an offering (latency, throughput, uptime); unknown or 0 is not measured."""
+        number = to_number(value)
+        if number is None or number == 0:
+            return
+        identity = self.rules.resolve(provider, provider_model_id)
+        self._performance.append(
+            {
+                "provider_id": identity.provider_id,
+                "provider_model_id": provider_model_id,
+                "model_key": identity.model_key,
+                "metric": metric,
+                "percentile": percentile,
+                "value": number,
+                "unit": unit,
+                "source": self.provenance.source,
+                "source_kind": self.provenance.source_kind,
+                "measured_at": self.provenance.fetched_at,
+            }
+        )
+
     def reject(self, source_id: str, reason: str) -> None:
         self._rejects.append({"source": self.provenance.source, "source_id": source_id, "reason": reason})
 
@@ -205,4 +240,5 @@ class BatchBuilder:
             prices=prices.reset_index(drop=True),
             rejects=pd.DataFrame(self._rejects, columns=REJECT_COLUMNS),
             entries=self.entries,
+            performance=pd.DataFrame(self._performance, columns=PERFORMANCE_COLUMNS),
         )

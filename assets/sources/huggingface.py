@@ -64,6 +64,11 @@ def normalise(entries: list[Any], provenance: Provenance) -> NormalisedBatch:
                     input_modalities=modalities(architecture.get("input_modalities")),
                     output_modalities=modalities(architecture.get("output_modalities")),
                 )
+                latency_ms = to_number(serving.get("first_token_latency_ms"))
+                batch.measure(provider=str(provider), provider_model_id=model_id, metric="time_to_first_token",
+                              value=latency_ms / 1000 if latency_ms else None, unit="s")
+                batch.measure(provider=str(provider), provider_model_id=model_id, metric="throughput",
+                              value=serving.get("throughput"), unit="tokens_per_s")
             except (TypeError, ValueError) as exc:
                 batch.reject(f"{provider}:{model_id}", f"unparseable field: {exc}")
     return batch.build()

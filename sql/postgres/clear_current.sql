@@ -6,3 +6,5 @@ DELETE FROM curated.offerings;
 DELETE FROM curated.prices;
 DELETE FROM curated.source_runs;
 DELETE FROM curated.publishes;
+DELETE FROM curated.model_aliases;
+DELETE FROM curated.performance;

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pandas as pd
 
@@ -79,3 +79,31 @@ def test_price_history_keeps_unchanged_rows_and_versions_changes():
     inputs = gone[gone.price_type == "input"]
     assert inputs.valid_to.notna().all()  # withdrawn: closed, kept as history
     assert len(gone) == 3
+
+
+def test_lifecycle_comes_from_the_creators_own_offering():
+    today = date(2026, 11, 1)
+    first_party = batch(
+        "litellm", "aggregator",
+        gpt({}, deprecation_date=date(2026, 5, 14)),  # passed: retired
+        {"provider": "openai", "provider_model_id": "o1-preview", "prices": {}, "deprecation_date": date(2027, 1, 1)},
+    )
+    reseller = batch("litellm", "aggregator", {"provider": "azure", "provider_model_id": "gpt-4o", "prices": {}})
+    flagged = batch("models_dev", "api", {"provider": "cohere", "provider_model_id": "command-r", "prices": {}, "deprecated": True})
+    merged = merge_catalog([first_party, reseller, flagged], PRIORITY, {"openai": "openai", "cohere": "cohere"}, today=today)
+    status = merged.models.set_index("model_key")[["status", "status_date", "status_source"]]
+    assert tuple(status.loc["openai/gpt-4o"]) == ("retired", date(2026, 5, 14), "litellm")  # azure's offering does not decide
+    assert tuple(status.loc["openai/o1-preview"]) == ("deprecated", date(2027, 1, 1), "litellm")
+    assert status.loc["cohere/command-r", "status"] == "deprecated"
+    offerings = merged.offerings.set_index(["provider_id", "provider_model_id"])["status"]
+    assert offerings[("azure", "gpt-4o")] == "active" and offerings[("openai", "gpt-4o")] == "retired"
+
+
+def test_model_aliases_list_every_source_id():
+    a = batch("openrouter", "aggregator", {"provider": "openrouter", "provider_model_id": "openai/gpt-4o", "prices": {}})
+    b = batch("litellm", "aggregator", gpt({}))
+    aliases = merge_catalog([a, b], PRIORITY, {}).model_aliases
+    assert set(zip(aliases.source, aliases.source_id, aliases.model_key)) == {
+        ("openrouter", "openai/gpt-4o", "openai/gpt-4o"),
+        ("litellm", "gpt-4o", "openai/gpt-4o"),
+    }
