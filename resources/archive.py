@@ -109,6 +109,18 @@ class RawArchive:
             return None
         return ArchivedFetch(**dict(row))
 
+    def last_good_per_url(self, source: str) -> dict[str, tuple[str, str]]:
+        """URL -> (payload sha256, fetched_at) of each URL's newest good fetch."""
+        with closing(self._connect()) as conn:
+            rows = conn.execute(read_sql("archive/last_good_per_url.sql"), {"source": source}).fetchall()
+        return {row["url"]: (row["sha256"], row["fetched_at"]) for row in rows if self.has(row["sha256"])}
+
+    def last_attempt_per_url(self, source: str) -> dict[str, str]:
+        """URL -> when it was last requested (ISO time), failed requests included."""
+        with closing(self._connect()) as conn:
+            rows = conn.execute(read_sql("archive/last_attempt_per_url.sql"), {"source": source}).fetchall()
+        return {row["url"]: row["attempted_at"] for row in rows}
+
     def fetch_count(self, source: str | None = None) -> int:
         with closing(self._connect()) as conn:
             return conn.execute(read_sql("archive/count_fetches.sql"), {"source": source}).fetchone()[0]

@@ -11,6 +11,7 @@ import pandas as pd
 import psycopg
 import pytest
 
+from assets.core.assets import SOURCE_NAMES
 from resources.warehouse import TABLES, PostgresWarehouse, migration_files
 from tests.test_api import latest_snapshot, start_server
 
@@ -57,7 +58,7 @@ def test_refresh_publishes_the_curated_schema(database: str, home: Path, refresh
 
     counts = pg_counts(database)
     assert counts == duckdb_counts(home)
-    assert counts["models"] > 49 and counts["prices"] > 100 and counts["publishes"] == 1 and counts["source_runs"] == 11
+    assert counts["models"] > 49 and counts["prices"] > 100 and counts["publishes"] == 1 and counts["source_runs"] == len(SOURCE_NAMES)
 
     # Values survive the trip: gpt-4o's price, arrays, provenance, timestamps.
     assert pg(database, "SELECT usd_per_mtok, source, source_kind FROM curated.current_prices WHERE model_key = 'openai/gpt-4o' "
@@ -94,7 +95,7 @@ def test_refresh_publishes_the_curated_schema(database: str, home: Path, refresh
     again = pg_counts(database)
     assert again["prices"] == counts["prices"]
     assert again["current_prices"] == counts["current_prices"]
-    assert again["publishes"] == 2 and again["source_runs"] == 22
+    assert again["publishes"] == 2 and again["source_runs"] == 2 * len(SOURCE_NAMES)
     assert again == duckdb_counts(home)
     assert pg_scalar(database, "SELECT snapshot_id FROM curated.publishes ORDER BY published_at DESC LIMIT 1") == latest_snapshot(home).stem
 

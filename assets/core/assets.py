@@ -8,14 +8,13 @@ import dagster as dg
 import pandas as pd
 
 from assets.core.merge import measurement_history, merge_catalog, price_history
-from assets.normalise.identity import default_rules
+from assets.normalise.identity import UNMATCHED, default_rules
 from assets.normalise.records import NormalisedBatch
-from assets.sources import model_defaults
-from assets.sources.registry import HTTP_SOURCES
+from assets.sources.registry import ALL_SOURCES
 from resources.warehouse import SnapshotStoreResource
 
-SOURCE_NAMES = [m.SPEC.name for m in HTTP_SOURCES] + [model_defaults.SPEC.name]
-SOURCE_PRIORITY = {m.SPEC.name: m.SPEC.priority for m in (*HTTP_SOURCES, model_defaults)}  # type: ignore[attr-defined]
+SOURCE_NAMES = [m.SPEC.name for m in ALL_SOURCES]
+SOURCE_PRIORITY = {m.SPEC.name: m.SPEC.priority for m in ALL_SOURCES}
 
 TABLE_DESCRIPTIONS = {
     "providers": "Who serves models (first-party labs, clouds, hosts, routers), with model and offering counts.",
@@ -42,7 +41,7 @@ def _source_run_rows(run_id: str, batches: list[NormalisedBatch]) -> pd.DataFram
                 "entries": batch.entries,
                 "rejected": len(batch.rejects),
                 "rejected_reasons": json.dumps(batch.reject_reasons, sort_keys=True) if batch.reject_reasons else None,
-                "unmatched": int((batch.offerings["identity_method"] == "provider").sum()),
+                "unmatched": int((batch.offerings["identity_method"] == UNMATCHED).sum()),
                 "url": fetch.get("url"),
                 "http_status": fetch.get("http_status"),
                 "conditional": bool(fetch.get("conditional")),

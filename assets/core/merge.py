@@ -14,6 +14,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
+from assets.normalise.identity import family_alias
 from assets.normalise.records import OFFERING_COLUMNS, PERFORMANCE_COLUMNS, PRICE_COLUMNS, NormalisedBatch
 from assets.sources.spec import BADGE_PRIORITY
 
@@ -173,6 +174,7 @@ def _models(offerings: pd.DataFrame, source_priority: dict[str, int], first_part
         "status",
         "status_date",
         "status_source",
+        "alias_of",
     ] + PROVENANCE
     if offerings.empty:
         return pd.DataFrame(columns=columns)
@@ -182,11 +184,13 @@ def _models(offerings: pd.DataFrame, source_priority: dict[str, int], first_part
     work["_badge_rank"] = work["source_kind"].map({b: i for i, b in enumerate(BADGE_PRIORITY)}).fillna(len(BADGE_PRIORITY))
     work["_source_rank"] = work["source"].map(source_priority).fillna(99)
     work = work.sort_values(["_first_party", "_badge_rank", "_source_rank", "provider_id"], kind="stable").reset_index(drop=True)
-    derived = ("offerings_count", "providers_count", "status", "status_date", "status_source")
+    derived = ("offerings_count", "providers_count", "status", "status_date", "status_source", "alias_of")
     models = _first_by_field(work, ["model_key"], [c for c in columns if c not in derived])
     counts = offerings.groupby("model_key").agg(offerings_count=("provider_model_id", "size"), providers_count=("provider_id", "nunique"))
     models = models.merge(counts, on="model_key", how="left")
     models = models.merge(_model_status(offerings, first_party), left_on="model_key", right_index=True, how="left")
+    known = set(models["model_key"])
+    models["alias_of"] = models["model_key"].map(lambda key: family_alias(key, known))
     return models[columns].sort_values("model_key").reset_index(drop=True)
 
 

@@ -4,11 +4,11 @@ prices with provenance; unusable records are counted with their reason."""
 
 import dagster as dg
 
+from assets.normalise.identity import UNMATCHED
 from assets.normalise.records import NormalisedBatch, Provenance
-from assets.sources import model_defaults
 from assets.sources.assets import fetch_record
 from assets.sources.fetch import FetchOutcome
-from assets.sources.registry import HTTP_SOURCES
+from assets.sources.registry import ALL_SOURCES
 from assets.sources.spec import SourceModule
 
 
@@ -39,7 +39,7 @@ def build_records_asset(module: SourceModule) -> dg.AssetsDefinition:
         )
         batch = module.normalise(outcome.entries, provenance)
         batch.fetch = fetch_record(outcome)
-        unmatched = int((batch.offerings["identity_method"] == "provider").sum())
+        unmatched = int((batch.offerings["identity_method"] == UNMATCHED).sum())
         for reason, count in batch.reject_reasons.items():
             context.log.info(f"{name}: {count} record(s) not used: {reason}")
         context.add_output_metadata(
@@ -61,4 +61,4 @@ def build_records_asset(module: SourceModule) -> dg.AssetsDefinition:
 
 
 def records_assets() -> list[dg.AssetsDefinition]:
-    return [build_records_asset(m) for m in (*HTTP_SOURCES, model_defaults)]  # type: ignore[arg-type]
+    return [build_records_asset(m) for m in ALL_SOURCES]

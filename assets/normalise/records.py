@@ -9,7 +9,7 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from assets.normalise.identity import IdentityRules, default_rules
+from assets.normalise.identity import ALIAS_FILE, IdentityRules, default_rules
 
 # Prices are USD per 1M tokens. These are the price types the catalog knows.
 PRICE_TYPES = (
@@ -172,7 +172,7 @@ class BatchBuilder:
             provider_model_id=provider_model_id,
             model_key=key,
             creator=key.split("/", 1)[0],
-            identity_method="config" if model_key else identity.method,
+            identity_method=ALIAS_FILE if model_key else identity.method,  # a curated file gave the key
             input_modalities=row["input_modalities"] or [],
             output_modalities=row["output_modalities"] or [],
             source=prov.source,
@@ -200,10 +200,14 @@ class BatchBuilder:
                 }
             )
 
-    def measure(self, *, provider: str, provider_model_id: str, metric: str, value: Any, unit: str, percentile: str = "value") -> None:
-        """A measured figure of an offering (latency, throughput, uptime); unknown or 0 is not measured."""
+    def measure(
+        self, *, provider: str, provider_model_id: str, metric: str, value: Any, unit: str,
+        percentile: str = "value", zero_is_unknown: bool = True,
+    ) -> None:
+        """A measured figure of an offering (latency, throughput, uptime). A speed or latency of
+        0 means "not measured" and is dropped; an uptime of 0 is real (``zero_is_unknown=False``)."""
         number = to_number(value)
-        if number is None or number == 0:
+        if number is None or (number == 0 and zero_is_unknown):
             return
         identity = self.rules.resolve(provider, provider_model_id)
         self._performance.append(

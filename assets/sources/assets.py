@@ -1,12 +1,14 @@
 """Source assets (group ``sources``): one per source, fetching and archiving its payload."""
 
 
+import os
 from dataclasses import fields
 from datetime import datetime, timezone
 
 import dagster as dg
 
 from assets.sources import model_defaults
+from assets.sources.fanout import fetch_endpoints
 from assets.sources.fetch import FetchOutcome, fetch_source
 from assets.sources.registry import HTTP_SOURCES
 from assets.sources.spec import SourceModule
@@ -85,8 +87,38 @@ def model_defaults_raw(context: dg.AssetExecutionContext) -> FetchOutcome:
     return outcome
 
 
+@dg.asset(
+    name="openrouter_endpoints_raw",
+    group_name="sources",
+    kinds={"http", "json"},
+    ins={"models": dg.AssetIn("openrouter_raw")},
+    description=(
+        "For each OpenRouter model, the providers that serve it with their own prices, uptime, latency and "
+        "throughput (GET /api/v1/models/{id}/endpoints). Bounded fan-out: new models first, then the "
+        "stalest, AISI_OPENROUTER_ENDPOINTS_PER_RUN per run (default 60), "
+        "AISI_OPENROUTER_ENDPOINTS_CONCURRENCY at a time (default 4); the others keep their last answer."
+    ),
+)
+def openrouter_endpoints_raw(
+    context: dg.AssetExecutionContext, models: FetchOutcome, http: HttpClientResource, archive: RawArchiveResource
+) -> FetchOutcome:
+    model_ids = [e["id"] for e in models.entries if isinstance(e, dict) and isinstance(e.get("id"), str)]
+    outcome = fetch_endpoints(
+        model_ids,
+        http,
+        archive.open(),
+        max_per_run=int(os.environ.get("AISI_OPENROUTER_ENDPOINTS_PER_RUN", "60")),
+        concurrency=int(os.environ.get("AISI_OPENROUTER_ENDPOINTS_CONCURRENCY", "4")),
+    )
+    log = context.log.info if outcome.status == "ok" and not outcome.error else context.log.warning
+    log(f"openrouter_endpoints: {outcome.pages} models fetched this run, {len(outcome.entries)} endpoints in use"
+        + (f"; {outcome.error}" if outcome.error else ""))
+    context.add_output_metadata({**outcome_metadata(outcome), "models_listed": len(model_ids)})
+    return outcome
+
+
 def source_assets() -> list[dg.AssetsDefinition]:
-    return [build_source_asset(m) for m in HTTP_SOURCES] + [model_defaults_raw]
+    return [build_source_asset(m) for m in HTTP_SOURCES] + [openrouter_endpoints_raw, model_defaults_raw]
 
 
 def fetch_record(outcome: FetchOutcome) -> dict[str, object]:

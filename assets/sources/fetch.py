@@ -106,7 +106,8 @@ class _Fetch:
     def check(self, response: HttpResult) -> None:
         """Raises FetchError for anything but 200 (and 304, handled by the caller)."""
         if response.status in (401, 403) and self.spec.key_env:
-            raise FetchError("auth", f"key rejected (HTTP {response.status})", status=response.status, attempts=response.attempts)
+            reason = "key rejected" if self.key else f"a key is needed (set {' or '.join(self.spec.key_env)})"
+            raise FetchError("auth", f"{reason} (HTTP {response.status})", status=response.status, attempts=response.attempts)
         if response.status not in (200, 304):
             raise FetchError("http", f"HTTP {response.status}", status=response.status, attempts=response.attempts)
 

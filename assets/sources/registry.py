@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from assets.sources import anthropic, cohere, google, huggingface, litellm, mistral, models_dev, openai, openrouter, replicate
+from assets.sources import (
+    anthropic,
+    cohere,
+    google,
+    huggingface,
+    litellm,
+    mistral,
+    model_defaults,
+    models_dev,
+    openai,
+    openrouter,
+    openrouter_endpoints,
+    replicate,
+)
 from assets.sources.spec import SourceModule
 
 # Public aggregators: prices for thousands of offerings.
@@ -11,6 +24,9 @@ AGGREGATOR_SOURCES: tuple[SourceModule, ...] = (openrouter, models_dev, litellm)
 API_SOURCES: tuple[SourceModule, ...] = (openai, anthropic, google, mistral, cohere, replicate, huggingface)  # type: ignore[assignment]
 # Everything fetched over HTTP with fallback; model_defaults (config) is read from the repo.
 HTTP_SOURCES: tuple[SourceModule, ...] = AGGREGATOR_SOURCES + API_SOURCES
+# Every source whose records the merge takes: the above, the fan-out over OpenRouter's
+# models (fetched by its own asset) and the last-resort config file.
+ALL_SOURCES: tuple[SourceModule, ...] = HTTP_SOURCES + (openrouter_endpoints, model_defaults)  # type: ignore[operator]
 
 
 def key_variables() -> dict[str, tuple[str, ...]]:

@@ -22,6 +22,8 @@ CREATE TABLE model_aliases (
     PRIMARY KEY (source, provider_id, source_id)
 );
 COMMENT ON TABLE model_aliases IS 'Every source id and the model key it maps to: how each source names each model.';
+COMMENT ON COLUMN offerings.identity_method IS 'How provider_model_id was mapped to model_key: exact (the id already is the key), rule (identity rules), alias_file (config/aliases.yaml or the key given by config/model-defaults.json), or unmatched (no rule placed it; the provider stands in as creator).';
+COMMENT ON COLUMN source_runs.unmatched IS 'Offerings whose model no identity rule could place (identity_method unmatched).';
 COMMENT ON COLUMN model_aliases.method IS 'exact (the id is the key), rule (identity rules), alias_file (config/aliases.yaml), unmatched (no rule placed it: creator = provider).';
 
 CREATE TABLE performance (

@@ -107,3 +107,16 @@ def test_model_aliases_list_every_source_id():
         ("openrouter", "openai/gpt-4o", "openai/gpt-4o"),
         ("litellm", "gpt-4o", "openai/gpt-4o"),
     }
+
+
+def test_dated_snapshots_are_distinct_models_with_their_family_alias():
+    listing = batch(
+        "litellm", "aggregator",
+        gpt({}),
+        {"provider": "openai", "provider_model_id": "gpt-4o-2024-08-06", "prices": {}},
+        {"provider": "openai", "provider_model_id": "gpt-4.1-2025-04-14", "prices": {}},  # family not listed
+    )
+    models = merge_catalog([listing], PRIORITY, {"openai": "openai"}).models.set_index("model_key")
+    assert models.loc["openai/gpt-4o-2024-08-06", "alias_of"] == "openai/gpt-4o"
+    assert pd.isna(models.loc["openai/gpt-4o", "alias_of"])
+    assert pd.isna(models.loc["openai/gpt-4.1-2025-04-14", "alias_of"])

@@ -54,7 +54,7 @@ def test_models_dev_keeps_per_million_prices_and_reports_bad_records():
     assert list(batch.rejects.source_id) == ["groq/mystery-model"]
     assert "could not convert string to float: 'free'" in batch.rejects.reason.iloc[0]
     keys = dict(zip(batch.offerings.provider_model_id, batch.offerings.model_key))
-    assert keys["llama-3.1-8b-instant"] == "meta/llama-3.1-8b-instant"
+    assert keys["llama-3.1-8b-instant"] == "meta/llama-3.1-8b-instruct"  # Groq's name for Llama 3.1 8B Instruct
     assert keys["meta-llama/llama-3.1-70b-instruct"] == "meta/llama-3.1-70b-instruct"
     providers = dict(zip(batch.offerings.provider_model_id, batch.offerings.provider_name))
     assert providers["gpt-4o"] == "OpenAI"
