@@ -26,6 +26,17 @@ from api.store import NoSnapshot, Store, store_from_env
 from api.sync import SYNCABLE_SOURCES, SyncBusy, launch_sync
 
 MAX_LIMIT = 500
+# Attribution their terms ask for, shown wherever their data is served.
+ATTRIBUTION = {
+    "artificial_analysis": "Benchmarks, speed and prices by Artificial Analysis (https://artificialanalysis.ai/)",
+    "lmarena": "Elo ratings by LMArena (https://lmarena.ai/)",
+}
+
+
+def attribution(rows: list[dict[str, Any]]) -> list[str]:
+    """The attributions owed for the sources behind ``rows``."""
+    sources = {str(r.get("source", "")) for r in rows}
+    return [text for prefix, text in ATTRIBUTION.items() if any(s.startswith(prefix) for s in sources)]
 CACHE_ENTRIES = 1024
 
 INM = Annotated[str | None, Header(alias="If-None-Match")]
@@ -160,6 +171,8 @@ def create_app(store: Store | None = None, home: Path | None = None) -> FastAPI:
                 offering["prices"] = prices.get((offering["provider_id"], offering["provider_model_id"]), {})
             model["offerings"] = offerings
             model["performance"] = q("model_performance", model_key=model_key)
+            model["benchmarks"] = q("model_benchmarks", model_key=model_key)
+            model["attribution"] = attribution(model["performance"] + model["benchmarks"] + offerings)
             return 200, model
 
         return await cached(request, if_none_match, build)
@@ -177,6 +190,28 @@ def create_app(store: Store | None = None, home: Path | None = None) -> FastAPI:
             rows = q("pricing", provider=provider, model=model, limit=limit, offset=offset)
             count = lambda: len(q("pricing", provider=provider, model=model, limit=10**9, offset=0))  # noqa: E731
             return 200, page(rows, limit, offset, count)
+
+        return await cached(request, if_none_match, build)
+
+    @app.get("/api/v1/benchmarks", summary="Benchmark scores (latest per model, benchmark, variant and source)")
+    async def benchmarks(
+        request: Request,
+        if_none_match: INM = None,
+        benchmark: Annotated[str | None, Query(min_length=1, description="e.g. artificial_analysis_intelligence_index, gpqa, lmarena_elo_full")] = None,
+        model: Annotated[str | None, Query(min_length=1, description="A model key, e.g. openai/gpt-4o.")] = None,
+        creator: Annotated[str | None, Query(min_length=1)] = None,
+        sort: Annotated[str, Query(pattern="^(score|score_asc|model)$", description="score (highest first), score_asc or model.")] = "score",
+        top: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="How many rows (the top N by the sort).")] = 50,
+        offset: Offset = 0,
+    ) -> Response:
+        params = dict(benchmark=benchmark, model=model, creator=creator, sort=sort)
+
+        def build() -> tuple[int, Any]:
+            rows = q("benchmarks", **params, limit=top, offset=offset)
+            count = lambda: len(q("benchmarks", **params, limit=10**9, offset=0))  # noqa: E731
+            body = page(rows, top, offset, count)
+            body["attribution"] = attribution(rows)
+            return 200, body
 
         return await cached(request, if_none_match, build)
 

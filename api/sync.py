@@ -11,7 +11,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 # The sources a refresh can be asked for (pipelines' HTTP sources; a test keeps them equal).
-SYNCABLE_SOURCES = ("openrouter", "models_dev", "litellm", "openai", "anthropic", "google", "mistral", "cohere", "replicate", "huggingface")
+SYNCABLE_SOURCES = ("openrouter", "models_dev", "litellm", "openai", "anthropic", "google", "mistral", "cohere", "replicate", "huggingface",
+                    "artificial_analysis", "artificial_analysis_language", "lmarena", "lmarena_history")
 
 
 class SyncBusy(Exception):

@@ -19,6 +19,8 @@ class ApiKeysResource(dg.ConfigurableResource):
     cohere: Optional[str] = None
     replicate: Optional[str] = None
     huggingface: Optional[str] = None
+    artificial_analysis: Optional[str] = None
+    artificial_analysis_language: Optional[str] = None  # the same key, for AA's newer paged API
 
     def key_for(self, source: str) -> str | None:
         return getattr(self, source, None) or None

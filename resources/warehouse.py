@@ -20,7 +20,7 @@ from resources.paths import SQL_DIR, read_sql, snapshots_dir
 
 MIGRATIONS_DIR = SQL_DIR / "migrations"
 # Publish order: parents before children (no foreign keys today, but keep it stable).
-TABLES = ("providers", "models", "offerings", "prices", "model_aliases", "performance", "source_runs", "publishes")
+TABLES = ("providers", "models", "offerings", "prices", "model_aliases", "performance", "benchmarks", "source_runs", "publishes")
 LATEST = "latest.duckdb"
 
 
@@ -70,7 +70,10 @@ class SnapshotStore:
         if path is None:
             return None
         with duckdb.connect(str(path), read_only=True) as con:
-            return con.execute(read_sql(query_file)).df()
+            try:
+                return con.execute(read_sql(query_file)).df()
+            except duckdb.CatalogException:
+                return None  # a snapshot from before the migration that added the table
 
     def new_snapshot_id(self, now: datetime) -> str:
         self.directory.mkdir(parents=True, exist_ok=True)

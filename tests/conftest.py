@@ -28,6 +28,8 @@ SOURCE_ROUTES = {
     "OPENROUTER": ("/openrouter", "/api/v1/models", "openrouter_models.json"),
     "MODELS_DEV": ("/models_dev", "/api.json", "models_dev_api.json"),
     "LITELLM": ("/litellm", "/model_prices_and_context_window.json", "litellm_prices.json"),
+    "LMARENA": ("/lmarena", "/data/leaderboard-text.json", "lmarena/leaderboard-text.json"),
+    "LMARENA_HISTORY": ("/lmarena_history", "/output/result.csv", "lmarena/history.csv"),
 }
 
 
@@ -63,10 +65,11 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("AISI_HTTP_BACKOFF_S", "0.05")
     # Nothing may leave the machine: sources not replayed by a test point at a closed local port.
     dead = f"http://127.0.0.1:{free_port()}"
-    for env_name in ("OPENROUTER", "MODELS_DEV", "LITELLM", "OPENAI", "ANTHROPIC", "GOOGLE", "MISTRAL", "COHERE", "REPLICATE", "HUGGINGFACE"):
+    for env_name in ("OPENROUTER", "MODELS_DEV", "LITELLM", "OPENAI", "ANTHROPIC", "GOOGLE", "MISTRAL", "COHERE", "REPLICATE",
+                     "HUGGINGFACE", "LMARENA", "LMARENA_HISTORY", "ARTIFICIAL_ANALYSIS"):
         monkeypatch.setenv(f"AISI_SOURCE_{env_name}_URL", dead)
     for key in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GOOGLE_AI_API_KEY", "GEMINI_API_KEY", "MISTRAL_API_KEY",
-                "COHERE_API_KEY", "CO_API_KEY", "REPLICATE_API_TOKEN", "HF_TOKEN"):
+                "COHERE_API_KEY", "CO_API_KEY", "REPLICATE_API_TOKEN", "HF_TOKEN", "ARTIFICIAL_ANALYSIS_API_KEY"):
         monkeypatch.delenv(key, raising=False)
     return data
 

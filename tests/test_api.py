@@ -128,10 +128,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
                 mp.delenv(name)
         mp.setenv("AISI_HTTP_BACKOFF_S", "0.05")
         dead = f"http://127.0.0.1:{free_port()}"  # sources not replayed here must not leave the machine
-        for env_name in ("OPENAI", "ANTHROPIC", "GOOGLE", "MISTRAL", "COHERE", "REPLICATE", "HUGGINGFACE"):
+        for env_name in ("OPENAI", "ANTHROPIC", "GOOGLE", "MISTRAL", "COHERE", "REPLICATE", "HUGGINGFACE",
+                         "LMARENA", "LMARENA_HISTORY", "ARTIFICIAL_ANALYSIS"):
             mp.setenv(f"AISI_SOURCE_{env_name}_URL", dead)
         for key in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GOOGLE_AI_API_KEY", "GEMINI_API_KEY", "MISTRAL_API_KEY",
-                    "COHERE_API_KEY", "CO_API_KEY", "REPLICATE_API_TOKEN", "HF_TOKEN"):
+                    "COHERE_API_KEY", "CO_API_KEY", "REPLICATE_API_TOKEN", "HF_TOKEN", "ARTIFICIAL_ANALYSIS_API_KEY"):
             mp.delenv(key, raising=False)
         replay = ReplayServer().start()
         try:
@@ -139,6 +140,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
                 replay.add(prefix + path, FIXTURES / fixture)
                 mp.setenv(f"AISI_SOURCE_{env_name}_URL", replay.url + prefix)
                 mp.setenv(f"AISI_SOURCE_{env_name}_TIMEOUT", "2")
+            # The leaderboard fixture plus a score for a model the catalog lists (openai/gpt-4o).
+            replay.add("/lmarena/data/leaderboard-text.json", FIXTURES / "lmarena" / "leaderboard-api.json")
             run_refresh()
             api = start_server(home, tmp / "api.log")
             try:
@@ -355,6 +358,41 @@ def test_search(api: ApiServer):
     assert missing.status_code == 422
     assert "q" in missing.json()["error"]
     assert api.get("/api/v1/search", params={"q": ""}).status_code == 422
+
+
+def test_benchmarks_filters_sort_top_and_attribution(api: ApiServer):
+    body = api.get("/api/v1/benchmarks", params={"benchmark": "lmarena_elo_full", "top": 3}).json()
+    assert body["limit"] == 3 and len(body["items"]) == 3 and body["total"] > 3
+    scores = [item["score"] for item in body["items"]]
+    assert scores == sorted(scores, reverse=True)
+    assert {item["benchmark"] for item in body["items"]} == {"lmarena_elo_full"}
+    assert all(item["badge"] == "aggregator" and item["unit"] == "elo" for item in body["items"])
+    assert body["attribution"] and "LMArena" in body["attribution"][0]
+    lowest = api.get("/api/v1/benchmarks", params={"benchmark": "lmarena_elo_full", "sort": "score_asc", "top": 1}).json()
+    assert lowest["items"][0]["score"] == min(i["score"] for i in api.get(
+        "/api/v1/benchmarks", params={"benchmark": "lmarena_elo_full", "top": 500}).json()["items"])
+    one = api.get("/api/v1/benchmarks", params={"model": "openai/gpt-4o-2024-05-13", "benchmark": "lmarena_elo_full"}).json()
+    # The latest score per source: the history's last date, and the leaderboard's.
+    assert {(i["source"], i["score"]) for i in one["items"]} >= {("lmarena_history", 1284.25)}
+    by_creator = api.get("/api/v1/benchmarks", params={"creator": "openai", "top": 500}).json()["items"]
+    assert by_creator and all(i["creator"] == "openai" for i in by_creator)
+    assert api.get("/api/v1/benchmarks", params={"sort": "best"}).status_code == 422
+    assert api.get("/api/v1/benchmarks", params={"top": 0}).status_code == 422
+
+
+def test_model_detail_has_benchmarks_and_attribution(api: ApiServer):
+    gpt = api.get("/api/v1/models/openai/gpt-4o").json()
+    assert [(b["benchmark"], b["score"], b["unit"], b["source"]) for b in gpt["benchmarks"]] == [
+        ("lmarena_elo_full", 1290.0, "elo", "lmarena")
+    ]
+    assert any("LMArena" in text for text in gpt["attribution"])
+    assert gpt["performance"] == [] and gpt["status"] == "active"
+    # A model the arena scored but no source lists is on the benchmarks list, not in the catalog.
+    top = api.get("/api/v1/benchmarks", params={"benchmark": "lmarena_elo_coding", "top": 1}).json()["items"][0]
+    assert top["model_key"] == "anthropic/claude-opus-4-5-20251101" and top["name"] is None
+    assert api.get("/api/v1/models/anthropic/claude-opus-4-5-20251101").status_code == 404
+    mini = api.get("/api/v1/models/openai/gpt-4o-mini").json()
+    assert mini["benchmarks"] == [] and mini["attribution"] == []
 
 
 def test_etag_and_if_none_match(api: ApiServer):

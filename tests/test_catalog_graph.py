@@ -158,3 +158,27 @@ def test_refresh_of_one_source_keeps_the_others(replay, home, refresh):
     assert summary.success
     assert len(replay.seen("/models_dev/api.json")) == calls  # not fetched again
     assert scalar(home, "SELECT count(*) FROM models") == models
+
+
+def test_benchmarks_land_with_history_and_the_leaderboard(replay, home, refresh):
+    first = refresh()
+    assert first.success, first.errors
+    with latest(home) as con:
+        elo = con.execute(
+            "SELECT as_of, score FROM benchmarks WHERE model_key = 'openai/gpt-4o-2024-05-13' "
+            "AND benchmark = 'lmarena_elo_full' AND source = 'lmarena_history' ORDER BY as_of"
+        ).fetchall()
+        # The CSV's 0.0 cells are absent, not zero.
+        assert [float(s) for _, s in elo] == [1287.5, 1285.0, 1284.25]
+        assert str(elo[0][0]) == "2024-06-01"
+        categories = {b for (b,) in con.execute("SELECT DISTINCT benchmark FROM benchmarks WHERE source = 'lmarena'").fetchall()}
+        assert {"lmarena_elo_full", "lmarena_elo_coding", "lmarena_elo_creative_writing"} <= categories
+        leaderboard = dict(con.execute("SELECT model_key, lmarena_elo FROM leaderboard").fetchall())
+        assert "openai/gpt-4o-2024-05-13" in leaderboard
+        runs = dict(con.execute("SELECT source, rows FROM source_runs WHERE run_id = ?", [first.run_id]).fetchall())
+        assert runs["lmarena_history"] == 6  # six arena keys scored
+        aliases = con.execute("SELECT count(*) FROM model_aliases WHERE source = 'lmarena_history'").fetchone()[0]
+        assert aliases >= 5
+    rows = scalar(home, "SELECT count(*) FROM benchmarks")
+    assert refresh().success
+    assert scalar(home, "SELECT count(*) FROM benchmarks") == rows  # unchanged scores add no rows

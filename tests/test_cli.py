@@ -46,6 +46,8 @@ def test_refresh_with_every_source_down_falls_back_to_config_quickly(home: Path)
         "models_dev": "failed",
         "litellm": "failed",
         "huggingface": "failed",
+        "lmarena": "failed",
+        "lmarena_history": "failed",
         "openrouter_endpoints": "skipped",  # no model list to fan out over
         "model_defaults": "ok",
         # no keys: the keyed provider APIs are skipped, not failed

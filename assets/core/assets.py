@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import dagster as dg
 import pandas as pd
 
-from assets.core.merge import measurement_history, merge_catalog, price_history
+from assets.core.merge import benchmark_history, measurement_history, merge_catalog, price_history
 from assets.normalise.identity import UNMATCHED, default_rules
 from assets.normalise.records import NormalisedBatch
 from assets.sources.registry import ALL_SOURCES
@@ -23,6 +23,7 @@ TABLE_DESCRIPTIONS = {
     "prices": "Price history per offering and price type in USD per 1M tokens; open rows are current prices.",
     "model_aliases": "Every source id and the model key it maps to, with the method (exact, rule, alias_file, unmatched).",
     "performance": "Measured speed and uptime per offering (time to first token, throughput, latency, uptime), with history.",
+    "benchmarks": "Benchmark scores per model (Artificial Analysis evaluations, LMArena Elo) with their dates and history.",
     "source_runs": "One row per source per run: ok / cached / failed, rows contributed, badge used, rejected records and why.",
 }
 
@@ -31,17 +32,20 @@ def _source_run_rows(run_id: str, batches: list[NormalisedBatch]) -> pd.DataFram
     rows = []
     for batch in batches:
         fetch = batch.fetch
+        scored = batch.benchmarks
         rows.append(
             {
                 "run_id": run_id,
                 "source": batch.source,
                 "status": fetch.get("status", "ok"),
                 "badge": fetch.get("badge"),
-                "rows": len(batch.offerings),
+                # Offerings, plus the models a benchmark source scored (each counted once).
+                "rows": len(batch.offerings) + scored["source_id"].nunique(),
                 "entries": batch.entries,
                 "rejected": len(batch.rejects),
                 "rejected_reasons": json.dumps(batch.reject_reasons, sort_keys=True) if batch.reject_reasons else None,
-                "unmatched": int((batch.offerings["identity_method"] == UNMATCHED).sum()),
+                "unmatched": int((batch.offerings["identity_method"] == UNMATCHED).sum())
+                + int(scored.loc[scored["identity_method"] == UNMATCHED, "source_id"].nunique()),
                 "url": fetch.get("url"),
                 "http_status": fetch.get("http_status"),
                 "conditional": bool(fetch.get("conditional")),
@@ -72,6 +76,7 @@ def catalog(context: dg.AssetExecutionContext, snapshots: SnapshotStoreResource,
     store = snapshots.open()
     prices = price_history(store.read_table("snapshot/previous_prices.sql"), merged.prices, now)
     performance = measurement_history(store.read_table("snapshot/previous_performance.sql"), merged.performance)
+    benchmarks = benchmark_history(store.read_table("snapshot/previous_benchmarks.sql"), merged.benchmarks)
     previous_runs = store.read_table("snapshot/previous_source_runs.sql")
     runs = _source_run_rows(context.run.run_id, batches)
     if previous_runs is not None and not previous_runs.empty:
@@ -89,6 +94,7 @@ def catalog(context: dg.AssetExecutionContext, snapshots: SnapshotStoreResource,
         "prices": prices,
         "model_aliases": merged.model_aliases,
         "performance": performance,
+        "benchmarks": benchmarks,
         "source_runs": runs,
     }
     extra: dict[str, dict[str, object]] = {

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from assets.normalise.identity import family_alias
-from assets.normalise.records import OFFERING_COLUMNS, PERFORMANCE_COLUMNS, PRICE_COLUMNS, NormalisedBatch
+from assets.normalise.records import BENCHMARK_COLUMNS, OFFERING_COLUMNS, PERFORMANCE_COLUMNS, PRICE_COLUMNS, NormalisedBatch
 from assets.sources.spec import BADGE_PRIORITY
 
 OFFERING_KEY = ["provider_id", "provider_model_id"]
@@ -36,6 +36,7 @@ class Catalog:
     disagreements: pd.DataFrame
     model_aliases: pd.DataFrame
     performance: pd.DataFrame  # this run's measurements (no history)
+    benchmarks: pd.DataFrame  # this run's scores (no history)
 
 
 def _ranked(frames: list[pd.DataFrame], source_priority: dict[str, int]) -> pd.DataFrame:
@@ -93,6 +94,7 @@ def merge_catalog(
         disagreements=disagreements,
         model_aliases=_model_aliases(batches),
         performance=_concat([b.performance for b in batches], PERFORMANCE_COLUMNS),
+        benchmarks=_concat([b.benchmarks for b in batches], BENCHMARK_COLUMNS),
     )
 
 
@@ -117,6 +119,12 @@ def _model_aliases(batches: list[NormalisedBatch]) -> pd.DataFrame:
         b.offerings.rename(columns={"provider_model_id": "source_id", "identity_method": "method"})[columns]
         for b in batches
         if not b.offerings.empty
+    ]
+    # Benchmark sources name models too (Artificial Analysis slugs, LMArena keys); no provider.
+    frames += [
+        b.benchmarks.rename(columns={"identity_method": "method"}).assign(provider_id="")[columns]
+        for b in batches
+        if not b.benchmarks.empty
     ]
     aliases = _concat(frames, columns)
     return aliases.drop_duplicates(["source", "provider_id", "source_id"]).sort_values(columns[:3]).reset_index(drop=True)
@@ -266,3 +274,28 @@ def measurement_history(previous: pd.DataFrame | None, current: pd.DataFrame) ->
         joined["value"].astype(float), joined["value_previous"].astype(float).fillna(0), rtol=1e-9
     )
     return _concat([previous, joined.loc[~unchanged, PERFORMANCE_COLUMNS]], PERFORMANCE_COLUMNS)
+
+
+BENCHMARK_KEY = ["model_key", "benchmark", "variant", "source"]
+BENCHMARK_TABLE_COLUMNS = [c for c in BENCHMARK_COLUMNS if c != "identity_method"]
+
+
+def benchmark_history(previous: pd.DataFrame | None, current: pd.DataFrame) -> pd.DataFrame:
+    """Previous scores plus this run's: a score for a new ``as_of`` is added unless it equals
+    the score just before it; a score for an ``as_of`` already stored is not added again."""
+    current = current[BENCHMARK_TABLE_COLUMNS].copy()
+    if previous is None or previous.empty:
+        previous = pd.DataFrame(columns=BENCHMARK_TABLE_COLUMNS)
+    previous = previous[BENCHMARK_TABLE_COLUMNS].copy()
+    for frame in (previous, current):
+        frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
+    stored = previous[BENCHMARK_KEY + ["as_of"]].assign(_stored=True)
+    current = current.merge(stored, on=BENCHMARK_KEY + ["as_of"], how="left")
+    current = current[current["_stored"].isna()].drop(columns="_stored")
+    rows = pd.concat([previous.assign(_new=False), current.assign(_new=True)], ignore_index=True)
+    if rows.empty:
+        return pd.DataFrame(columns=BENCHMARK_TABLE_COLUMNS)
+    rows = rows.sort_values(BENCHMARK_KEY + ["as_of"], kind="stable")
+    before = rows.groupby(BENCHMARK_KEY, dropna=False)["score"].shift()
+    repeated = rows["_new"] & before.notna() & np.isclose(rows["score"].astype(float), before.astype(float).fillna(0))
+    return rows.loc[~repeated, BENCHMARK_TABLE_COLUMNS].reset_index(drop=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Iterable
 
 import pandas as pd
@@ -72,6 +72,18 @@ PERFORMANCE_COLUMNS = [
     "source_kind",
     "measured_at",
 ]
+BENCHMARK_COLUMNS = [
+    "model_key",
+    "benchmark",
+    "variant",
+    "score",
+    "unit",
+    "source",
+    "source_kind",
+    "source_id",
+    "identity_method",
+    "as_of",
+]
 
 
 class PayloadError(ValueError):
@@ -99,6 +111,7 @@ class NormalisedBatch:
     entries: int
     fetch: dict[str, Any] = field(default_factory=dict)  # how the payload was obtained (FetchOutcome fields)
     performance: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PERFORMANCE_COLUMNS))
+    benchmarks: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=BENCHMARK_COLUMNS))
 
     @property
     def reject_reasons(self) -> dict[str, int]:
@@ -149,6 +162,7 @@ class BatchBuilder:
     _prices: list[dict[str, Any]] = field(default_factory=list)
     _rejects: list[dict[str, Any]] = field(default_factory=list)
     _performance: list[dict[str, Any]] = field(default_factory=list)
+    _benchmarks: list[dict[str, Any]] = field(default_factory=list)
 
     def offering(
         self,
@@ -225,6 +239,32 @@ class BatchBuilder:
             }
         )
 
+    def benchmark(
+        self, *, provider: str, model_id: str, benchmark: str, score: Any, unit: str,
+        as_of: date | datetime | None = None, variant: str = "", model_key: str | None = None,
+    ) -> None:
+        """A benchmark score of a model (``provider`` is the source's name for the creator or host,
+        ``model_id`` its id for the model); unknown scores are not stored."""
+        number = to_number(score)
+        if number is None:
+            return
+        identity = self.rules.resolve(provider, model_id)
+        when = as_of or self.provenance.fetched_at
+        self._benchmarks.append(
+            {
+                "model_key": model_key or identity.model_key,
+                "benchmark": benchmark,
+                "variant": variant,
+                "score": float(number),
+                "unit": unit,
+                "source": self.provenance.source,
+                "source_kind": self.provenance.source_kind,
+                "source_id": model_id,
+                "identity_method": ALIAS_FILE if model_key else identity.method,
+                "as_of": when.date() if isinstance(when, datetime) else when,
+            }
+        )
+
     def reject(self, source_id: str, reason: str) -> None:
         self._rejects.append({"source": self.provenance.source, "source_id": source_id, "reason": reason})
 
@@ -245,4 +285,7 @@ class BatchBuilder:
             rejects=pd.DataFrame(self._rejects, columns=REJECT_COLUMNS),
             entries=self.entries,
             performance=pd.DataFrame(self._performance, columns=PERFORMANCE_COLUMNS),
+            benchmarks=pd.DataFrame(self._benchmarks, columns=BENCHMARK_COLUMNS).drop_duplicates(
+                ["model_key", "benchmark", "variant", "source", "as_of"], keep="first"
+            ),
         )

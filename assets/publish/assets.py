@@ -9,7 +9,7 @@ import pandas as pd
 
 from resources.warehouse import PostgresResource, SnapshotStoreResource
 
-CORE_TABLES = ("providers", "models", "offerings", "prices", "model_aliases", "performance", "source_runs")
+CORE_TABLES = ("providers", "models", "offerings", "prices", "model_aliases", "performance", "benchmarks", "source_runs")
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from assets.sources import (
     anthropic,
+    artificial_analysis,
+    artificial_analysis_language,
     cohere,
     google,
     huggingface,
     litellm,
+    lmarena,
+    lmarena_history,
     mistral,
     model_defaults,
     models_dev,
@@ -23,7 +27,9 @@ AGGREGATOR_SOURCES: tuple[SourceModule, ...] = (openrouter, models_dev, litellm)
 # First-party provider APIs (keyed): what exists, limits, deprecations; badge `api`.
 API_SOURCES: tuple[SourceModule, ...] = (openai, anthropic, google, mistral, cohere, replicate, huggingface)  # type: ignore[assignment]
 # Everything fetched over HTTP with fallback; model_defaults (config) is read from the repo.
-HTTP_SOURCES: tuple[SourceModule, ...] = AGGREGATOR_SOURCES + API_SOURCES
+# Benchmarks and speed.
+BENCHMARK_SOURCES: tuple[SourceModule, ...] = (artificial_analysis, artificial_analysis_language, lmarena, lmarena_history)  # type: ignore[assignment]
+HTTP_SOURCES: tuple[SourceModule, ...] = AGGREGATOR_SOURCES + API_SOURCES + BENCHMARK_SOURCES
 # Every source whose records the merge takes: the above, the fan-out over OpenRouter's
 # models (fetched by its own asset) and the last-resort config file.
 ALL_SOURCES: tuple[SourceModule, ...] = HTTP_SOURCES + (openrouter_endpoints, model_defaults)  # type: ignore[operator]

@@ -8,3 +8,4 @@ DELETE FROM curated.source_runs;
 DELETE FROM curated.publishes;
 DELETE FROM curated.model_aliases;
 DELETE FROM curated.performance;
+DELETE FROM curated.benchmarks;

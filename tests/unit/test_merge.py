@@ -120,3 +120,21 @@ def test_dated_snapshots_are_distinct_models_with_their_family_alias():
     assert models.loc["openai/gpt-4o-2024-08-06", "alias_of"] == "openai/gpt-4o"
     assert pd.isna(models.loc["openai/gpt-4o", "alias_of"])
     assert pd.isna(models.loc["openai/gpt-4.1-2025-04-14", "alias_of"])
+
+
+def test_benchmark_history_adds_new_dates_and_skips_unchanged_scores():
+    from assets.core.merge import benchmark_history
+
+    def scores(*points):
+        builder = BatchBuilder(Provenance("lmarena_history", "aggregator", "u", T0))
+        for day, score in points:
+            builder.benchmark(provider="lmarena", model_id="gpt-4o-2024-05-13", benchmark="lmarena_elo_full",
+                              score=score, unit="elo", as_of=date(2025, 1, day))
+        return builder.build().benchmarks
+
+    first = benchmark_history(None, scores((1, 1280.0), (2, 1280.0), (3, 1290.0)))
+    assert list(first.score) == [1280.0, 1290.0]  # day 2 repeats day 1
+    again = benchmark_history(first, scores((1, 1280.0), (2, 1280.0), (3, 1290.0)))
+    assert len(again) == 2
+    later = benchmark_history(again, scores((4, 1290.0), (5, 1301.5)))
+    assert list(later.as_of) == [date(2025, 1, 1), date(2025, 1, 3), date(2025, 1, 5)]
