@@ -51,7 +51,8 @@ def test_refresh_with_every_source_down_falls_back_to_config_quickly(home: Path)
         "openrouter_endpoints": "skipped",  # no model list to fan out over
         "model_defaults": "ok",
         # no keys: the keyed provider APIs are skipped, not failed
-        **{name: "skipped" for name in ("openai", "anthropic", "google", "mistral", "cohere", "replicate")},
+        **{name: "skipped" for name in ("openai", "anthropic", "google", "mistral", "cohere", "replicate",
+                                        "artificial_analysis", "artificial_analysis_language")},
     }, result.describe()
     assert "Refresh succeeded" in result.stdout
     match = re.search(r"^Snapshot: (.+)$", result.stdout, re.MULTILINE)

@@ -36,11 +36,11 @@ def pg_scalar(url: str, sql: str, *params: object) -> Any:
 
 def duckdb_counts(home: Path) -> dict[str, int]:
     with duckdb.connect(str(latest_snapshot(home)), read_only=True) as con:
-        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in (*TABLES, "current_prices")}
+        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in (*TABLES, "current_prices", "leaderboard")}
 
 
 def pg_counts(url: str) -> dict[str, int]:
-    return {t: pg_scalar(url, f"SELECT count(*) FROM curated.{t}") for t in (*TABLES, "current_prices")}
+    return {t: pg_scalar(url, f"SELECT count(*) FROM curated.{t}") for t in (*TABLES, "current_prices", "leaderboard")}
 
 
 def test_refresh_publishes_the_curated_schema(database: str, home: Path, refresh):
@@ -52,7 +52,7 @@ def test_refresh_publishes_the_curated_schema(database: str, home: Path, refresh
                                                 "WHERE table_schema = 'curated' AND table_type = 'BASE TABLE'")}
     assert set(TABLES) <= tables
     views = {name for (name,) in pg(database, "SELECT table_name FROM information_schema.views WHERE table_schema = 'curated'")}
-    assert views == {"current_prices"}
+    assert views == {"current_prices", "leaderboard"}
     # Nothing was created outside `curated`.
     assert pg_scalar(database, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'") == 0
 
