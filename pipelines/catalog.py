@@ -11,6 +11,7 @@ from assets.publish.assets import duckdb_snapshot, postgres_curated
 from assets.sources.assets import source_assets
 from assets.sources.registry import key_variables
 from resources.archive import RawArchiveResource
+from resources.browser import BrowserResource
 from resources.http import HttpClientResource
 from resources.keys import keys_from_environment
 from resources.warehouse import PostgresResource, SnapshotStoreResource
@@ -46,6 +47,7 @@ def default_resources() -> dict[str, object]:
             backoff_initial_s=float(os.environ.get("AISI_HTTP_BACKOFF_S", "0.5")),
         ),
         "archive": RawArchiveResource(),
+        "browser": BrowserResource(executable_path=os.environ.get("AISI_CHROMIUM", "/usr/bin/chromium")),
         # Keys are EnvVars: Dagster reads them at run time; they are never stored or logged.
         "api_keys": keys_from_environment(key_variables()),
         "snapshots": SnapshotStoreResource(),

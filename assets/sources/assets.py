@@ -13,6 +13,7 @@ from assets.sources.fetch import FetchOutcome, fetch_source
 from assets.sources.registry import HTTP_SOURCES
 from assets.sources.spec import SourceModule
 from resources.archive import RawArchiveResource
+from resources.browser import BrowserResource
 from resources.http import HttpClientResource
 from resources.keys import ApiKeysResource
 
@@ -32,8 +33,37 @@ def outcome_metadata(outcome: FetchOutcome) -> dict[str, object]:
     }
 
 
+def build_scraped_asset(module: SourceModule) -> dg.AssetsDefinition:
+    """A page rendered in Chromium. Pool ``browser`` limits scraping across runs (dagster.yaml)."""
+    spec = module.SPEC
+
+    @dg.asset(
+        name=f"{spec.name}_raw",
+        group_name="sources",
+        kinds={"chromium", "html"},
+        pool="browser",
+        description=(
+            f"The official pricing page {spec.base_url}{spec.path} rendered in headless Chromium (its prices "
+            "appear only after its scripts run), archived as rendered HTML. Badge `scraped`; when the page's "
+            f"structure changes the source reports it and serves its last good page as `cached`. URL: `{spec.url_variable}`."
+        ),
+        metadata={"source_docs": spec.docs_url, "url_variable": spec.url_variable, "cadence": spec.cadence},
+    )
+    def _scraped(
+        context: dg.AssetExecutionContext, http: HttpClientResource, archive: RawArchiveResource, browser: BrowserResource
+    ) -> FetchOutcome:
+        outcome = fetch_source(module, http, archive.open(), browser=browser)
+        (context.log.info if outcome.status == "ok" else context.log.warning)(f"{spec.name}: {outcome.summary}")
+        context.add_output_metadata(outcome_metadata(outcome))
+        return outcome
+
+    return _scraped
+
+
 def build_source_asset(module: SourceModule) -> dg.AssetsDefinition:
     spec = module.SPEC
+    if spec.rendered:
+        return build_scraped_asset(module)
     keyed = ""
     if spec.key_env:
         names = " or ".join(spec.key_env)

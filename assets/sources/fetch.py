@@ -61,8 +61,11 @@ def redact(text: str, secret: str | None) -> str:
 class _Fetch:
     """One fetch of one source: the request(s), the archive record, the fallback."""
 
-    def __init__(self, module: SourceModule, http: HttpClientResource, archive: RawArchive, key: str | None):
+    def __init__(
+        self, module: SourceModule, http: HttpClientResource, archive: RawArchive, key: str | None, browser: Any = None
+    ):
         self.module = module
+        self.browser = browser
         self.spec: SourceSpec = module.SPEC
         self.http = http
         self.archive = archive
@@ -116,6 +119,8 @@ class _Fetch:
             names = " or ".join(self.spec.key_env)
             return self.outcome(status="skipped", badge=None, error=f"skipped: no API key (set {names})")
         try:
+            if self.spec.rendered:
+                return self.fetch_rendered()
             return self.fetch_pages() if self.spec.paged else self.fetch_one()
         except FetchError as exc:
             self.record_failure("failed", str(exc), exc.status, datetime.now(timezone.utc))
@@ -150,6 +155,15 @@ class _Fetch:
             raise FetchError("http", "HTTP 304 without an archived payload", status=304, attempts=response.attempts)
         self.check(response)
         return self.accept(response.body, response, conditional=conditional, pages=1)
+
+    def fetch_rendered(self) -> FetchOutcome:
+        """A page whose prices exist only after its scripts ran: rendered in Chromium, the
+        rendered HTML archived and parsed like any payload."""
+        if self.browser is None:
+            raise FetchError("browser", "no browser resource configured for a rendered page")
+        response = self.browser.render(self.url, self.spec.timeout())
+        self.check(response)
+        return self.accept(response.body, response, conditional=False, pages=1)
 
     def fetch_pages(self) -> FetchOutcome:
         first_url = getattr(self.module, "first_url", lambda url: url)
@@ -209,5 +223,8 @@ class _Fetch:
         )
 
 
-def fetch_source(module: SourceModule, http: HttpClientResource, archive: RawArchive, key: str | None = None) -> FetchOutcome:
-    return _Fetch(module, http, archive, key).run()
+def fetch_source(
+    module: SourceModule, http: HttpClientResource, archive: RawArchive, key: str | None = None, browser: Any = None
+) -> FetchOutcome:
+    """``browser`` (a BrowserResource) is needed by rendered sources only."""
+    return _Fetch(module, http, archive, key, browser).run()

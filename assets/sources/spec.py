@@ -34,6 +34,7 @@ class SourceSpec:
     paged: bool = False  # fetched page by page (module.next_url), archived as {"pages": [...]}
     page_cap: int = 50  # a listing longer than this many pages is treated as a failure ...
     truncate_at_cap: bool = False  # ... unless the source is too large to list whole (kept, with a note)
+    rendered: bool = False  # a page rendered in the browser (Chromium), archived as its rendered HTML
 
     @property
     def url_variable(self) -> str:
