@@ -66,7 +66,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # Nothing may leave the machine: sources not replayed by a test point at a closed local port.
     dead = f"http://127.0.0.1:{free_port()}"
     for env_name in ("OPENROUTER", "MODELS_DEV", "LITELLM", "OPENAI", "ANTHROPIC", "GOOGLE", "MISTRAL", "COHERE", "REPLICATE",
-                     "HUGGINGFACE", "LMARENA", "LMARENA_HISTORY", "ARTIFICIAL_ANALYSIS"):
+                     "HUGGINGFACE", "LMARENA", "LMARENA_HISTORY", "ARTIFICIAL_ANALYSIS",
+                     "OPENAI_PRICING", "ANTHROPIC_PRICING", "GOOGLE_PRICING", "MISTRAL_PRICING"):
         monkeypatch.setenv(f"AISI_SOURCE_{env_name}_URL", dead)
     for key in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GOOGLE_AI_API_KEY", "GEMINI_API_KEY", "MISTRAL_API_KEY",
                 "COHERE_API_KEY", "CO_API_KEY", "REPLICATE_API_TOKEN", "HF_TOKEN", "ARTIFICIAL_ANALYSIS_API_KEY"):

@@ -129,7 +129,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         mp.setenv("AISI_HTTP_BACKOFF_S", "0.05")
         dead = f"http://127.0.0.1:{free_port()}"  # sources not replayed here must not leave the machine
         for env_name in ("OPENAI", "ANTHROPIC", "GOOGLE", "MISTRAL", "COHERE", "REPLICATE", "HUGGINGFACE",
-                         "LMARENA", "LMARENA_HISTORY", "ARTIFICIAL_ANALYSIS"):
+                         "LMARENA", "LMARENA_HISTORY", "ARTIFICIAL_ANALYSIS",
+                         "OPENAI_PRICING", "ANTHROPIC_PRICING", "GOOGLE_PRICING", "MISTRAL_PRICING"):
             mp.setenv(f"AISI_SOURCE_{env_name}_URL", dead)
         for key in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GOOGLE_AI_API_KEY", "GEMINI_API_KEY", "MISTRAL_API_KEY",
                     "COHERE_API_KEY", "CO_API_KEY", "REPLICATE_API_TOKEN", "HF_TOKEN", "ARTIFICIAL_ANALYSIS_API_KEY"):

@@ -48,6 +48,7 @@ def test_refresh_with_every_source_down_falls_back_to_config_quickly(home: Path)
         "huggingface": "failed",
         "lmarena": "failed",
         "lmarena_history": "failed",
+        **{name: "failed" for name in ("openai_pricing", "anthropic_pricing", "google_pricing", "mistral_pricing")},
         "openrouter_endpoints": "skipped",  # no model list to fan out over
         "model_defaults": "ok",
         # no keys: the keyed provider APIs are skipped, not failed

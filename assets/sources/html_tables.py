@@ -17,6 +17,7 @@ _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _SKIP = {"script", "style", "noscript", "template", "svg"}
 _CELL_TAGS = {"td", "th"}
 _CELL_ROLES = {"cell", "columnheader", "rowheader", "gridcell"}
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
 
 
 @dataclass
@@ -71,8 +72,14 @@ class _Reader(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         role = dict(attrs).get("role")
-        if tag in ("br", "img", "input", "meta", "link", "hr"):
+        if tag in _VOID:
             return  # void elements never close
+        if self._row is not None and self._cell is not None and (tag in _CELL_TAGS or role in _CELL_ROLES):
+            self._row.append(clean(" ".join(self._cell)))  # the previous cell was left unclosed
+            self._cell = None
+        if self._tables and self._row is not None and (tag == "tr" or role == "row"):
+            if any(self._row):
+                self._tables[-1].rows.append(self._row)  # the previous row was left unclosed
         self._stack.append((tag, role))
         if tag in _SKIP:
             self._skip += 1
@@ -87,7 +94,14 @@ class _Reader(HTMLParser):
         elif self._row is not None and (tag in _CELL_TAGS or role in _CELL_ROLES):
             self._cell = []
 
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag not in _VOID:
+            self.handle_endtag(tag)
+
     def handle_endtag(self, tag: str) -> None:
+        if tag in _VOID or all(open_tag != tag for open_tag, _ in self._stack):
+            return  # a void or stray end tag closes nothing
         while self._stack:
             open_tag, role = self._stack.pop()
             self._close(open_tag, role)

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from assets.sources import (
     anthropic,
+    anthropic_pricing,
     artificial_analysis,
     artificial_analysis_language,
     cohere,
     google,
+    google_pricing,
     huggingface,
     litellm,
     lmarena,
     lmarena_history,
     mistral,
+    mistral_pricing,
     model_defaults,
     models_dev,
     openai,
+    openai_pricing,
     openrouter,
     openrouter_endpoints,
     replicate,
@@ -29,7 +33,9 @@ API_SOURCES: tuple[SourceModule, ...] = (openai, anthropic, google, mistral, coh
 # Everything fetched over HTTP with fallback; model_defaults (config) is read from the repo.
 # Benchmarks and speed.
 BENCHMARK_SOURCES: tuple[SourceModule, ...] = (artificial_analysis, artificial_analysis_language, lmarena, lmarena_history)  # type: ignore[assignment]
-HTTP_SOURCES: tuple[SourceModule, ...] = AGGREGATOR_SOURCES + API_SOURCES + BENCHMARK_SOURCES
+# Official pricing pages, rendered in Chromium; badge `scraped`.
+PRICING_PAGES: tuple[SourceModule, ...] = (openai_pricing, anthropic_pricing, google_pricing, mistral_pricing)  # type: ignore[assignment]
+HTTP_SOURCES: tuple[SourceModule, ...] = AGGREGATOR_SOURCES + API_SOURCES + BENCHMARK_SOURCES + PRICING_PAGES
 # Every source whose records the merge takes: the above, the fan-out over OpenRouter's
 # models (fetched by its own asset) and the last-resort config file.
 ALL_SOURCES: tuple[SourceModule, ...] = HTTP_SOURCES + (openrouter_endpoints, model_defaults)  # type: ignore[operator]
