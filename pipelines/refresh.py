@@ -27,7 +27,7 @@ class RefreshSummary:
         for s in self.sources:
             counts[str(s["status"])] = counts.get(str(s["status"]), 0) + 1
             error = f"  ({s['error']})" if s.get("error") else ""
-            lines.append(f"  {s['source']:<16} {s['status']:<7} badge={s['badge'] or '-':<10} rows={s['rows']:<6} rejected={s['rejected']}{error}")
+            lines.append(f"  {s['source']:<29} {s['status']:<7} badge={s['badge'] or '-':<10} rows={s['rows']:<6} rejected={s['rejected']}{error}")
         lines.append("  " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
         lines.append("Rows: " + ", ".join(f"{t}={n}" for t, n in self.rows.items()))
         lines.append(f"Snapshot: {self.snapshot or 'none'}")
