@@ -53,25 +53,30 @@ def reference() -> Path:
     return REFERENCE
 
 
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh AISI_HOME; no source overrides, no PostgreSQL unless a test sets them."""
-    data = tmp_path / "data"
-    monkeypatch.setenv("AISI_HOME", str(data))
-    monkeypatch.setenv("DAGSTER_HOME", str(data / "dagster"))
+def isolate(mp: pytest.MonkeyPatch, data: Path) -> None:
+    """A fresh AISI_HOME, nothing configured, and nothing that may leave the machine: every
+    source (from the registry, so new ones are covered) points at a closed local port, every
+    key variable is unset. Tests then point the sources they replay at the replay server."""
+    from assets.sources.registry import HTTP_SOURCES
+
+    mp.setenv("AISI_HOME", str(data))
+    mp.setenv("DAGSTER_HOME", str(data / "dagster"))
     for name in list(os.environ):
         if name.startswith("AISI_SOURCE_") or name in ("AISI_DATABASE_URL", "AISI_DAGSTER_PG_URL", "AISI_API_TOKEN"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("AISI_HTTP_BACKOFF_S", "0.05")
-    # Nothing may leave the machine: sources not replayed by a test point at a closed local port.
+            mp.delenv(name)
+    mp.setenv("AISI_HTTP_BACKOFF_S", "0.05")
     dead = f"http://127.0.0.1:{free_port()}"
-    for env_name in ("OPENROUTER", "MODELS_DEV", "LITELLM", "OPENAI", "ANTHROPIC", "GOOGLE", "MISTRAL", "COHERE", "REPLICATE",
-                     "HUGGINGFACE", "LMARENA", "LMARENA_HISTORY", "ARTIFICIAL_ANALYSIS",
-                     "OPENAI_PRICING", "ANTHROPIC_PRICING", "GOOGLE_PRICING", "MISTRAL_PRICING"):
-        monkeypatch.setenv(f"AISI_SOURCE_{env_name}_URL", dead)
-    for key in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GOOGLE_AI_API_KEY", "GEMINI_API_KEY", "MISTRAL_API_KEY",
-                "COHERE_API_KEY", "CO_API_KEY", "REPLICATE_API_TOKEN", "HF_TOKEN", "ARTIFICIAL_ANALYSIS_API_KEY"):
-        monkeypatch.delenv(key, raising=False)
+    for module in HTTP_SOURCES:
+        mp.setenv(module.SPEC.url_variable, dead)
+        for key in module.SPEC.key_env:
+            mp.delenv(key, raising=False)
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh AISI_HOME; no source overrides, no keys, no PostgreSQL unless a test sets them."""
+    data = tmp_path / "data"
+    isolate(monkeypatch, data)
     return data
 
 

@@ -17,7 +17,7 @@ import duckdb
 import httpx
 import pytest
 
-from tests.conftest import FIXTURES, REPO, SOURCE_ROUTES, free_port
+from tests.conftest import FIXTURES, REPO, SOURCE_ROUTES, free_port, isolate
 from tests.replay import ReplayServer
 
 pytestmark = pytest.mark.slow
@@ -121,20 +121,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     tmp = tmp_path_factory.mktemp("api")
     home = tmp / "data"
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("AISI_HOME", str(home))
-        mp.setenv("DAGSTER_HOME", str(home / "dagster"))
-        for name in list(os.environ):
-            if name.startswith("AISI_SOURCE_") or name in ("AISI_DATABASE_URL", "AISI_DAGSTER_PG_URL", "AISI_API_TOKEN"):
-                mp.delenv(name)
-        mp.setenv("AISI_HTTP_BACKOFF_S", "0.05")
-        dead = f"http://127.0.0.1:{free_port()}"  # sources not replayed here must not leave the machine
-        for env_name in ("OPENAI", "ANTHROPIC", "GOOGLE", "MISTRAL", "COHERE", "REPLICATE", "HUGGINGFACE",
-                         "LMARENA", "LMARENA_HISTORY", "ARTIFICIAL_ANALYSIS",
-                         "OPENAI_PRICING", "ANTHROPIC_PRICING", "GOOGLE_PRICING", "MISTRAL_PRICING"):
-            mp.setenv(f"AISI_SOURCE_{env_name}_URL", dead)
-        for key in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GOOGLE_AI_API_KEY", "GEMINI_API_KEY", "MISTRAL_API_KEY",
-                    "COHERE_API_KEY", "CO_API_KEY", "REPLICATE_API_TOKEN", "HF_TOKEN", "ARTIFICIAL_ANALYSIS_API_KEY"):
-            mp.delenv(key, raising=False)
+        isolate(mp, home)
         replay = ReplayServer().start()
         try:
             for env_name, (prefix, path, fixture) in SOURCE_ROUTES.items():

@@ -228,6 +228,8 @@ def read_record(entry: Any) -> AaRecord:
     """The record's fields, checked; ValueError says why the record cannot be used."""
     if not isinstance(entry, dict):
         raise ValueError("not an object")
+    if isinstance(entry.get("_problem"), str):  # a page row its parser could not read (artificial_analysis_page)
+        raise ValueError(entry["_problem"])
     slug = entry.get("slug")
     if not isinstance(slug, str) or not slug.strip():
         raise ValueError("no model slug")

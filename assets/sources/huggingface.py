@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from assets.normalise.records import BatchBuilder, NormalisedBatch, Provenance, modalities, to_int, to_number
-from assets.sources.paging import bearer, listing
+from assets.sources.paging import bearer, listing, no_next_page
 from assets.sources.spec import SourceSpec
 
 SPEC = SourceSpec(
@@ -26,12 +26,8 @@ SPEC = SourceSpec(
 )
 
 
-def auth_headers(key: str) -> dict[str, str]:
-    return bearer(key)
-
-
-def next_url(document: dict[str, Any], current_url: str) -> str | None:
-    return None  # not paged
+auth_headers = bearer
+next_url = no_next_page
 
 
 def parse(payload: bytes) -> list[Any]:

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from assets.normalise.records import BatchBuilder, NormalisedBatch, Provenance
-from assets.sources.paging import bearer, listing
+from assets.sources.paging import bearer, listing, no_next_page
 from assets.sources.spec import SourceSpec
 
 SPEC = SourceSpec(
@@ -25,12 +25,8 @@ SPEC = SourceSpec(
 )
 
 
-def auth_headers(key: str) -> dict[str, str]:
-    return bearer(key)
-
-
-def next_url(document: dict[str, Any], current_url: str) -> str | None:
-    return None  # not paged
+auth_headers = bearer
+next_url = no_next_page
 
 
 def parse(payload: bytes) -> list[Any]:

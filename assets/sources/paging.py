@@ -37,3 +37,8 @@ def listing(payload: bytes, source: str, key: str) -> list[Any]:
 
 def bearer(key: str) -> dict[str, str]:
     return {"authorization": f"Bearer {key}"}
+
+
+def no_next_page(document: dict[str, Any], current_url: str) -> str | None:
+    """``next_url`` of a listing that comes in one page."""
+    return None
