@@ -12,7 +12,7 @@ from pathlib import Path
 
 # The sources a refresh can be asked for (pipelines' HTTP sources; a test keeps them equal).
 SYNCABLE_SOURCES = ("openrouter", "models_dev", "litellm", "openai", "anthropic", "google", "mistral", "cohere", "replicate", "huggingface",
-                    "artificial_analysis", "artificial_analysis_language", "lmarena", "lmarena_history",
+                    "artificial_analysis", "artificial_analysis_language", "artificial_analysis_page", "lmarena", "lmarena_history",
                     "openai_pricing", "anthropic_pricing", "google_pricing", "mistral_pricing")
 
 

@@ -75,3 +75,27 @@ def test_without_a_key_artificial_analysis_is_skipped(replay, home, refresh):
     statuses = {s["source"]: s["status"] for s in summary.sources}
     assert statuses["artificial_analysis"] == "skipped" and statuses["artificial_analysis_language"] == "skipped"
     assert statuses["lmarena"] == "ok" and statuses["lmarena_history"] == "ok"
+
+
+def test_without_a_key_the_public_page_is_read_in_chromium(replay, home, refresh, monkeypatch):
+    from tests.test_browser import CHROMIUM
+
+    if not Path(CHROMIUM).exists():
+        from tests.conftest import unavailable
+
+        unavailable(f"Chromium not installed at {CHROMIUM}")
+    replay.add("/aa-page/models", FIXTURES / "pages" / "artificial_analysis_models.html", content_type="text/html")
+    monkeypatch.setenv("AISI_SOURCE_ARTIFICIAL_ANALYSIS_PAGE_URL", replay.url + "/aa-page")
+    monkeypatch.setenv("AISI_SOURCE_ARTIFICIAL_ANALYSIS_PAGE_TIMEOUT", "20")
+    summary = refresh()
+    page = next(s for s in summary.sources if s["source"] == "artificial_analysis_page")
+    assert (page["status"], page["badge"]) == ("ok", "aggregator") and page["rows"] > 0
+    scores = query(home, "SELECT variant, score FROM benchmarks WHERE source = 'artificial_analysis_page' "
+                         "AND model_key = 'openai/gpt-oss-20b' AND benchmark = 'artificial_analysis_intelligence_index'")
+    assert scores and scores[0][0] == "low"
+    # With the key set, the data API is used and the page is not loaded.
+    monkeypatch.setenv("ARTIFICIAL_ANALYSIS_API_KEY", AA_KEY)
+    again = refresh()
+    page = next(s for s in again.sources if s["source"] == "artificial_analysis_page")
+    assert page["status"] == "skipped" and "ARTIFICIAL_ANALYSIS_API_KEY" in page["error"]
+    assert AA_KEY not in page["error"]

@@ -48,6 +48,7 @@ def test_refresh_with_every_source_down_falls_back_to_config_quickly(home: Path)
         "huggingface": "failed",
         "lmarena": "failed",
         "lmarena_history": "failed",
+        "artificial_analysis_page": "failed",  # no key: the public page is tried (nothing listens)
         **{name: "failed" for name in ("openai_pricing", "anthropic_pricing", "google_pricing", "mistral_pricing")},
         "openrouter_endpoints": "skipped",  # no model list to fan out over
         "model_defaults": "ok",

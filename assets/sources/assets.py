@@ -43,8 +43,8 @@ def build_scraped_asset(module: SourceModule) -> dg.AssetsDefinition:
         kinds={"chromium", "html"},
         pool="browser",
         description=(
-            f"The official pricing page {spec.base_url}{spec.path} rendered in headless Chromium (its prices "
-            "appear only after its scripts run), archived as rendered HTML. Badge `scraped`; when the page's "
+            f"The page {spec.base_url}{spec.path} rendered in headless Chromium (its figures appear only "
+            f"after its scripts run), archived as rendered HTML. Badge `{spec.kind}`; when the page's "
             f"structure changes the source reports it and serves its last good page as `cached`. URL: `{spec.url_variable}`."
         ),
         metadata={"source_docs": spec.docs_url, "url_variable": spec.url_variable, "cadence": spec.cadence},

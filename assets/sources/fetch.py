@@ -10,6 +10,7 @@ archived payload, an error text or a log line.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -115,6 +116,9 @@ class _Fetch:
             raise FetchError("http", f"HTTP {response.status}", status=response.status, attempts=response.attempts)
 
     def run(self) -> FetchOutcome:
+        instead = getattr(self.module, "SKIP_WHEN_KEY", None)
+        if instead and os.environ.get(instead):
+            return self.outcome(status="skipped", badge=None, error=f"skipped: {instead} is set, so the data API is used instead")
         if self.spec.key_env and not self.key and self.spec.key_required:
             names = " or ".join(self.spec.key_env)
             return self.outcome(status="skipped", badge=None, error=f"skipped: no API key (set {names})")

@@ -7,6 +7,7 @@ from assets.sources import (
     anthropic_pricing,
     artificial_analysis,
     artificial_analysis_language,
+    artificial_analysis_page,
     cohere,
     google,
     google_pricing,
@@ -32,7 +33,10 @@ AGGREGATOR_SOURCES: tuple[SourceModule, ...] = (openrouter, models_dev, litellm)
 API_SOURCES: tuple[SourceModule, ...] = (openai, anthropic, google, mistral, cohere, replicate, huggingface)  # type: ignore[assignment]
 # Everything fetched over HTTP with fallback; model_defaults (config) is read from the repo.
 # Benchmarks and speed.
-BENCHMARK_SOURCES: tuple[SourceModule, ...] = (artificial_analysis, artificial_analysis_language, lmarena, lmarena_history)  # type: ignore[assignment]
+# Artificial Analysis: its data API with a key, its public models page (Chromium) without one.
+BENCHMARK_SOURCES: tuple[SourceModule, ...] = (
+    artificial_analysis, artificial_analysis_language, artificial_analysis_page, lmarena, lmarena_history,
+)  # type: ignore[assignment]
 # Official pricing pages, rendered in Chromium; badge `scraped`.
 PRICING_PAGES: tuple[SourceModule, ...] = (openai_pricing, anthropic_pricing, google_pricing, mistral_pricing)  # type: ignore[assignment]
 HTTP_SOURCES: tuple[SourceModule, ...] = AGGREGATOR_SOURCES + API_SOURCES + BENCHMARK_SOURCES + PRICING_PAGES
