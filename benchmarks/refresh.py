@@ -8,6 +8,7 @@ peak RSS is that process's own (``os.wait4``), not a maximum over earlier childr
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks import REFERENCE, REPO, SOURCES, child_env
+from assets.sources.registry import HTTP_SOURCES
 from tests.replay import ReplayServer
 
 
@@ -61,9 +63,22 @@ def _run_child(command: list[str], env: dict[str, str], log: Path) -> tuple[int,
     return proc.returncode, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024  # ru_maxrss: KiB on Linux
 
 
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def run(home: Path, logs: Path) -> list[RefreshFigures]:
     with ReplayServer() as server:
         extra: dict[str, str] = {}
+        # Everything else points at a closed local port (nothing leaves the machine), and the
+        # OpenRouter endpoints fan-out is off: there is no reference data for it.
+        dead = f"http://127.0.0.1:{_closed_port()}"
+        for module in HTTP_SOURCES:
+            extra[module.SPEC.url_variable] = dead
+        extra["AISI_OPENROUTER_ENDPOINTS_PER_RUN"] = "0"
+        list_paths = {prefix + path for prefix, path, _ in SOURCES.values()}
         for env_name, (prefix, path, reference) in SOURCES.items():
             server.add(prefix + path, REFERENCE / reference)
             extra[f"AISI_SOURCE_{env_name}_URL"] = server.url + prefix
@@ -81,7 +96,7 @@ def run(home: Path, logs: Path) -> list[RefreshFigures]:
                 tail = log.read_text(errors="replace").splitlines()[-40:]
                 raise SystemExit(f"{name} refresh failed (exit {code}); last lines of {log}:\n" + "\n".join(tail))
             snapshot, after = snapshot_counts(home)
-            seen = server.requests[seen_before:]
+            seen = [r for r in server.requests[seen_before:] if r.path in list_paths]
             figures.append(
                 RefreshFigures(
                     run=name, wall_s=wall, cpu_s=cpu, peak_rss_mib=rss, models=after["models"], offerings=after["offerings"],

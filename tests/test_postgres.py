@@ -14,6 +14,9 @@ import pytest
 from assets.core.assets import SOURCE_NAMES
 from resources.warehouse import TABLES, PostgresWarehouse, migration_files
 from tests.test_api import latest_snapshot, start_server
+from tests.test_benchmark_sources import aa  # noqa: F401  (fixture)
+from tests.test_browser import chromium  # noqa: F401  (fixture)
+from tests.test_scraped_pages import pages  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -187,3 +190,31 @@ def test_a_failed_publish_leaves_the_previous_data(database: str, home: Path, re
     assert rows["models"] == 3
     assert pg_scalar(database, "SELECT count(*) FROM curated.models") == 3
     assert pg_scalar(database, "SELECT count(*) FROM curated.prices") == len(before["prices"])
+
+
+def test_official_prices_and_benchmarks_reach_postgres_and_its_api(database: str, home: Path, refresh, pages, aa, tmp_path: Path):
+    summary = refresh()
+    assert summary.success, summary.errors
+    assert summary.postgres == "published"
+    # Official page prices (badge scraped), AA benchmarks and speed, LMArena ratings: in PostgreSQL.
+    official = pg(database, "SELECT usd_per_mtok, source, source_kind FROM curated.current_prices "
+                            "WHERE provider_id = 'openai' AND provider_model_id = 'gpt-4o' AND price_type = 'input'")
+    assert official == [(2.5, "openai_pricing", "scraped")]
+    by_source = dict(pg(database, "SELECT source, count(*) FROM curated.benchmarks GROUP BY source"))
+    assert by_source.get("artificial_analysis", 0) > 0 and by_source.get("lmarena_history", 0) > 0
+    speed = pg(database, "SELECT value FROM curated.performance WHERE source = 'artificial_analysis' "
+                         "AND provider_model_id = 'gpt-oss-20b' AND metric = 'throughput'")
+    assert speed == [(282.819,)]
+    assert pg(database, "SELECT intelligence_index FROM curated.leaderboard WHERE model_key = 'openai/gpt-oss-20b'") == [(24.5,)]
+    assert duckdb_counts(home) == pg_counts(database)
+
+    api = start_server(home, tmp_path / "api-pg-bench.log", AISI_DATABASE_URL=database)
+    try:
+        body = api.get("/api/v1/benchmarks", params={"benchmark": "artificial_analysis_intelligence_index", "top": 3}).json()
+        assert body["items"] and body["items"][0]["score"] >= body["items"][-1]["score"]
+        assert any("Artificial Analysis" in text for text in body["attribution"])
+        gpt = api.get("/api/v1/models/openai/gpt-4o").json()
+        official_rows = [o for o in gpt["offerings"] if o["provider_id"] == "openai" and o["provider_model_id"] == "gpt-4o"]
+        assert official_rows and official_rows[0]["prices"]["input"]["badge"] == "scraped"
+    finally:
+        api.stop()
