@@ -265,6 +265,16 @@ class BatchBuilder:
             }
         )
 
+    def entry_id(self, entry: Any, field: str = "id") -> str | None:
+        """Counts ``entry`` and returns its ``field`` (the model's id in the source); an entry
+        without a usable one is rejected with the reason "no model <field>"."""
+        self.entries += 1
+        value = entry.get(field) if isinstance(entry, dict) else None
+        if isinstance(value, str) and value.strip():
+            return value
+        self.reject(repr(entry)[:80], f"no model {field}")
+        return None
+
     def reject(self, source_id: str, reason: str) -> None:
         self._rejects.append({"source": self.provenance.source, "source_id": source_id, "reason": reason})
 

@@ -54,10 +54,8 @@ def _supported(capabilities: dict[str, Any], name: str) -> bool:
 def normalise(entries: list[Any], provenance: Provenance) -> NormalisedBatch:
     batch = BatchBuilder(provenance)
     for entry in entries:
-        batch.entries += 1
-        model_id = entry.get("id") if isinstance(entry, dict) else None
-        if not isinstance(model_id, str) or not model_id:
-            batch.reject(repr(entry)[:80], "no model id")
+        model_id = batch.entry_id(entry, "id")
+        if model_id is None:
             continue
         capabilities = entry.get("capabilities") or {}
         inputs = ["text"] + [m for m, c in (("image", "image_input"), ("pdf", "pdf_input")) if _supported(capabilities, c)]

@@ -11,7 +11,7 @@ from assets.sources import model_defaults
 from assets.sources.fanout import fetch_endpoints
 from assets.sources.fetch import FetchOutcome, fetch_source
 from assets.sources.registry import HTTP_SOURCES
-from assets.sources.spec import SourceModule
+from assets.sources.spec import SourceModule, SourceSpec
 from resources.archive import RawArchiveResource
 from resources.browser import BrowserResource
 from resources.http import HttpClientResource
@@ -33,57 +33,45 @@ def outcome_metadata(outcome: FetchOutcome) -> dict[str, object]:
     }
 
 
-def build_scraped_asset(module: SourceModule) -> dg.AssetsDefinition:
-    """A page rendered in Chromium. Pool ``browser`` limits scraping across runs (dagster.yaml)."""
-    spec = module.SPEC
-
-    @dg.asset(
-        name=f"{spec.name}_raw",
-        group_name="sources",
-        kinds={"chromium", "html"},
-        pool="browser",
-        description=(
+def _description(spec: SourceSpec) -> str:
+    if spec.rendered:
+        return (
             f"The page {spec.base_url}{spec.path} rendered in headless Chromium (its figures appear only "
             f"after its scripts run), archived as rendered HTML. Badge `{spec.kind}`; when the page's "
             f"structure changes the source reports it and serves its last good page as `cached`. URL: `{spec.url_variable}`."
-        ),
-        metadata={"source_docs": spec.docs_url, "url_variable": spec.url_variable, "cadence": spec.cadence},
-    )
-    def _scraped(
-        context: dg.AssetExecutionContext, http: HttpClientResource, archive: RawArchiveResource, browser: BrowserResource
-    ) -> FetchOutcome:
-        outcome = fetch_source(module, http, archive.open(), browser=browser)
-        (context.log.info if outcome.status == "ok" else context.log.warning)(f"{spec.name}: {outcome.summary}")
-        context.add_output_metadata(outcome_metadata(outcome))
-        return outcome
-
-    return _scraped
-
-
-def build_source_asset(module: SourceModule) -> dg.AssetsDefinition:
-    spec = module.SPEC
-    if spec.rendered:
-        return build_scraped_asset(module)
+        )
     keyed = ""
     if spec.key_env:
         names = " or ".join(spec.key_env)
         keyed = f" Key: {names} (optional)." if not spec.key_required else f" Key: {names}; without it the source is skipped."
+    return (
+        f"The latest {spec.name} payload ({spec.base_url}{spec.path}), archived by content hash. "
+        f"Fresh data carries badge `{spec.kind}`; when the source fails the last good payload is "
+        f"served with badge `cached`. Base URL: `{spec.url_variable}`.{keyed}"
+    )
+
+
+def build_source_asset(module: SourceModule) -> dg.AssetsDefinition:
+    """One source's fetch. Rendered pages join pool ``browser``, which dagster.yaml limits to
+    one at a time across runs; the browser itself starts only when a rendered page asks."""
+    spec = module.SPEC
 
     @dg.asset(
         name=f"{spec.name}_raw",
         group_name="sources",
-        kinds={"http", "json"},
-        description=(
-            f"The latest {spec.name} payload ({spec.base_url}{spec.path}), archived by content hash. "
-            f"Fresh data carries badge `{spec.kind}`; when the source fails the last good payload is "
-            f"served with badge `cached`. Base URL: `{spec.url_variable}`.{keyed}"
-        ),
+        kinds={"chromium", "html"} if spec.rendered else {"http", "json"},
+        pool="browser" if spec.rendered else None,
+        description=_description(spec),
         metadata={"source_docs": spec.docs_url, "url_variable": spec.url_variable, "cadence": spec.cadence},
     )
     def _source(
-        context: dg.AssetExecutionContext, http: HttpClientResource, archive: RawArchiveResource, api_keys: ApiKeysResource
+        context: dg.AssetExecutionContext,
+        http: HttpClientResource,
+        archive: RawArchiveResource,
+        api_keys: ApiKeysResource,
+        browser: BrowserResource,
     ) -> FetchOutcome:
-        outcome = fetch_source(module, http, archive.open(), api_keys.key_for(spec.name))
+        outcome = fetch_source(module, http, archive.open(), api_keys.key_for(spec.name), browser=browser)
         log = context.log.info if outcome.status in ("ok", "skipped") else context.log.warning
         log(f"{spec.name}: {outcome.summary}")
         context.add_output_metadata(outcome_metadata(outcome))

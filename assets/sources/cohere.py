@@ -47,10 +47,8 @@ def parse(payload: bytes) -> list[Any]:
 def normalise(entries: list[Any], provenance: Provenance) -> NormalisedBatch:
     batch = BatchBuilder(provenance)
     for entry in entries:
-        batch.entries += 1
-        name = entry.get("name") if isinstance(entry, dict) else None
-        if not isinstance(name, str) or not name:
-            batch.reject(repr(entry)[:80], "no model name")
+        name = batch.entry_id(entry, "name")
+        if name is None:
             continue
         if entry.get("finetuned"):
             batch.reject(name, "fine-tuned model of the key's organisation: not published")

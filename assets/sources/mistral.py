@@ -36,10 +36,8 @@ def parse(payload: bytes) -> list[Any]:
 def normalise(entries: list[Any], provenance: Provenance) -> NormalisedBatch:
     batch = BatchBuilder(provenance)
     for entry in entries:
-        batch.entries += 1
-        model_id = entry.get("id") if isinstance(entry, dict) else None
-        if not isinstance(model_id, str) or not model_id:
-            batch.reject(repr(entry)[:80], "no model id")
+        model_id = batch.entry_id(entry, "id")
+        if model_id is None:
             continue
         if entry.get("type") == "fine-tuned":
             batch.reject(model_id, "fine-tuned model of the key's organisation: not published")

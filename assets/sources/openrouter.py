@@ -63,10 +63,8 @@ def _price(value: Any) -> float | None:
 def normalise(entries: list[dict[str, Any]], provenance: Provenance) -> NormalisedBatch:
     batch = BatchBuilder(provenance)
     for entry in entries:
-        batch.entries += 1
-        model_id = entry.get("id") if isinstance(entry, dict) else None
-        if not isinstance(model_id, str) or not model_id.strip():
-            batch.reject(repr(entry)[:80], "no model id")
+        model_id = batch.entry_id(entry, "id")
+        if model_id is None:
             continue
         try:
             pricing = entry.get("pricing") or {}
