@@ -57,9 +57,13 @@ def default_resources() -> dict[str, object]:
 
 
 def build_definitions() -> dg.Definitions:
+    from pipelines.monitor import monitor_resources, monitor_schedules, probe_job, provider_alerts, status_job
+    from assets.availability.assets import availability_checks, status_pages
+
     return dg.Definitions(
-        assets=all_assets(),
-        jobs=[catalog_job],
-        schedules=[catalog_schedule],
-        resources=default_resources(),
+        assets=[*all_assets(), status_pages, availability_checks],
+        jobs=[catalog_job, status_job, probe_job],
+        schedules=[catalog_schedule, *monitor_schedules()],
+        sensors=[provider_alerts],
+        resources={**default_resources(), **monitor_resources()},
     )

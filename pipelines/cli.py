@@ -57,6 +57,21 @@ def serve(host: str, port: int) -> None:
 
 
 @main.command()
+@click.option("--once", is_flag=True, help="Run one status + probe cycle, print it and exit (1 when a provider is down).")
+@click.option("--interval", default=60.0, show_default=True, type=click.FloatRange(min=1), help="Seconds between cycles.")
+def monitor(once: bool, interval: float) -> None:
+    """Read status pages and probe every provider, every minute, without the Dagster daemon."""
+    os.environ.setdefault("AISI_HOME", str(aisi_home()))
+    from pipelines.monitor_loop import run_cycle, run_forever
+
+    if once:
+        report = run_cycle()
+        click.echo(report.render())
+        sys.exit(1 if any(h.down for h in report.health.values()) else 0)
+    run_forever(interval, click.echo)
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=3000, show_default=True, type=int)
 def ui(host: str, port: int) -> None:

@@ -142,11 +142,11 @@ def _rows(frame: pd.DataFrame) -> Iterator[tuple[Any, ...]]:
         yield tuple(v.to_pydatetime() if isinstance(v, pd.Timestamp) else v for v in row)
 
 
-def yoyo_url(database_url: str) -> str:
-    """yoyo's URL for psycopg 3, with the ``curated`` schema as its search path."""
+def yoyo_url(database_url: str, schema: str = "curated") -> str:
+    """yoyo's URL for psycopg 3, with ``schema`` as its search path."""
     scheme, rest = database_url.split("://", 1)
     separator = "&" if "?" in rest else "?"
-    return f"postgresql+psycopg://{rest}{separator}schema=curated" if scheme.startswith("postgres") else database_url
+    return f"postgresql+psycopg://{rest}{separator}schema={schema}" if scheme.startswith("postgres") else database_url
 
 
 class PostgresWarehouse:

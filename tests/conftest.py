@@ -57,12 +57,15 @@ def isolate(mp: pytest.MonkeyPatch, data: Path) -> None:
     """A fresh AISI_HOME, nothing configured, and nothing that may leave the machine: every
     source (from the registry, so new ones are covered) points at a closed local port, every
     key variable is unset. Tests then point the sources they replay at the replay server."""
+    from assets.availability.targets import status_variable
     from assets.sources.registry import HTTP_SOURCES
 
     mp.setenv("AISI_HOME", str(data))
     mp.setenv("DAGSTER_HOME", str(data / "dagster"))
     for name in list(os.environ):
-        if name.startswith("AISI_SOURCE_") or name in ("AISI_DATABASE_URL", "AISI_DAGSTER_PG_URL", "AISI_API_TOKEN"):
+        if name.startswith(("AISI_SOURCE_", "AISI_STATUS_", "AISI_MONITOR_", "AISI_CANARY", "AISI_PROBE_")) or name in (
+            "AISI_DATABASE_URL", "AISI_DAGSTER_PG_URL", "AISI_API_TOKEN", "SLACK_WEBHOOK_URL"
+        ):
             mp.delenv(name)
     mp.setenv("AISI_HTTP_BACKOFF_S", "0.05")
     dead = f"http://127.0.0.1:{free_port()}"
@@ -70,6 +73,17 @@ def isolate(mp: pytest.MonkeyPatch, data: Path) -> None:
         mp.setenv(module.SPEC.url_variable, dead)
         for key in module.SPEC.key_env:
             mp.delenv(key, raising=False)
+    # The monitor's status pages too (its probes reuse the sources' URLs above).
+    for provider_id in _monitored_provider_ids():
+        mp.setenv(status_variable(provider_id), dead)
+
+
+def _monitored_provider_ids() -> list[str]:
+    import yaml
+
+    from resources.paths import CONFIG_DIR
+
+    return list(yaml.safe_load((CONFIG_DIR / "monitor.yaml").read_text(encoding="utf-8"))["providers"])
 
 
 @pytest.fixture

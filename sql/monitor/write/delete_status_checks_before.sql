@@ -1,0 +1,1 @@
+DELETE FROM status_checks WHERE checked_at < $cutoff

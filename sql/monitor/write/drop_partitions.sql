@@ -1,0 +1,1 @@
+SELECT drop_availability_partitions($keep_from) AS dropped

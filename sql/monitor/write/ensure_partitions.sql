@@ -1,0 +1,1 @@
+SELECT ensure_availability_partitions($first_day, $days) AS created

@@ -1,0 +1,1 @@
+SELECT value FROM monitor_state WHERE key = $key
