@@ -1,7 +1,9 @@
-"""The read API: models, prices, providers, search and status from the newest snapshot.
+"""The read API: models, prices, providers, search and status from the newest snapshot, and
+provider availability from the monitor (api.availability).
 
 A snapshot never changes once published, so each response is computed once per snapshot
 and then served again as bytes; its ETag carries the snapshot id (``If-None-Match`` -> 304).
+``/api/v1/status`` and the availability endpoint are computed per request.
 """
 
 from __future__ import annotations
@@ -13,15 +15,17 @@ import json
 import os
 import threading
 from collections import OrderedDict
+from contextlib import asynccontextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Callable
+from typing import Annotated, Any, AsyncIterator, Callable
 
 from fastapi import FastAPI, Header, Path as PathParam, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
+from api import availability
 from api.store import NoSnapshot, Store, store_from_env
 from api.sync import SYNCABLE_SOURCES, SyncBusy, launch_sync
 
@@ -88,14 +92,39 @@ def _error(status: int, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse(status_code=status, content={"error": message, **extra})
 
 
-def create_app(store: Store | None = None, home: Path | None = None) -> FastAPI:
+# PostgreSQL's undefined_table and invalid_schema_name: schema `curated` not made yet.
+_NO_CATALOG_SQLSTATES = {"42P01", "3F000"}
+
+
+def _no_catalog(exc: BaseException) -> bool:
+    """Nothing published yet: no snapshot file, or no publish / no ``curated`` schema in PostgreSQL."""
+    return isinstance(exc, NoSnapshot) or getattr(exc, "sqlstate", None) in _NO_CATALOG_SQLSTATES
+
+
+def create_app(store: Store | None = None, home: Path | None = None, monitor: availability.Monitor | None = None) -> FastAPI:
+    """The API over ``store`` (default: from the environment) and the availability ``monitor``
+    (default: beside the store, see ``availability.open_monitor``); what it opens it closes on shutdown."""
+    owned: list[Any] = []
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        for resource in owned:
+            close = getattr(resource, "close", None)
+            if close is not None:
+                close()
+
     app = FastAPI(
         title="AI Server Information",
         version="1",
-        description="Every AI model, its offerings and prices (USD per 1M tokens), each value with its source and badge.",
+        description="Every AI model, its offerings and prices (USD per 1M tokens), each value with its source and badge; "
+                    "providers' availability.",
+        lifespan=lifespan,
     )
     app.state.store = store or store_from_env()
     app.state.home = home or Path(os.environ.get("AISI_HOME", "data")).resolve()
+    app.state.monitor = monitor or availability.open_monitor(app.state.store, app.state.home)
+    owned += [r for r, given in ((app.state.monitor, monitor), (app.state.store, store)) if given is None]
     cache = ResponseCache()
 
     @app.exception_handler(RequestValidationError)
@@ -228,22 +257,36 @@ def create_app(store: Store | None = None, home: Path | None = None) -> FastAPI:
     ) -> Response:
         return await cached(request, if_none_match, lambda: (200, {"query": q_, "items": q("search", q=q_, limit=limit)}))
 
-    @app.get("/api/v1/status", summary="Sources' freshness and badges, and the snapshot served")
+    @app.get("/api/v1/status", summary="Sources' freshness and badges, the snapshot served, and providers' availability")
     async def status() -> Response:
-        def build() -> tuple[int, Any]:
-            snapshot = q("snapshot")
-            now = dt.datetime.now(dt.timezone.utc)
-            sources = q("status_sources")
+        def catalog(now: dt.datetime) -> dict[str, Any]:
+            try:
+                snapshot = q("snapshot")
+                sources = q("status_sources")
+            except Exception as exc:
+                if not _no_catalog(exc):
+                    raise
+                why = str(exc) if isinstance(exc, NoSnapshot) else "no `curated` schema in PostgreSQL"
+                return {"snapshot": None, "sources": [], "note": f"no catalog published yet ({why}); only provider availability is reported"}
             for s in sources:
                 last = s.get("last_run_at")
                 s["age_seconds"] = round((now - last).total_seconds()) if isinstance(last, dt.datetime) else None
                 s["rejected_reasons"] = json.loads(s["rejected_reasons"]) if s.get("rejected_reasons") else {}
                 s["unmatched_share"] = round(s["unmatched"] / s["rows"], 4) if s.get("rows") else None
-            return 200, {"snapshot": snapshot[0] if snapshot else None, "sources": sources}
+            body: dict[str, Any] = {"snapshot": snapshot[0] if snapshot else None, "sources": sources}
+            if not snapshot:
+                body["note"] = "no catalog published yet; run `aisi refresh`"
+            return body
+
+        def build() -> tuple[int, Any]:
+            now = dt.datetime.now(dt.timezone.utc)
+            return 200, {**catalog(now), **availability.status_section(app.state.monitor, now)}
 
         # Ages change every second: computed per request, not cached.
         code, body = await run_in_threadpool(build)
         return Response(content=_dumps(body), status_code=code, media_type="application/json")
+
+    availability.register(app, _dumps)
 
     @app.post("/api/v1/sync/{source}", status_code=202, summary="Refresh one source now (bearer token)")
     def sync(source: str, authorization: Annotated[str | None, Header()] = None) -> JSONResponse:

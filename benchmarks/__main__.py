@@ -16,7 +16,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-n", type=int, default=2000, help="timed requests per read API target (default 2000)")
     parser.add_argument("--budget", type=float, default=60.0, help="seconds at most for the timed requests (default 60)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary AISI_HOME and logs")
+    parser.add_argument("--only", choices=("catalog", "availability"), help="run one part (default: both)")
     args = parser.parse_args(argv)
+
+    if args.only == "availability":
+        return availability_only(args.keep)
 
     missing = [REFERENCE / ref for _, _, ref in SOURCES.values() if not (REFERENCE / ref).is_file()]
     if missing:
@@ -54,6 +58,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  api response: status {checks['status']}, {checks['bytes']} bytes, ETag {checks['etag']}, "
               f"If-None-Match -> {checks['not_modified']}, equals static bytes: {'yes' if checks['same_bytes'] else 'NO'}, "
               f"mismatched responses in run: {checks['mismatches']}")
+        sys.stdout.flush()
+        if args.only is None:
+            from benchmarks import availability
+
+            availability.report(tmp / "availability")
         print(f"total benchmark time {time.monotonic() - started:.0f}s")
 
         problems = []
@@ -74,6 +83,24 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if problems else 0
     finally:
         if args.keep:
+            print(f"kept {tmp}", file=sys.stderr)
+        else:
+            import shutil
+
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def availability_only(keep: bool) -> int:
+    from benchmarks import availability
+
+    started = time.monotonic()
+    tmp = Path(tempfile.mkdtemp(prefix="aisi-bench-"))
+    try:
+        availability.report(tmp)
+        print(f"total benchmark time {time.monotonic() - started:.0f}s")
+        return 0
+    finally:
+        if keep:
             print(f"kept {tmp}", file=sys.stderr)
         else:
             import shutil

@@ -20,6 +20,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 
+class _Server(ThreadingHTTPServer):
+    # The default listen backlog (5) drops concurrent connects, which then wait a second for a
+    # SYN retry: concurrent probes would measure the test server, not themselves.
+    request_queue_size = 128
+
+
 @dataclass
 class Route:
     body: bytes
@@ -95,7 +101,7 @@ class ReplayServer:
                     return self._send(304, b"", validators)
                 return self._send(200, route.body, {"Content-Type": route.content_type, **validators})
 
-        self.httpd = ThreadingHTTPServer((host, port), Handler)
+        self.httpd = _Server((host, port), Handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 

@@ -12,18 +12,25 @@ recent AS (
     SELECT provider_id, checked_at, up, latency_ms
     FROM availability_checks
     WHERE probe = 'listing' AND checked_at > now() - INTERVAL '30 days'
+),
+rollup AS (
+    SELECT r.provider_id,
+           p.period,
+           count(*) AS checks,
+           count(*) FILTER (WHERE r.up) AS up_checks,
+           -- both percentiles from one sort
+           percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY r.latency_ms) FILTER (WHERE r.up) AS latency,
+           max(r.checked_at) AS last_checked_at
+    FROM recent r
+    JOIN periods p ON r.checked_at > now() - p.seconds * INTERVAL '1 second'
+    GROUP BY r.provider_id, p.period
 )
-SELECT r.provider_id,
-       p.period,
-       count(*) AS checks,
-       count(*) FILTER (WHERE r.up) AS up_checks,
-       round(100.0 * count(*) FILTER (WHERE r.up) / count(*), 3) AS uptime_pct,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY r.latency_ms) FILTER (WHERE r.up) AS p50_ms,
-       percentile_cont(0.95) WITHIN GROUP (ORDER BY r.latency_ms) FILTER (WHERE r.up) AS p95_ms,
-       max(r.checked_at) AS last_checked_at
-FROM recent r
-JOIN periods p ON r.checked_at > now() - p.seconds * INTERVAL '1 second'
-GROUP BY r.provider_id, p.period;
+SELECT provider_id, period, checks, up_checks,
+       round(100.0 * up_checks / checks, 3) AS uptime_pct,
+       latency[1] AS p50_ms,
+       latency[2] AS p95_ms,
+       last_checked_at
+FROM rollup;
 
 -- Runs of consecutive failed listing probes per provider. ended_at is the first answered probe
 -- after the run (NULL: still failing). silent_degradation: no status-page incident overlapped
@@ -41,7 +48,8 @@ runs AS (
     SELECT provider_id,
            min(checked_at) AS started_at,
            max(checked_at) AS last_failed_at,
-           max(next_checked_at) AS ended_at,
+           -- the run's last probe has no next one while it is still failing: NULL then
+           CASE WHEN count(next_checked_at) = count(*) THEN max(next_checked_at) END AS ended_at,
            count(*) AS failed_checks,
            min(error_kind) AS error_kind
     FROM ordered

@@ -1,0 +1,1 @@
+VACUUM (ANALYZE) availability_checks
