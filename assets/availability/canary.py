@@ -187,10 +187,11 @@ class _Stream:
         return prompt_estimate + self.deltas
 
     def tokens_per_s(self) -> float | None:
-        """Completion tokens / (last content token - first content token); None under 2 tokens."""
+        """The tokens after the first over the time they took (first to last content token), as
+        throughput is usually measured once generation has started; None under 2 tokens."""
         if self.first is None or self.last is None or self.deltas < 2 or self.last <= self.first:
             return None
-        return self.completion_tokens() / (self.last - self.first)
+        return (self.completion_tokens() - 1) / (self.last - self.first)
 
 
 def _error_message(body: bytes) -> str:
