@@ -246,3 +246,25 @@ def test_postgres_partitions_made_ahead_and_dropped_by_retention(pg_database: st
     assert "availability_checks_20260814" not in after and "availability_checks_20260825" in after
     assert [r["n"] for r in store.query("monitor/queries/count_checks.sql")] == [2]
     store.close()
+
+
+def test_embedded_retention_exports_closed_days_to_parquet_then_deletes_old_rows(home: Path) -> None:
+    import pyarrow.parquet as pq
+
+    store = open_monitor_store(home)
+    assert isinstance(store, DuckDBMonitorStore)
+    now = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
+
+    def row(at: datetime, pid: str = "p") -> dict[str, object]:
+        return {"checked_at": at, "provider_id": pid, "probe": "listing", "target": "t", "up": True, "state": "ok", "authenticated": False}
+
+    store.append_checks([row(now), row(now - timedelta(days=1, hours=3)), row(now - timedelta(days=1, hours=2), "q"),
+                         row(now - timedelta(days=100))])
+    assert store.retention(now, keep_days=90) == {"exported_days": 2, "deleted_checks": 1}
+    files = sorted(p.relative_to(store.parquet_dir).as_posix() for p in store.parquet_dir.rglob("*.parquet"))
+    assert files == ["date=2026-08-14/availability_checks.parquet", "date=2026-11-21/availability_checks.parquet"]
+    yesterday = pq.read_table(store.parquet_dir / "date=2026-11-21" / "availability_checks.parquet")
+    assert sorted(yesterday.column("provider_id").to_pylist()) == ["p", "q"]
+    assert store.query("monitor/queries/count_checks.sql") == [{"n": 3}]
+    # Today is not closed: not exported; a second pass exports nothing again.
+    assert store.retention(now, keep_days=90) == {"exported_days": 0, "deleted_checks": 0}
