@@ -190,8 +190,8 @@ class DuckDBMonitorStore:
                 continue
             start = datetime.combine(day, time(), timezone.utc)
             with self.connect(read_only=True) as con:
-                table = con.execute(duckdb_sql("monitor/write/checks_of_day.sql"),
-                                    {"day_start": start, "day_end": start + timedelta(days=1)}).to_arrow_table()
+                table = con.sql(duckdb_sql("monitor/write/checks_of_day.sql"),
+                                params={"day_start": start, "day_end": start + timedelta(days=1)}).to_arrow_table()
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.with_suffix(".parquet.tmp")
             pq.write_table(table, tmp)
