@@ -112,9 +112,20 @@ def test_definitions_have_the_job_the_schedule_and_described_grouped_assets(home
     for key in keys:
         node = graph.get(key)
         assert (node.description or "").strip(), f"{key.to_user_string()} has no description"
-        assert node.group_name in CATALOG_GROUPS, f"{key.to_user_string()} is in group {node.group_name!r}"
-    # catalog_job covers the whole graph.
-    assert set(job.asset_layer.asset_graph.get_all_asset_keys()) >= set(keys)
+        assert node.group_name in (*CATALOG_GROUPS, "monitor"), f"{key.to_user_string()} is in group {node.group_name!r}"
+    catalog_keys = {k for k in keys if graph.get(k).group_name in CATALOG_GROUPS}
+    monitor_keys = {k.to_user_string() for k in keys if graph.get(k).group_name == "monitor"}
+    assert monitor_keys == {"status_pages", "availability_checks"}
+    # catalog_job covers the whole catalog graph and none of the monitor's per-minute assets.
+    assert set(job.asset_layer.asset_graph.get_all_asset_keys()) >= catalog_keys
+    assert not {k.to_user_string() for k in job.asset_layer.executable_asset_keys} & monitor_keys
+    # The monitor: two per-minute jobs on their schedules, and the alert sensor.
+    for name, asset in (("status", "status_pages"), ("probe", "availability_checks")):
+        schedule = defs.resolve_schedule_def(f"{name}_every_minute")
+        assert (schedule.job_name, schedule.cron_schedule) == (f"{name}_job", "* * * * *")
+        monitor_job = defs.resolve_job_def(f"{name}_job")
+        assert {k.to_user_string() for k in monitor_job.asset_layer.executable_asset_keys} == {asset}
+    assert defs.resolve_sensor_def("provider_alerts").minimum_interval_seconds == 60
 
 
 def test_workspace_code_location_loads_through_dagster(home: Path):
