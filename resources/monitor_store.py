@@ -69,6 +69,29 @@ def _status_statements(reading: Any) -> list[tuple[str, dict[str, Any]]]:
     return statements
 
 
+class _SqlStore:
+    """What both stores do the same way, on top of their own ``_run`` and ``query``."""
+
+    def _run(self, statements: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
+        raise NotImplementedError
+
+    def query(self, relative: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def record_status(self, reading: Any) -> None:
+        self._run(_status_statements(reading))
+
+    def execute(self, relative: str, params: Mapping[str, Any]) -> None:
+        self._run([(relative, params)])
+
+    def get_state(self, key: str) -> Any:
+        rows = self.query("monitor/write/get_state.sql", {"key": key})
+        return json.loads(rows[0]["value"]) if rows else None
+
+    def set_state(self, key: str, value: Any, now: datetime) -> None:
+        self.execute("monitor/write/set_state.sql", {"key": key, "value": json.dumps(value, default=str), "updated_at": now})
+
+
 _FILE_LOCKS: dict[Path, threading.Lock] = {}
 _FILE_LOCKS_GUARD = threading.Lock()
 
@@ -80,7 +103,7 @@ def _file_lock(path: Path) -> threading.Lock:
         return _FILE_LOCKS.setdefault(path.resolve(), threading.Lock())
 
 
-class DuckDBMonitorStore:
+class DuckDBMonitorStore(_SqlStore):
     """The embedded store: a DuckDB file opened per operation."""
 
     kind = "duckdb"
@@ -146,12 +169,6 @@ class DuckDBMonitorStore:
             self._run([("monitor/write/insert_check.sql", _check_params(r)) for r in rows])
         return len(rows)
 
-    def record_status(self, reading: Any) -> None:
-        self._run(_status_statements(reading))
-
-    def execute(self, relative: str, params: Mapping[str, Any]) -> None:
-        self._run([(relative, params)])
-
     def query(self, relative: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """Rows of ``sql/<relative>``; none before the monitor's first write."""
         if not self.path.exists():
@@ -160,13 +177,6 @@ class DuckDBMonitorStore:
             result = con.execute(duckdb_sql(relative), dict(params or {}))
             columns = [d[0] for d in result.description]
             return [dict(zip(columns, row)) for row in result.fetchall()]
-
-    def get_state(self, key: str) -> Any:
-        rows = self.query("monitor/write/get_state.sql", {"key": key})
-        return json.loads(rows[0]["value"]) if rows else None
-
-    def set_state(self, key: str, value: Any, now: datetime) -> None:
-        self.execute("monitor/write/set_state.sql", {"key": key, "value": json.dumps(value, default=str), "updated_at": now})
 
     def retention(self, now: datetime, keep_days: int) -> dict[str, int]:
         """Drops probes and page reads older than ``keep_days``; exports closed days to Parquet first."""
@@ -200,7 +210,7 @@ class DuckDBMonitorStore:
         return written
 
 
-class PostgresMonitorStore:
+class PostgresMonitorStore(_SqlStore):
     """Schema ``monitor`` in PostgreSQL; ``availability_checks`` is partitioned by day."""
 
     kind = "postgres"
@@ -259,22 +269,9 @@ class PostgresMonitorStore:
             cur.executemany(postgres_sql("monitor/write/insert_check.sql"), [_check_params(r) for r in rows])
         return len(rows)
 
-    def record_status(self, reading: Any) -> None:
-        self._run(_status_statements(reading))
-
-    def execute(self, relative: str, params: Mapping[str, Any]) -> None:
-        self._run([(relative, params)])
-
     def query(self, relative: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         with self._connection() as conn:
             return list(conn.execute(postgres_sql(relative), dict(params or {})).fetchall())
-
-    def get_state(self, key: str) -> Any:
-        rows = self.query("monitor/write/get_state.sql", {"key": key})
-        return json.loads(rows[0]["value"]) if rows else None
-
-    def set_state(self, key: str, value: Any, now: datetime) -> None:
-        self.execute("monitor/write/set_state.sql", {"key": key, "value": json.dumps(value, default=str), "updated_at": now})
 
     def retention(self, now: datetime, keep_days: int) -> dict[str, int]:
         """Drops whole day partitions older than ``keep_days`` (and old page reads)."""

@@ -30,6 +30,7 @@ from typing import Any, Mapping
 
 import httpx
 
+from assets.availability.settings import number_setting
 from assets.availability.probes import (
     USER_AGENT,
     classify_exception,
@@ -80,19 +81,6 @@ def estimate_prompt_tokens(prompt: str) -> int:
     return math.ceil(len(prompt.encode("utf-8")) / 3) + 10
 
 
-def _int_variable(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
-    raw = (env.get(name) or "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {raw!r}") from None
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
-    return value
-
-
 def canary_config_from_env(environ: Mapping[str, str] | None = None) -> CanaryConfig | None:
     """The canary configuration, or None when ``AISI_CANARY`` is unset or empty (canaries off).
 
@@ -121,8 +109,8 @@ def canary_config_from_env(environ: Mapping[str, str] | None = None) -> CanaryCo
         raise ValueError(f"AISI_CANARY: no provider:model pair in {raw!r}")
     return CanaryConfig(
         targets=tuple(targets),
-        daily_token_budget=_int_variable(env, "AISI_CANARY_DAILY_TOKENS", DEFAULT_DAILY_TOKENS, 0),
-        max_tokens=_int_variable(env, "AISI_CANARY_MAX_TOKENS", DEFAULT_MAX_TOKENS, 1),
+        daily_token_budget=number_setting(env, "AISI_CANARY_DAILY_TOKENS", DEFAULT_DAILY_TOKENS, 0, int),
+        max_tokens=number_setting(env, "AISI_CANARY_MAX_TOKENS", DEFAULT_MAX_TOKENS, 1, int),
     )
 
 

@@ -6,7 +6,6 @@ or when its status page says ``major`` or ``critical``; ``since`` is when that b
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Sequence
@@ -16,14 +15,10 @@ LOOKBACK = timedelta(days=1)
 
 
 def down_after_from_env() -> int:
-    value = os.environ.get("AISI_MONITOR_DOWN_AFTER", str(DEFAULT_DOWN_AFTER))
-    try:
-        n = int(value)
-    except ValueError:
-        raise ValueError(f"AISI_MONITOR_DOWN_AFTER must be a whole number of probes, got {value!r}") from None
-    if n < 1:
-        raise ValueError(f"AISI_MONITOR_DOWN_AFTER must be at least 1, got {n}")
-    return n
+    """``AISI_MONITOR_DOWN_AFTER``: failed probes in a row that make a provider down (default 3)."""
+    from assets.availability.settings import number_setting
+
+    return number_setting(None, "AISI_MONITOR_DOWN_AFTER", DEFAULT_DOWN_AFTER, 1, int)
 
 
 @dataclass(frozen=True)
