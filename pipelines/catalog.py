@@ -57,12 +57,13 @@ def default_resources() -> dict[str, object]:
 
 
 def build_definitions() -> dg.Definitions:
-    from pipelines.monitor import monitor_resources, monitor_schedules, probe_job, provider_alerts, status_job
     from assets.availability.assets import availability_checks, status_pages
+    from pipelines.backfill import backfill_assets, backfill_jobs
+    from pipelines.monitor import monitor_resources, monitor_schedules, probe_job, provider_alerts, status_job
 
     return dg.Definitions(
-        assets=[*all_assets(), status_pages, availability_checks],
-        jobs=[catalog_job, status_job, probe_job],
+        assets=[*all_assets(), status_pages, availability_checks, *backfill_assets()],
+        jobs=[catalog_job, status_job, probe_job, *backfill_jobs()],
         schedules=[catalog_schedule, *monitor_schedules()],
         sensors=[provider_alerts],
         resources={**default_resources(), **monitor_resources()},

@@ -112,7 +112,7 @@ def test_definitions_have_the_job_the_schedule_and_described_grouped_assets(home
     for key in keys:
         node = graph.get(key)
         assert (node.description or "").strip(), f"{key.to_user_string()} has no description"
-        assert node.group_name in (*CATALOG_GROUPS, "monitor"), f"{key.to_user_string()} is in group {node.group_name!r}"
+        assert node.group_name in (*CATALOG_GROUPS, "monitor", "history"), f"{key.to_user_string()} is in group {node.group_name!r}"
     catalog_keys = {k for k in keys if graph.get(k).group_name in CATALOG_GROUPS}
     monitor_keys = {k.to_user_string() for k in keys if graph.get(k).group_name == "monitor"}
     assert monitor_keys == {"status_pages", "availability_checks"}
