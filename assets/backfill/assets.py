@@ -26,7 +26,7 @@ def _snapshot(dated: DatedSource, payload: DatedPayload) -> tuple[pd.DataFrame, 
     """The payload normalised by its source's own parser, badge of the source, dated by the payload."""
     spec = dated.module.SPEC
     provenance = Provenance(source=spec.name, source_kind=spec.kind, source_url=payload.url, fetched_at=payload.fetched_at)
-    batch = dated.module.normalise(dated.ordered(payload.entries), provenance)
+    batch = dated.module.normalise(payload.entries, provenance)
     frame = day_prices(batch, payload.day, payload.sha256)
     summary = {
         "origin": payload.origin,

@@ -21,10 +21,9 @@ import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
-from assets.normalise.identity import default_rules
 from assets.normalise.records import PayloadError
 from assets.sources import litellm, models_dev, openrouter
 from assets.sources.spec import SourceModule
@@ -65,10 +64,6 @@ class DatedSource:
 
     module: SourceModule
     git: GitHistory | None = None
-    # Sort key of parsed entries before normalising. The normaliser keeps the first of several
-    # entries naming the same offering; a payload whose order changed between two days would
-    # otherwise make the other entry win and show a price change nobody made.
-    order: Callable[[list[Any]], list[Any]] | None = None
 
     @property
     def name(self) -> str:
@@ -77,9 +72,6 @@ class DatedSource:
     @property
     def required(self) -> bool:
         return self.git is not None
-
-    def ordered(self, entries: list[Any]) -> list[Any]:
-        return self.order(entries) if self.order else entries
 
     @property
     def archive_source(self) -> str:
@@ -99,28 +91,8 @@ LITELLM_GIT = GitHistory(
 )
 
 
-def litellm_order(entries: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
-    """LiteLLM's entries in an order that does not depend on the file's.
-
-    Some offerings are listed more than once: ``deepseek-chat`` and ``deepseek/deepseek-chat``,
-    or under LiteLLM providers that are one provider to us (``mistral/codestral-latest`` and
-    ``codestral/codestral-latest``); the normaliser keeps the first. First comes the entry under
-    the provider's own name, then the one keyed ``provider/model``, then by key."""
-    rules = default_rules()
-
-    def rank(item: tuple[str, Any]) -> tuple[int, int, str]:
-        key, entry = item
-        provider = entry.get("litellm_provider") if isinstance(entry, dict) else None
-        if not isinstance(provider, str) or not provider:
-            return (2, 2, key)
-        own = rules.provider_id(provider) == provider.strip().lower().replace("_", "-")
-        return (0 if own else 1, 0 if key.startswith(f"{provider}/") else 1, key)
-
-    return sorted(entries, key=rank)
-
-
 DATED_SOURCES: tuple[DatedSource, ...] = (
-    DatedSource(litellm, LITELLM_GIT, order=litellm_order),  # type: ignore[arg-type]
+    DatedSource(litellm, LITELLM_GIT),  # type: ignore[arg-type]
     DatedSource(models_dev),  # type: ignore[arg-type]
     DatedSource(openrouter),  # type: ignore[arg-type]
 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from assets.normalise.identity import default_rules
 from assets.normalise.records import (
     BatchBuilder,
     NormalisedBatch,
@@ -78,9 +79,30 @@ def _input_modalities(entry: dict[str, Any]) -> list[str]:
     return modalities(found)
 
 
+def canonical_order(entries: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """LiteLLM's entries in an order that does not depend on the file's.
+
+    Some offerings are listed more than once: ``deepseek-chat`` and ``deepseek/deepseek-chat``,
+    or under LiteLLM providers that are one provider to us (``mistral/codestral-latest`` and
+    ``codestral/codestral-latest``); the normaliser keeps the first. A file whose order changed
+    would otherwise make the other entry win and show a price change nobody made. First comes
+    the entry under the provider's own name, then the one keyed ``provider/model``, then by key."""
+    rules = default_rules()
+
+    def rank(item: tuple[str, Any]) -> tuple[int, int, str]:
+        key, entry = item
+        provider = entry.get("litellm_provider") if isinstance(entry, dict) else None
+        if not isinstance(provider, str) or not provider:
+            return (2, 2, key)
+        own = rules.provider_id(provider) == provider.strip().lower().replace("_", "-")
+        return (0 if own else 1, 0 if key.startswith(f"{provider}/") else 1, key)
+
+    return sorted(entries, key=rank)
+
+
 def normalise(entries: list[tuple[str, Any]], provenance: Provenance) -> NormalisedBatch:
     batch = BatchBuilder(provenance)
-    for key, entry in entries:
+    for key, entry in canonical_order(entries):
         batch.entries += 1
         if key == "sample_spec":
             batch.reject(key, "documentation placeholder, not a model")

@@ -15,11 +15,11 @@ from assets.backfill.dated import (
     NoPayload,
     _github_headers,
     from_archive,
-    litellm_order,
     payload_as_of,
 )
 from resources.archive import RawArchive
 from resources.http import HttpClientResource
+from assets.sources.litellm import canonical_order
 from tests.conftest import free_port
 from tests.replay import ReplayServer
 
@@ -180,13 +180,13 @@ def test_litellm_order_does_not_depend_on_the_files_order() -> None:
         ("deepseek/deepseek-chat", {"litellm_provider": "deepseek"}),
         ("sample_spec", {"litellm_provider": 3}),
     ]
-    ordered = [key for key, _ in litellm_order(entries)]
-    assert ordered == litellm_order_keys(list(reversed(entries)))
+    ordered = [key for key, _ in canonical_order(entries)]
+    assert ordered == canonical_order_keys(list(reversed(entries)))
     # The provider's own name first, then provider/model keys, then the rest by key.
     assert ordered.index("mistral/codestral-latest") < ordered.index("codestral/codestral-latest")
     assert ordered.index("deepseek/deepseek-chat") < ordered.index("deepseek-chat")
     assert ordered[-1] == "sample_spec"
 
 
-def litellm_order_keys(entries: list) -> list[str]:
-    return [key for key, _ in litellm_order(entries)]
+def canonical_order_keys(entries: list) -> list[str]:
+    return [key for key, _ in canonical_order(entries)]
