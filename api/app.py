@@ -18,7 +18,7 @@ from collections import OrderedDict
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, AsyncIterator, Callable
+from typing import Annotated, Any, AsyncIterator, Callable, Literal, get_args
 
 from fastapi import FastAPI, Header, Path as PathParam, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -42,6 +42,9 @@ def attribution(rows: list[dict[str, Any]]) -> list[str]:
     sources = {str(r.get("source", "")) for r in rows}
     return [text for prefix, text in ATTRIBUTION.items() if any(s.startswith(prefix) for s in sources)]
 CACHE_ENTRIES = 1024
+# The change feed's kinds (assets.core.changes.KINDS; the API does not import the pipeline).
+ChangeKind = Literal["model_added", "model_removed", "price_changed", "context_changed", "status_changed", "source_disagreement"]
+CHANGE_KINDS: tuple[str, ...] = get_args(ChangeKind)
 
 INM = Annotated[str | None, Header(alias="If-None-Match")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, at most {MAX_LIMIT}.")]
@@ -92,6 +95,28 @@ def _error(status: int, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse(status_code=status, content={"error": message, **extra})
 
 
+def _invalid_parameter(parameter: str, message: str) -> JSONResponse:
+    """A 422 shaped like FastAPI's validation errors (see ``_invalid`` in ``create_app``)."""
+    return _error(422, f"invalid parameters: {parameter}: {message}", problems=[{"parameter": parameter, "message": message}])
+
+
+def parse_since(text: str | None) -> dt.datetime | None:
+    """``since`` as an aware datetime: an ISO date (midnight UTC) or datetime (naive = UTC).
+
+    Raises ValueError with what was expected."""
+    if text is None:
+        return None
+    value = text.strip()
+    try:
+        if len(value) == 10:
+            day = dt.date.fromisoformat(value)
+            return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"not an ISO date or datetime: {text!r} (e.g. 2026-11-01 or 2026-11-01T12:00:00Z)") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+
+
 # PostgreSQL's undefined_table and invalid_schema_name: schema `curated` not made yet.
 _NO_CATALOG_SQLSTATES = {"42P01", "3F000"}
 
@@ -99,6 +124,11 @@ _NO_CATALOG_SQLSTATES = {"42P01", "3F000"}
 def _no_catalog(exc: BaseException) -> bool:
     """Nothing published yet: no snapshot file, or no publish / no ``curated`` schema in PostgreSQL."""
     return isinstance(exc, NoSnapshot) or getattr(exc, "sqlstate", None) in _NO_CATALOG_SQLSTATES
+
+
+def _missing_table(exc: BaseException) -> bool:
+    """A table the served snapshot does not have (published before the migration that added it)."""
+    return type(exc).__name__ == "CatalogException" or getattr(exc, "sqlstate", None) in _NO_CATALOG_SQLSTATES
 
 
 def create_app(store: Store | None = None, home: Path | None = None, monitor: availability.Monitor | None = None) -> FastAPI:
@@ -222,6 +252,45 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
 
         return await cached(request, if_none_match, build)
 
+    @app.get("/api/v1/pricing/history", summary="Price history of a model: every price row with valid_from / valid_to")
+    async def pricing_history(
+        request: Request,
+        model: Annotated[str, Query(min_length=1, description="A model key, e.g. openai/gpt-4o (required).")],
+        if_none_match: INM = None,
+        provider: Annotated[str | None, Query(min_length=1, description="Only this provider's offerings.")] = None,
+        price_type: Annotated[str | None, Query(pattern="^[a-z_]+$", description="input, output, cached_input, ...")] = None,
+    ) -> Response:
+        def build() -> tuple[int, Any]:
+            if not q("model_known", model=model):
+                return 404, {"error": f"unknown model {model!r}", "hint": "see /api/v1/search?q=..."}
+            rows = q("price_history", model=model, provider=provider, price_type=price_type)
+            return 200, {"model": model, "items": rows, "total": len(rows)}
+
+        return await cached(request, if_none_match, build)
+
+    @app.get("/api/v1/changes", summary="The change feed: models added / removed, price, context and status changes, new disagreements")
+    async def changes(
+        request: Request,
+        if_none_match: INM = None,
+        since: Annotated[str | None, Query(description="ISO date (2026-11-01, midnight UTC) or datetime (2026-11-01T12:00:00Z; naive is UTC).")] = None,
+        kind: Annotated[ChangeKind | None, Query(description="One of: " + ", ".join(CHANGE_KINDS) + ".")] = None,
+        model: Annotated[str | None, Query(min_length=1, description="A model key, e.g. openai/gpt-4o.")] = None,
+        limit: Limit = 100,
+        offset: Offset = 0,
+    ) -> Response:
+        try:
+            since_at = parse_since(since)
+        except ValueError as exc:
+            return _invalid_parameter("since", str(exc))
+        params = dict(since=since_at, kind=kind, model=model)
+
+        def build() -> tuple[int, Any]:
+            rows = q("changes", **params, limit=limit, offset=offset)
+            count = lambda: len(q("changes", **params, limit=10**9, offset=0))  # noqa: E731
+            return 200, page(rows, limit, offset, count)
+
+        return await cached(request, if_none_match, build)
+
     @app.get("/api/v1/benchmarks", summary="Benchmark scores (latest per model, benchmark, variant and source)")
     async def benchmarks(
         request: Request,
@@ -267,16 +336,27 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
                 if not _no_catalog(exc):
                     raise
                 why = str(exc) if isinstance(exc, NoSnapshot) else "no `curated` schema in PostgreSQL"
-                return {"snapshot": None, "sources": [], "note": f"no catalog published yet ({why}); only provider availability is reported"}
+                return {"snapshot": None, "sources": [], "quality": {"source_disagreements": []},
+                        "note": f"no catalog published yet ({why}); only provider availability is reported"}
             for s in sources:
                 last = s.get("last_run_at")
                 s["age_seconds"] = round((now - last).total_seconds()) if isinstance(last, dt.datetime) else None
                 s["rejected_reasons"] = json.loads(s["rejected_reasons"]) if s.get("rejected_reasons") else {}
                 s["unmatched_share"] = round(s["unmatched"] / s["rows"], 4) if s.get("rows") else None
-            body: dict[str, Any] = {"snapshot": snapshot[0] if snapshot else None, "sources": sources}
+            body: dict[str, Any] = {"snapshot": snapshot[0] if snapshot else None, "sources": sources, "quality": quality()}
             if not snapshot:
                 body["note"] = "no catalog published yet; run `aisi refresh`"
             return body
+
+        def quality() -> dict[str, Any]:
+            """Per pair of sources pricing the same offerings: how many they disagree on."""
+            try:
+                pairs = q("status_quality")
+            except Exception as exc:
+                if not _missing_table(exc):
+                    raise
+                return {"source_disagreements": [], "note": "the served snapshot predates the disagreement figure"}
+            return {"source_disagreements": pairs, "disagreements_total": sum(int(p["disagreements"]) for p in pairs)}
 
         def build() -> tuple[int, Any]:
             now = dt.datetime.now(dt.timezone.utc)

@@ -14,6 +14,7 @@ from resources.archive import RawArchiveResource
 from resources.browser import BrowserResource
 from resources.http import HttpClientResource
 from resources.keys import keys_from_environment
+from resources.snapshot_retention import keep_from_env
 from resources.warehouse import PostgresResource, SnapshotStoreResource
 
 CATALOG_GROUPS = ("sources", "normalise", "core", "publish")
@@ -50,21 +51,25 @@ def default_resources() -> dict[str, object]:
         "browser": BrowserResource(executable_path=os.environ.get("AISI_CHROMIUM", "/usr/bin/chromium")),
         # Keys are EnvVars: Dagster reads them at run time; they are never stored or logged.
         "api_keys": keys_from_environment(key_variables()),
-        "snapshots": SnapshotStoreResource(),
+        "snapshots": SnapshotStoreResource(keep=keep_from_env()[0]),
         # The URL is a secret: resolved by Dagster from the environment at run time, never stored.
         "postgres": PostgresResource(url=dg.EnvVar("AISI_DATABASE_URL")) if os.environ.get("AISI_DATABASE_URL") else PostgresResource(),
     }
 
 
 def build_definitions() -> dg.Definitions:
+    # Imported here: these modules import catalog_job from this one.
     from assets.availability.assets import availability_checks, status_pages
     from pipelines.backfill import backfill_assets, backfill_jobs
+    from pipelines.maintenance import maintenance_definitions
     from pipelines.monitor import monitor_resources, monitor_schedules, probe_job, provider_alerts, status_job
+    from pipelines.notify import notify_definitions
 
+    parts = [notify_definitions(), maintenance_definitions()]
     return dg.Definitions(
-        assets=[*all_assets(), status_pages, availability_checks, *backfill_assets()],
-        jobs=[catalog_job, status_job, probe_job, *backfill_jobs()],
-        schedules=[catalog_schedule, *monitor_schedules()],
-        sensors=[provider_alerts],
-        resources={**default_resources(), **monitor_resources()},
+        assets=[*all_assets(), status_pages, availability_checks, *backfill_assets(), *(a for p in parts for a in p["assets"])],
+        jobs=[catalog_job, status_job, probe_job, *backfill_jobs(), *(j for p in parts for j in p["jobs"])],
+        schedules=[catalog_schedule, *monitor_schedules(), *(s for p in parts for s in p["schedules"])],
+        sensors=[provider_alerts, *(s for p in parts for s in p["sensors"])],
+        resources={**default_resources(), **monitor_resources(), **{k: v for p in parts for k, v in p["resources"].items()}},
     )

@@ -4,6 +4,7 @@
 
 import json
 import os
+from contextlib import closing
 from datetime import datetime, timezone
 
 import dagster as dg
@@ -52,12 +53,12 @@ def provider_alerts(context: dg.SensorEvaluationContext, monitor: MonitorStoreRe
     from assets.availability.health import current_health, down_after_from_env
     from assets.availability.targets import load_targets
 
-    store = monitor.open()
     now = datetime.now(timezone.utc)
-    health = current_health(store, [p.provider_id for p in load_targets()], now, down_after_from_env())
-    cursor = json.loads(context.cursor) if context.cursor else {}
-    alerts, following = transitions(cursor, health, now)
-    outcome = dispatch(store, alerts, alert_channel.sink(), now)
+    with closing(monitor.open()) as store:
+        health = current_health(store, [p.provider_id for p in load_targets()], now, down_after_from_env())
+        cursor = json.loads(context.cursor) if context.cursor else {}
+        alerts, following = transitions(cursor, health, now)
+        outcome = dispatch(store, alerts, alert_channel.sink(), now)
     context.update_cursor(json.dumps(following, sort_keys=True))
     down = sorted(pid for pid, h in health.items() if h.down)
     return dg.SkipReason(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, Mapping
@@ -61,22 +62,23 @@ def run_cycle(environ: Mapping[str, str] | None = None, now: datetime | None = N
     now = now or datetime.now(timezone.utc)
     providers = load_targets(env)
     store = open_monitor_store(database_url=env.get("AISI_DATABASE_URL") or "")
-    if isinstance(store, PostgresMonitorStore):
-        store.migrate()
-    # Pages and probes run side by side: one cycle costs the slower of the two, not their sum.
-    page_result: dict[str, object] = {}
-    pages = threading.Thread(target=lambda: page_result.update(cycle=status_cycle(store, providers, now, status_timeout_s(env))))
-    pages.start()
-    probes = probe_cycle(store, providers, keys_from(env), now, probe_timeout_s(env), canary=canary_config_from_env(env))
-    pages.join()
-    status = page_result["cycle"]
-    housekeeping(store, now, retention_days())
-    health = current_health(store, [p.provider_id for p in providers], now, down_after_from_env())
-    alerts, following = transitions(store.get_state(ALERT_CURSOR) or {}, health, now)
-    delivered = dispatch(store, alerts, sink_for(env.get("SLACK_WEBHOOK_URL")), now)
-    store.set_state(ALERT_CURSOR, following, now)
-    return CycleReport(now, time.monotonic() - started, health, len(probes.rows), len(status.readings),  # type: ignore[attr-defined]
-                       status.errors, delivered, probes.notes)  # type: ignore[attr-defined]
+    try:
+        if isinstance(store, PostgresMonitorStore):
+            store.migrate()
+        # Pages and probes run side by side: one cycle costs the slower of the two, not their sum.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pages = pool.submit(status_cycle, store, providers, now, status_timeout_s(env))
+            probes = probe_cycle(store, providers, keys_from(env), now, probe_timeout_s(env), canary=canary_config_from_env(env))
+            status = pages.result()
+        housekeeping(store, now, retention_days())
+        health = current_health(store, [p.provider_id for p in providers], now, down_after_from_env())
+        alerts, following = transitions(store.get_state(ALERT_CURSOR) or {}, health, now)
+        delivered = dispatch(store, alerts, sink_for(env.get("SLACK_WEBHOOK_URL")), now)
+        store.set_state(ALERT_CURSOR, following, now)
+    finally:
+        store.close()
+    return CycleReport(now, time.monotonic() - started, health, len(probes.rows), len(status.readings),
+                       status.errors, delivered, probes.notes)
 
 
 def run_forever(interval_s: float, emit: Callable[[str], None]) -> None:

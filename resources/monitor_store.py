@@ -28,7 +28,8 @@ MONITOR_SQL = SQL_DIR / "monitor"
 MIGRATIONS_DIR = MONITOR_SQL / "migrations"
 # Embedded store: the portable migrations, with DuckDB's own availability_checks in place of
 # PostgreSQL's partitioned one.
-DUCKDB_SCHEMA = ("migrations/0001_status.sql", "duckdb_availability_checks.sql", "migrations/0003_views.sql")
+DUCKDB_SCHEMA = ("migrations/0001_status.sql", "duckdb_availability_checks.sql", "migrations/0003_views.sql",
+                 "migrations/0004_notifications.sql")
 PARTITIONS_AHEAD_DAYS = 2
 DEFAULT_RETENTION_DAYS = 90
 CHECK_COLUMNS = ("checked_at", "provider_id", "probe", "target", "up", "state", "error_kind", "http_status", "latency_ms",
@@ -51,6 +52,8 @@ class MonitorStore(Protocol):
     def execute(self, relative: str, params: Mapping[str, Any]) -> None: ...
 
     def retention(self, now: datetime, keep_days: int) -> dict[str, int]: ...
+
+    def close(self) -> None: ...
 
 
 def _check_params(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -77,6 +80,9 @@ class _SqlStore:
 
     def query(self, relative: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         raise NotImplementedError
+
+    def close(self) -> None:
+        """Releases connections (the embedded store holds none between operations)."""
 
     def record_status(self, reading: Any) -> None:
         self._run(_status_statements(reading))

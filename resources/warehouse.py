@@ -20,7 +20,10 @@ from resources.paths import SQL_DIR, read_sql, snapshots_dir
 
 MIGRATIONS_DIR = SQL_DIR / "migrations"
 # Publish order: parents before children (no foreign keys today, but keep it stable).
-TABLES = ("providers", "models", "offerings", "prices", "model_aliases", "performance", "benchmarks", "source_runs", "publishes")
+TABLES = (
+    "providers", "models", "offerings", "prices", "model_aliases", "performance", "benchmarks", "source_runs",
+    "changes", "model_presence", "price_disagreements", "source_disagreements", "publishes",
+)
 LATEST = "latest.duckdb"
 
 
@@ -114,10 +117,15 @@ class SnapshotStore:
         return sorted(p for p in self.directory.glob("*.duckdb") if p.name != LATEST and not p.name.startswith("."))
 
     def _prune(self) -> None:
-        current = self.latest_path()
-        for old in self.snapshots()[: -self.keep] if self.keep > 0 else []:
-            if old != current:
-                old.unlink(missing_ok=True)
+        """The retention the maintenance job applies, at each publish: the newest ``keep`` and the
+        last of each day for ``AISI_SNAPSHOT_DAILY_DAYS`` stay, and always the current one."""
+        from resources.snapshot_retention import keep_from_env, plan
+
+        if self.keep <= 0:
+            return
+        decided = plan(self.snapshots(), self.latest_path(), datetime.now(timezone.utc), self.keep, keep_from_env()[1])
+        for old in decided.delete:
+            old.unlink(missing_ok=True)
 
 
 class SnapshotStoreResource(ConfigurableResource):

@@ -54,6 +54,7 @@ def test_refresh_publishes_the_curated_schema(database: str, home: Path, refresh
     tables = {name for (name,) in pg(database, "SELECT table_name FROM information_schema.tables "
                                                 "WHERE table_schema = 'curated' AND table_type = 'BASE TABLE'")}
     assert set(TABLES) <= tables
+    assert {"changes", "model_presence", "price_disagreements", "source_disagreements"} <= tables
     views = {name for (name,) in pg(database, "SELECT table_name FROM information_schema.views WHERE table_schema = 'curated'")}
     assert views == {"current_prices", "leaderboard"}
     # Nothing was created outside `curated`.
@@ -62,6 +63,8 @@ def test_refresh_publishes_the_curated_schema(database: str, home: Path, refresh
     counts = pg_counts(database)
     assert counts == duckdb_counts(home)
     assert counts["models"] > 49 and counts["prices"] > 100 and counts["publishes"] == 1 and counts["source_runs"] == len(SOURCE_NAMES)
+    # The first publish is the change feed's baseline: every model tracked, no change reported.
+    assert counts["changes"] == 0 and counts["model_presence"] == counts["models"] and counts["source_disagreements"] > 0
 
     # Values survive the trip: gpt-4o's price, arrays, provenance, timestamps.
     assert pg(database, "SELECT usd_per_mtok, source, source_kind FROM curated.current_prices WHERE model_key = 'openai/gpt-4o' "
@@ -78,6 +81,7 @@ def test_refresh_publishes_the_curated_schema(database: str, home: Path, refresh
     assert comment == "US dollars per 1M tokens."
     assert "Price history" in pg_scalar(database, "SELECT obj_description('curated.prices'::regclass, 'pg_class')")
     assert pg_scalar(database, "SELECT obj_description('curated.current_prices'::regclass, 'pg_class')")
+    assert "Append-only" in pg_scalar(database, "SELECT obj_description('curated.changes'::regclass, 'pg_class')")
 
     # yoyo's bookkeeping: every migration applied once.
     def applied() -> list[tuple[Any, ...]]:
@@ -99,6 +103,7 @@ def test_refresh_publishes_the_curated_schema(database: str, home: Path, refresh
     assert again["prices"] == counts["prices"]
     assert again["current_prices"] == counts["current_prices"]
     assert again["publishes"] == 2 and again["source_runs"] == 2 * len(SOURCE_NAMES)
+    assert again["changes"] == 0  # an unchanged refresh reports nothing
     assert again == duckdb_counts(home)
     assert pg_scalar(database, "SELECT snapshot_id FROM curated.publishes ORDER BY published_at DESC LIMIT 1") == latest_snapshot(home).stem
 
@@ -117,6 +122,8 @@ def test_api_serves_the_same_from_postgres_as_from_duckdb(database: str, home: P
             ("/api/v1/pricing", {"model": "openai/gpt-4o"}),
             ("/api/v1/providers", {}),
             ("/api/v1/search", {"q": "gpt"}),
+            ("/api/v1/pricing/history", {"model": "openai/gpt-4o"}),
+            ("/api/v1/changes", {"since": "2000-01-01"}),
         ]:
             a, b = from_pg.get(path, params=params), from_duckdb.get(path, params=params)
             assert a.status_code == b.status_code == 200, (path, a.text)
@@ -144,6 +151,8 @@ def test_api_serves_the_same_from_postgres_as_from_duckdb(database: str, home: P
             "openrouter": "ok", "models_dev": "ok", "litellm": "ok", "model_defaults": "ok"}
         assert statuses["openai"] == "skipped"  # no key
         assert all(isinstance(s["age_seconds"], int) for s in status["sources"])
+        assert status["quality"]["source_disagreements"] == from_duckdb.get("/api/v1/status").json()["quality"]["source_disagreements"]
+        assert status["quality"]["source_disagreements"]
     finally:
         from_pg.stop()
         from_duckdb.stop()
@@ -169,7 +178,8 @@ def pg_rows(url: str, table: str) -> list[tuple[Any, ...]]:
 def test_a_failed_publish_leaves_the_previous_data(database: str, home: Path, refresh):
     assert refresh().success
     before = {t: pg_rows(database, t) for t in TABLES}
-    assert all(before[t] for t in TABLES if t != "performance")  # no source here measures speed
+    # No source here measures speed; one refresh of agreeing fixtures reports no change or disagreement.
+    assert all(before[t] for t in TABLES if t not in ("performance", "changes", "price_disagreements"))
     warehouse = PostgresWarehouse(database)
 
     # Providers, models and offerings are replaced first; then a price without a value fails.

@@ -5,6 +5,7 @@ Each materialisation is one minute's reading, appended to the monitor store; the
 """
 
 
+from contextlib import closing
 from datetime import datetime, timezone
 
 import dagster as dg
@@ -28,8 +29,8 @@ def status_pages(context: dg.AssetExecutionContext, monitor: MonitorStoreResourc
     from assets.availability.settings import status_timeout_s
     from assets.availability.targets import load_targets
 
-    store = monitor.open()
-    cycle = status_cycle(store, load_targets(), datetime.now(timezone.utc), timeout_s=status_timeout_s())
+    with closing(monitor.open()) as store:
+        cycle = status_cycle(store, load_targets(), datetime.now(timezone.utc), timeout_s=status_timeout_s())
     for provider_id, error in cycle.errors.items():
         context.log.warning(f"status page of {provider_id}: {error}")
     return dg.MaterializeResult(metadata={
@@ -59,13 +60,13 @@ def availability_checks(context: dg.AssetExecutionContext, monitor: MonitorStore
     from assets.availability.targets import load_targets
     from resources.monitor_store import retention_days
 
-    store = monitor.open()
     now = datetime.now(timezone.utc)
-    cycle = probe_cycle(store, load_targets(), lambda p: api_keys.key_for(p.probe.source) if p.probe and p.probe.source else None,
-                        now, timeout_s=probe_timeout_s(), canary=canary_config_from_env())
+    with closing(monitor.open()) as store:
+        cycle = probe_cycle(store, load_targets(), lambda p: api_keys.key_for(p.probe.source) if p.probe and p.probe.source else None,
+                            now, timeout_s=probe_timeout_s(), canary=canary_config_from_env())
+        kept = housekeeping(store, now, retention_days())
     for note in cycle.notes:
         context.log.info(note)
-    kept = housekeeping(store, now, retention_days())
     if kept is not None:
         context.log.info(f"retention: {kept}")
     listing = [r for r in cycle.rows if r["probe"] == "listing"]

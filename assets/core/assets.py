@@ -7,11 +7,12 @@ from datetime import datetime, timezone
 import dagster as dg
 import pandas as pd
 
-from assets.core.merge import benchmark_history, measurement_history, merge_catalog, price_history
+from assets.core.changes import ChangeFeed, PreviousState, build_feed, healthy_sources, listings, removed_after_runs
+from assets.core.merge import benchmark_history, disagreement_tolerance, measurement_history, merge_catalog, price_history
 from assets.normalise.identity import UNMATCHED, default_rules
 from assets.normalise.records import NormalisedBatch
 from assets.sources.registry import ALL_SOURCES
-from resources.warehouse import SnapshotStoreResource
+from resources.warehouse import SnapshotStore, SnapshotStoreResource
 
 SOURCE_NAMES = [m.SPEC.name for m in ALL_SOURCES]
 SOURCE_PRIORITY = {m.SPEC.name: m.SPEC.priority for m in ALL_SOURCES}
@@ -25,6 +26,10 @@ TABLE_DESCRIPTIONS = {
     "performance": "Measured speed and uptime per offering (time to first token, throughput, latency, uptime), with history.",
     "benchmarks": "Benchmark scores per model (Artificial Analysis evaluations, LMArena Elo) with their dates and history.",
     "source_runs": "One row per source per run: ok / cached / failed, rows contributed, badge used, rejected records and why.",
+    "changes": "Append-only change feed: models added / removed, prices, context windows and status changed, new source disagreements.",
+    "model_presence": "Which sources listed each model and for how many healthy runs it has been missing (the state behind model_removed).",
+    "price_disagreements": "Current prices on which two sources differ by more than the tolerance, each with when it was first seen.",
+    "source_disagreements": "Quality figure per pair of sources: offerings both price and how many of them they disagree on.",
 }
 
 
@@ -63,6 +68,56 @@ def _source_run_rows(run_id: str, batches: list[NormalisedBatch]) -> pd.DataFram
     return frame
 
 
+def _previous_state(store: SnapshotStore) -> PreviousState:
+    """The change feed's inputs from the latest snapshot (None where there is none)."""
+    return PreviousState(
+        models=store.read_table("snapshot/previous_models.sql"),
+        presence=store.read_table("snapshot/previous_model_presence.sql"),
+        disagreements=store.read_table("snapshot/previous_price_disagreements.sql"),
+        changes=store.read_table("snapshot/previous_changes.sql"),
+    )
+
+
+def _log_feed(context: dg.AssetExecutionContext, feed: ChangeFeed) -> None:
+    """One line in the run log: the baseline, or this run's changes by kind."""
+    if feed.baseline:
+        context.log.info(f"first publish: {len(feed.presence)} models recorded as the baseline; no changes reported")
+    elif len(feed.new):
+        counts = feed.new["kind"].value_counts().to_dict()
+        context.log.info("changes: " + ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())))
+
+
+def _feed_metadata(feed: ChangeFeed) -> dict[str, dict[str, object]]:
+    """Asset metadata of the change feed's outputs: this run's changes by kind, the baseline
+    note, and the disagreement figure per pair of sources."""
+    by_kind = {str(k): int(v) for k, v in feed.new["kind"].value_counts().items()}
+    changes: dict[str, object] = {"new_changes": len(feed.new), "new_by_kind": dg.MetadataValue.json(by_kind)}
+    if feed.baseline:
+        changes["note"] = (
+            f"First publish of an empty store: {len(feed.presence)} models recorded as the baseline; "
+            "no model_added (or other change) emitted."
+        )
+    removing = feed.presence[(feed.presence["missing_runs"] > 0) & feed.presence["removed_at"].isna()]
+    pairs = [
+        {"pair": f"{r.source_a},{r.source_b}", "offerings_compared": int(r.offerings_compared), "disagreements": int(r.disagreements), "share": float(r.share)}
+        for r in feed.source_disagreements.itertuples()
+    ]
+    return {
+        "changes": changes,
+        "model_presence": {
+            "missing_not_yet_removed": len(removing),
+            "removed": int(feed.presence["removed_at"].notna().sum()),
+            "removed_after_runs": removed_after_runs(),
+        },
+        "price_disagreements": {"tolerance": disagreement_tolerance(), "new": int((feed.new["kind"] == "source_disagreement").sum())},
+        "source_disagreements": {
+            "disagreements_total": int(feed.source_disagreements["disagreements"].sum()),
+            "by_pair": dg.MetadataValue.json(pairs),
+            "tolerance": disagreement_tolerance(),
+        },
+    }
+
+
 @dg.multi_asset(
     group_name="core",
     outs={name: dg.AssetOut(description=text, kinds={"pandas"}) for name, text in TABLE_DESCRIPTIONS.items()},
@@ -79,6 +134,17 @@ def catalog(context: dg.AssetExecutionContext, snapshots: SnapshotStoreResource,
     benchmarks = benchmark_history(store.read_table("snapshot/previous_benchmarks.sql"), merged.benchmarks)
     previous_runs = store.read_table("snapshot/previous_source_runs.sql")
     runs = _source_run_rows(context.run.run_id, batches)
+    feed = build_feed(
+        _previous_state(store),
+        merged.models,
+        listings([b.offerings for b in batches], merged.offerings),
+        healthy_sources(runs),
+        prices,
+        merged.comparisons,
+        now,
+        context.run.run_id,
+        removed_after_runs(),
+    )
     if previous_runs is not None and not previous_runs.empty:
         runs = pd.concat([previous_runs[runs.columns], runs], ignore_index=True)
 
@@ -86,7 +152,8 @@ def catalog(context: dg.AssetExecutionContext, snapshots: SnapshotStoreResource,
     opened = int((prices["valid_from"] == pd.Timestamp(now)).sum())
     closed = int((prices["valid_to"] == pd.Timestamp(now)).sum())
     if len(merged.disagreements):
-        context.log.info(f"{len(merged.disagreements)} price(s) differ by more than 1% between sources")
+        context.log.info(f"{len(merged.disagreements)} price(s) differ by more than {disagreement_tolerance():.1%} between sources")
+    _log_feed(context, feed)
     tables = {
         "providers": merged.providers,
         "models": merged.models,
@@ -96,6 +163,10 @@ def catalog(context: dg.AssetExecutionContext, snapshots: SnapshotStoreResource,
         "performance": performance,
         "benchmarks": benchmarks,
         "source_runs": runs,
+        "changes": feed.changes,
+        "model_presence": feed.presence,
+        "price_disagreements": feed.price_disagreements,
+        "source_disagreements": feed.source_disagreements,
     }
     extra: dict[str, dict[str, object]] = {
         "models": {
@@ -111,6 +182,7 @@ def catalog(context: dg.AssetExecutionContext, snapshots: SnapshotStoreResource,
             "price_rows_closed": closed,
             "source_disagreements": len(merged.disagreements),
         },
+        **_feed_metadata(feed),
     }
     for name, frame in tables.items():
         metadata: dict[str, object] = {

@@ -8,7 +8,8 @@ its row (``valid_from`` unchanged), a changed one closes the old row and opens a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import numpy as np
@@ -23,8 +24,24 @@ PRICE_KEY = ["provider_id", "provider_model_id", "price_type"]
 PROVENANCE = ["source", "source_kind", "source_url", "fetched_at"]
 LIST_COLUMNS = ["input_modalities", "output_modalities"]
 PRICE_HISTORY_COLUMNS = PRICE_COLUMNS + ["valid_from", "valid_to"]
-# Two sources disagree on a price when they differ by more than this share.
+# Two sources disagree on a price when they differ by more than this share of the higher
+# value (AISI_DISAGREEMENT_TOLERANCE overrides it).
 DISAGREEMENT_TOLERANCE = 0.01
+COMPARISON_COLUMNS = PRICE_KEY[:2] + ["model_key", "price_type", "source_a", "source_b", "value_a", "value_b", "disagrees"]
+
+
+def disagreement_tolerance() -> float:
+    """The share two sources' prices may differ by: ``AISI_DISAGREEMENT_TOLERANCE`` or 0.01."""
+    raw = os.environ.get("AISI_DISAGREEMENT_TOLERANCE", "").strip()
+    if not raw:
+        return DISAGREEMENT_TOLERANCE
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"AISI_DISAGREEMENT_TOLERANCE must be a number such as 0.01, not {raw!r}") from None
+    if not 0 <= value < 1:
+        raise ValueError(f"AISI_DISAGREEMENT_TOLERANCE must be between 0 and 1 (a share), not {raw!r}")
+    return value
 
 
 @dataclass
@@ -37,6 +54,8 @@ class Catalog:
     model_aliases: pd.DataFrame
     performance: pd.DataFrame  # this run's measurements (no history)
     benchmarks: pd.DataFrame  # this run's scores (no history)
+    # Every pair of sources pricing the same offering and price type (COMPARISON_COLUMNS).
+    comparisons: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=COMPARISON_COLUMNS))
 
 
 def _ranked(frames: list[pd.DataFrame], source_priority: dict[str, int]) -> pd.DataFrame:
@@ -68,7 +87,11 @@ def merge_catalog(
     source_priority: dict[str, int],
     first_party: dict[str, str],
     today: date | None = None,
+    tolerance: float | None = None,
 ) -> Catalog:
+    """The merged catalog; ``tolerance`` (default ``disagreement_tolerance()``) decides when two
+    sources' prices disagree."""
+    tolerance = disagreement_tolerance() if tolerance is None else tolerance
     offerings_ranked = _ranked([b.offerings for b in batches], source_priority)
     # Lifecycle facts: a "not deprecated" must not hide a lower source's "deprecated".
     offerings_ranked["deprecated"] = offerings_ranked["deprecated"].where(offerings_ranked["deprecated"] == True)  # noqa: E712
@@ -78,7 +101,7 @@ def merge_catalog(
     offerings["status"] = lifecycle_status(offerings, today or datetime.now().date())
 
     prices_ranked = _ranked([b.prices for b in batches], source_priority)
-    disagreements = _disagreements(prices_ranked)
+    disagreements = _disagreements(prices_ranked, tolerance)
     prices = prices_ranked.drop_duplicates(PRICE_KEY, keep="first")[PRICE_COLUMNS]
     # A price belongs to the merged offering's model key.
     prices = prices.drop(columns=["model_key"]).merge(offerings[OFFERING_KEY + ["model_key"]], on=OFFERING_KEY, how="inner")
@@ -95,6 +118,7 @@ def merge_catalog(
         model_aliases=_model_aliases(batches),
         performance=_concat([b.performance for b in batches], PERFORMANCE_COLUMNS),
         benchmarks=_concat([b.benchmarks for b in batches], BENCHMARK_COLUMNS),
+        comparisons=price_comparisons(prices_ranked, offerings, tolerance),
     )
 
 
@@ -147,7 +171,8 @@ def _model_status(offerings: pd.DataFrame, first_party: dict[str, str]) -> pd.Da
     return result
 
 
-def _disagreements(prices_ranked: pd.DataFrame) -> pd.DataFrame:
+def _disagreements(prices_ranked: pd.DataFrame, tolerance: float = DISAGREEMENT_TOLERANCE) -> pd.DataFrame:
+    """Per offering and price type priced by several sources: the spread, when beyond ``tolerance``."""
     columns = PRICE_KEY + ["min_usd_per_mtok", "max_usd_per_mtok", "sources"]
     if prices_ranked.empty:
         return pd.DataFrame(columns=columns)
@@ -160,8 +185,27 @@ def _disagreements(prices_ranked: pd.DataFrame) -> pd.DataFrame:
     spread = (grouped["max_usd_per_mtok"] - grouped["min_usd_per_mtok"]) / grouped["max_usd_per_mtok"].where(
         grouped["max_usd_per_mtok"] > 0
     )
-    found = grouped[(grouped["n"] > 1) & (spread > DISAGREEMENT_TOLERANCE)]
+    found = grouped[(grouped["n"] > 1) & (spread > tolerance)]
     return found.reset_index()[columns]
+
+
+def price_comparisons(prices_ranked: pd.DataFrame, offerings: pd.DataFrame, tolerance: float) -> pd.DataFrame:
+    """Every pair of sources (``source_a`` < ``source_b``) pricing the same offering and price
+    type, with both values and whether they differ by more than ``tolerance`` of the higher one.
+
+    A source giving one key twice counts with its highest-ranked row; the model key is the
+    merged offering's."""
+    if prices_ranked.empty:
+        return pd.DataFrame(columns=COMPARISON_COLUMNS)
+    one = prices_ranked.drop_duplicates(PRICE_KEY + ["source"], keep="first")[PRICE_KEY + ["source", "usd_per_mtok"]]
+    pairs = one.merge(one, on=PRICE_KEY, suffixes=("_a", "_b"))
+    pairs = pairs[pairs["source_a"] < pairs["source_b"]].rename(columns={"usd_per_mtok_a": "value_a", "usd_per_mtok_b": "value_b"})
+    a, b = pairs["value_a"].astype(float), pairs["value_b"].astype(float)
+    high = np.maximum(a, b)
+    pairs["disagrees"] = ((a - b).abs() / high.where(high > 0)).fillna(0) > tolerance
+    pairs = pairs.merge(offerings[OFFERING_KEY + ["model_key"]], on=OFFERING_KEY, how="inner")
+    order = PRICE_KEY + ["source_a", "source_b"]
+    return pairs.sort_values(order).reset_index(drop=True)[COMPARISON_COLUMNS]
 
 
 def _models(offerings: pd.DataFrame, source_priority: dict[str, int], first_party: dict[str, str]) -> pd.DataFrame:

@@ -9,3 +9,7 @@ DELETE FROM curated.publishes;
 DELETE FROM curated.model_aliases;
 DELETE FROM curated.performance;
 DELETE FROM curated.benchmarks;
+DELETE FROM curated.changes;
+DELETE FROM curated.model_presence;
+DELETE FROM curated.price_disagreements;
+DELETE FROM curated.source_disagreements;

@@ -1,0 +1,1 @@
+SELECT count(*) AS fetches, count(DISTINCT sha256) AS payloads FROM fetches
