@@ -18,7 +18,6 @@ starts it). Resources: ``postgres``, ``archive``, ``snapshots`` (the catalog's) 
 """
 
 
-import os
 from dataclasses import asdict
 from datetime import datetime, timezone
 
@@ -33,6 +32,7 @@ from resources.archive import RawArchiveResource
 from resources.monitor import MonitorStoreResource
 from resources.monitor_store import DuckDBMonitorStore, PostgresMonitorStore, retention_days as monitor_retention_days
 from resources.warehouse import PostgresResource, SnapshotStoreResource
+from resources.settings import flag_setting
 
 
 def _now() -> datetime:
@@ -145,7 +145,7 @@ def maintenance_job() -> None:
 
 
 def _autostart() -> bool:
-    return os.environ.get("AISI_MAINTENANCE_AUTOSTART", "").lower() in ("1", "true", "yes")
+    return flag_setting("AISI_MAINTENANCE_AUTOSTART")
 
 
 maintenance_schedule = dg.ScheduleDefinition(

@@ -11,6 +11,7 @@ import dagster as dg
 
 from assets.availability.assets import availability_checks, status_pages
 from resources.monitor import AlertChannelResource, MonitorStoreResource
+from resources.settings import flag_setting
 
 MONITOR_TAGS = {"dagster/max_runtime": "120"}
 
@@ -26,7 +27,7 @@ probe_job = dg.define_asset_job(
 
 def _default_status() -> dg.DefaultScheduleStatus:
     # Off until switched on in the UI, or on from the start with AISI_MONITOR_AUTOSTART=1.
-    on = os.environ.get("AISI_MONITOR_AUTOSTART", "").lower() in ("1", "true", "yes")
+    on = flag_setting("AISI_MONITOR_AUTOSTART")
     return dg.DefaultScheduleStatus.RUNNING if on else dg.DefaultScheduleStatus.STOPPED
 
 

@@ -21,7 +21,6 @@ Resources: ``slack_notify`` (here), ``monitor`` and ``snapshots`` (the monitor's
 """
 
 
-import os
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any, Iterator
@@ -36,12 +35,13 @@ from assets.notify.report import gather
 from pipelines.catalog import catalog_job
 from resources.monitor import MonitorStoreResource
 from resources.warehouse import SnapshotStoreResource
+from resources.settings import flag_setting
 
 SCHEDULED_TAG = "dagster/scheduled_execution_time"
 
 
 def _autostart() -> bool:
-    return os.environ.get("AISI_NOTIFY_AUTOSTART", "").lower() in ("1", "true", "yes")
+    return flag_setting("AISI_NOTIFY_AUTOSTART")
 
 
 def _sensor_status() -> dg.DefaultSensorStatus:

@@ -2,28 +2,11 @@
 
 from __future__ import annotations
 
-import os
-from typing import Callable, Mapping, TypeVar
+from typing import Mapping
 
-N = TypeVar("N", int, float)
+from resources.settings import number_setting
 
-
-def number_setting(environ: Mapping[str, str] | None, name: str, default: N, minimum: N, kind: Callable[[str], N]) -> N:
-    """``name`` from the environment as ``kind`` (int or float), at least ``minimum``; unset or
-    empty gives ``default``; anything else raises ValueError naming the variable."""
-    env = os.environ if environ is None else environ
-    raw = (env.get(name) or "").strip()
-    if not raw:
-        return default
-    what = "a whole number" if kind is int else "a number"
-    try:
-        value = kind(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be {what} >= {minimum}, got {raw!r}") from None
-    if value < minimum:
-        raise ValueError(f"{name} must be {what} >= {minimum}, got {raw!r}")
-    return value
-
+__all__ = ["number_setting", "probe_timeout_s", "status_timeout_s"]
 
 def probe_timeout_s(environ: Mapping[str, str] | None = None) -> float:
     """``AISI_PROBE_TIMEOUT``: seconds before a probe counts as a timeout (default 10)."""

@@ -8,7 +8,6 @@ its row (``valid_from`` unchanged), a changed one closes the old row and opens a
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -18,6 +17,7 @@ import pandas as pd
 from assets.normalise.identity import family_alias
 from assets.normalise.records import BENCHMARK_COLUMNS, OFFERING_COLUMNS, PERFORMANCE_COLUMNS, PRICE_COLUMNS, NormalisedBatch
 from assets.sources.spec import BADGE_PRIORITY
+from resources.settings import number_setting
 
 OFFERING_KEY = ["provider_id", "provider_model_id"]
 PRICE_KEY = ["provider_id", "provider_model_id", "price_type"]
@@ -32,16 +32,7 @@ COMPARISON_COLUMNS = PRICE_KEY[:2] + ["model_key", "price_type", "source_a", "so
 
 def disagreement_tolerance() -> float:
     """The share two sources' prices may differ by: ``AISI_DISAGREEMENT_TOLERANCE`` or 0.01."""
-    raw = os.environ.get("AISI_DISAGREEMENT_TOLERANCE", "").strip()
-    if not raw:
-        return DISAGREEMENT_TOLERANCE
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"AISI_DISAGREEMENT_TOLERANCE must be a number such as 0.01, not {raw!r}") from None
-    if not 0 <= value < 1:
-        raise ValueError(f"AISI_DISAGREEMENT_TOLERANCE must be between 0 and 1 (a share), not {raw!r}")
-    return value
+    return number_setting(None, "AISI_DISAGREEMENT_TOLERANCE", DISAGREEMENT_TOLERANCE, 0.0, float, maximum=0.99)
 
 
 @dataclass
