@@ -63,11 +63,13 @@ def build_definitions() -> dg.Definitions:
     from pipelines.backfill import backfill_assets, backfill_jobs
     from pipelines.maintenance import maintenance_definitions
     from pipelines.monitor import monitor_resources, monitor_schedules, probe_job, provider_alerts, status_job
+    from assets.quality.checks import quality_checks
     from pipelines.notify import notify_definitions
 
     parts = [notify_definitions(), maintenance_definitions()]
     return dg.Definitions(
         assets=[*all_assets(), status_pages, availability_checks, *backfill_assets(), *(a for p in parts for a in p["assets"])],
+        asset_checks=quality_checks(),
         jobs=[catalog_job, status_job, probe_job, *backfill_jobs(), *(j for p in parts for j in p["jobs"])],
         schedules=[catalog_schedule, *monitor_schedules(), *(s for p in parts for s in p["schedules"])],
         sensors=[provider_alerts, *(s for p in parts for s in p["sensors"])],

@@ -2,7 +2,9 @@
 
 The index is a SQLite file (``raw/index.sqlite``, schema in ``sql/archive/``); payloads are
 gzip files under ``raw/objects/<2 hex>/<sha256>.gz``. The newest good payload of a source
-is what the source serves, badge ``cached``, when the source fails.
+is what the source serves, badge ``cached``, when the source fails. Each fetch records how many
+entries its payload parsed into, which the sudden-drop guard compares the next payload with; a
+payload the guard held back is kept with outcome ``held_back`` and never counts as good.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class ArchivedFetch:
     sha256: str
     bytes: int
     fetched_at: str
+    entries: int | None = None  # None: recorded before entry counts were kept
 
 
 class RawArchive:
@@ -45,6 +48,18 @@ class RawArchive:
         self.index_path = root / "index.sqlite"
         with closing(self._connect()) as conn, conn:
             conn.executescript(read_sql("archive/schema.sql"))
+            self._upgrade(conn)
+
+    @staticmethod
+    def _upgrade(conn: sqlite3.Connection) -> None:
+        """Adds the columns an archive made by an older version lacks (``entries``)."""
+        columns = {row["name"] for row in conn.execute(read_sql("archive/fetch_columns.sql"))}
+        if "entries" not in columns:
+            try:
+                conn.execute(read_sql("archive/add_entries.sql"))
+            except sqlite3.OperationalError as exc:  # another process added it meanwhile
+                if "duplicate column" not in str(exc):
+                    raise
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.index_path, timeout=30)
@@ -86,6 +101,7 @@ class RawArchive:
         sha256: str | None = None,
         size: int | None = None,
         error: str | None = None,
+        entries: int | None = None,
     ) -> None:
         params = {
             "source": source,
@@ -98,6 +114,7 @@ class RawArchive:
             "fetched_at": fetched_at.isoformat(),
             "outcome": outcome,
             "error": error,
+            "entries": entries,
         }
         with closing(self._connect()) as conn, conn:
             conn.execute(read_sql("archive/insert_fetch.sql"), params)

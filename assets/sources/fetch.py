@@ -5,6 +5,10 @@ Keyed sources without a key are ``skipped``. Paged sources are fetched page by p
 the spec's page cap, a repeated cursor stops them, and the pages are archived together as
 one ``{"pages": [...]}`` payload. Keys travel only in request headers: never in a URL, an
 archived payload, an error text or a log line.
+
+A fresh payload with far fewer entries than the last good one (the sudden-drop guard,
+``assets/quality/drop_guard.py``) is archived as ``held_back`` and the last good payload is
+served instead, badge ``cached``, with the error "sudden drop: ...".
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from assets.normalise.records import PayloadError
+from assets.quality.drop_guard import DropCheck, check_drop
 from assets.sources.json_payload import decode_json_object
 from assets.sources.spec import SourceModule, SourceSpec
 from resources.archive import ArchivedFetch, RawArchive
@@ -42,6 +47,7 @@ class FetchOutcome:
     attempts: int = 0
     pages: int = 0
     error: str | None = None
+    drop_guard: DropCheck | None = None  # the fresh payload's count against the last good one
 
     @property
     def summary(self) -> str:
@@ -141,19 +147,25 @@ class _Fetch:
         conditional = "if-none-match" in headers or "if-modified-since" in headers
         response = self.http.get(self.url, headers=headers, timeout_s=self.spec.timeout())
         if response.status == 304 and previous is not None:
-            self.archive.record(
-                source=self.spec.name, url=self.url, outcome="not_modified", fetched_at=response.fetched_at, http_status=304,
-                etag=response.etag or previous.etag, last_modified=response.last_modified or previous.last_modified,
-                sha256=previous.sha256, size=previous.bytes,
-            )
             try:
                 entries = self.module.parse(self.archive.load(previous.sha256))
             except PayloadError as exc:
+                self.archive.record(
+                    source=self.spec.name, url=self.url, outcome="not_modified", fetched_at=response.fetched_at, http_status=304,
+                    etag=response.etag or previous.etag, last_modified=response.last_modified or previous.last_modified,
+                    sha256=previous.sha256, size=previous.bytes,
+                )
                 return self.fall_back(f"archived payload unusable after 304: {exc}", 304, response.attempts)
+            self.archive.record(
+                source=self.spec.name, url=self.url, outcome="not_modified", fetched_at=response.fetched_at, http_status=304,
+                etag=response.etag or previous.etag, last_modified=response.last_modified or previous.last_modified,
+                sha256=previous.sha256, size=previous.bytes, entries=len(entries),
+            )
             return self.outcome(
                 status="ok", badge=self.spec.kind, entries=entries, fetched_at=response.fetched_at, http_status=304,
                 sha256=previous.sha256, size=previous.bytes, not_modified=True, conditional=True,
                 attempts=response.attempts, pages=1,
+                drop_guard=check_drop(self.spec.name, len(entries), len(entries), previous.fetched_at),
             )
         if response.status == 304:
             raise FetchError("http", "HTTP 304 without an archived payload", status=304, attempts=response.attempts)
@@ -216,15 +228,52 @@ class _Fetch:
             return self.fall_back(f"unparseable payload: {exc}", response.status, attempts)
         sha = self.archive.store(payload)
         single = not self.spec.paged
+        drop = self.drop_check(len(entries))
+        note: str | None = None
+        if drop.held_back:
+            held = self.hold_back(drop, sha, len(payload), response, attempts)
+            if held.status == "cached":
+                return held
+            note = f"{drop.finding}; accepted, as the last good payload cannot be served ({held.error})"
         self.archive.record(
             source=self.spec.name, url=self.url, outcome="fetched", fetched_at=response.fetched_at, http_status=response.status,
             etag=response.etag if single else None, last_modified=response.last_modified if single else None,
-            sha256=sha, size=len(payload),
+            sha256=sha, size=len(payload), entries=len(entries),
         )
         return self.outcome(
             status="ok", badge=self.spec.kind, entries=entries, fetched_at=response.fetched_at, http_status=response.status,
-            sha256=sha, size=len(payload), conditional=conditional, attempts=attempts, pages=pages,
+            sha256=sha, size=len(payload), conditional=conditional, attempts=attempts, pages=pages, drop_guard=drop, error=note,
         )
+
+    def previous_count(self) -> int | None:
+        """Entries in the last good payload: as recorded, or counted from the payload (archives
+        made before counts were recorded); None when there is none or it no longer parses."""
+        previous = self.previous
+        if previous is None:
+            return None
+        if previous.entries is not None:
+            return previous.entries
+        try:
+            return len(self.module.parse(self.archive.load(previous.sha256)))
+        except (PayloadError, OSError):
+            return None
+
+    def drop_check(self, entries: int) -> DropCheck:
+        previous = self.previous
+        return check_drop(self.spec.name, entries, self.previous_count(), previous.fetched_at if previous else None)
+
+    def hold_back(self, drop: DropCheck, sha: str, size: int, response: HttpResult, attempts: int) -> FetchOutcome:
+        """Keeps the fresh payload aside (outcome ``held_back``: never the last good one) and
+        serves the last good payload instead. When that one cannot be served either, the
+        returned outcome is not ``cached`` and the caller accepts the fresh payload."""
+        outcome = self.fall_back(drop.message, response.status, attempts)
+        if outcome.status == "cached":
+            self.archive.record(
+                source=self.spec.name, url=self.url, outcome="held_back", fetched_at=response.fetched_at,
+                http_status=response.status, sha256=sha, size=size, error=drop.message, entries=drop.entries,
+            )
+        outcome.drop_guard = drop
+        return outcome
 
 
 def fetch_source(

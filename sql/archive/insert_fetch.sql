@@ -1,2 +1,2 @@
-INSERT INTO fetches (source, url, http_status, etag, last_modified, sha256, bytes, fetched_at, outcome, error)
-VALUES (:source, :url, :http_status, :etag, :last_modified, :sha256, :bytes, :fetched_at, :outcome, :error)
+INSERT INTO fetches (source, url, http_status, etag, last_modified, sha256, bytes, fetched_at, outcome, error, entries)
+VALUES (:source, :url, :http_status, :etag, :last_modified, :sha256, :bytes, :fetched_at, :outcome, :error, :entries)

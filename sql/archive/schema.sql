@@ -10,7 +10,8 @@ CREATE TABLE IF NOT EXISTS fetches (
     sha256          TEXT,          -- payload served by this fetch (for a 304: the archived one)
     bytes           INTEGER,
     fetched_at      TEXT NOT NULL, -- ISO 8601 UTC
-    outcome         TEXT NOT NULL, -- fetched | not_modified | failed | unparseable
-    error           TEXT
+    outcome         TEXT NOT NULL, -- fetched | not_modified | failed | unparseable | held_back
+    error           TEXT,
+    entries         INTEGER        -- entries (models) the payload parsed into; NULL when unknown
 );
 CREATE INDEX IF NOT EXISTS fetches_by_source ON fetches (source, url, id);

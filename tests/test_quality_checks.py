@@ -1,0 +1,316 @@
+"""Asset checks on the merged tables (blocking publish) and on each source's records (warnings).
+
+Each blocking check fails on a crafted bad frame, materialised as the table's asset with a
+stand-in for publish downstream: the check fails with ERROR and publish does not run. The whole
+graph: a parser that lets a negative price through makes the run hold publish back while the last
+snapshot keeps serving, through the read API too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import dagster as dg
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from assets.normalise.records import BatchBuilder, Provenance
+from assets.quality import expectations as gxe
+from assets.quality.checks import DEFAULT_CEILING, quality_checks, records_check, table_check
+from assets.quality.tables import table_contract
+from assets.sources import openrouter
+from tests.conftest import REPO
+
+WHEN = pd.Timestamp("2026-01-01", tz="UTC")
+
+
+def good_frame(table: str, n: int = 4) -> pd.DataFrame:
+    """A frame with every column of the published table, values of each column's type, unique keys."""
+    contract = table_contract(table)
+    data: dict[str, Any] = {}
+    for column in contract.column_names:
+        kind = contract.kind(column)
+        if column == "valid_to":
+            data[column] = pd.Series([pd.NaT] * n, dtype="datetime64[ns]")
+        elif kind == gxe.STRING:
+            data[column] = pd.Series([f"vendor/{column}-{i}" for i in range(n)], dtype="str")
+        elif kind == gxe.NUMBER:
+            data[column] = [float(i + 1) if column == "usd_per_mtok" else 1000 * (i + 1) for i in range(n)]
+        elif kind == gxe.TIMESTAMP:
+            data[column] = pd.Series([WHEN] * n).astype("datetime64[us, UTC]")
+        else:
+            data[column] = [None] * n
+    return pd.DataFrame(data)
+
+
+def materialise_with_check(table: str, frame: pd.DataFrame, tmp_path: Path) -> dg.ExecuteInProcessResult:
+    """``table`` (a stand-in returning ``frame``), its checks, and a stand-in publish after it."""
+
+    @dg.asset(name=table)
+    def stand_in() -> pd.DataFrame:
+        return frame
+
+    @dg.asset(name="publish_stand_in", deps=[table])
+    def publish() -> int:
+        return 1
+
+    return dg.materialize(
+        [stand_in, table_check(table), publish],
+        resources={"io_manager": dg.FilesystemIOManager(base_dir=str(tmp_path / "storage"))},
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+
+
+def evaluations(result: dg.ExecuteInProcessResult) -> dict[tuple[str, str], Any]:
+    return {(e.asset_key.to_user_string(), e.check_name): e for e in result.get_asset_check_evaluations()}
+
+
+def materialised_keys(result: dg.ExecuteInProcessResult) -> set[str]:
+    return {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+
+
+def _drop(column: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    return lambda f: f.drop(columns=[column])
+
+
+def _set(column: str, value: Any, row: int = 1) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    def breaker(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame.astype({column: object}) if value is None or isinstance(value, str) else frame
+        frame.loc[row, column] = value
+        return frame
+
+    return breaker
+
+
+def _duplicate_key(table: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    def breaker(frame: pd.DataFrame) -> pd.DataFrame:
+        for column in table_contract(table).primary_key:
+            frame.loc[2, column] = frame.loc[1, column]
+        return frame
+
+    return breaker
+
+
+def _as_text(column: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    def breaker(frame: pd.DataFrame) -> pd.DataFrame:
+        frame[column] = frame[column].astype(str)  # "2.0": a number read as text
+        return frame
+
+    return breaker
+
+
+BLOCKING_CASES = [
+    # (table, check, how the frame is broken, the failing expectation's label (a prefix))
+    ("prices", "schema", _drop("source_kind"), "columns "),
+    ("prices", "schema", _as_text("usd_per_mtok"), "usd_per_mtok is a number"),
+    ("prices", "schema", _set("source", None), "source is not null"),
+    ("prices", "keys", _set("model_key", None), "model_key is not null"),
+    ("prices", "keys", _set("provider_model_id", None), "provider_model_id is not null"),
+    ("prices", "keys", _duplicate_key("prices"), "(provider_id, provider_model_id, price_type, valid_from) is unique"),
+    ("prices", "non_negative_prices", _set("usd_per_mtok", -0.5), "usd_per_mtok >= 0"),
+    ("models", "schema", _drop("offerings_count"), "columns "),
+    ("models", "keys", _set("model_key", None), "model_key is not null"),
+    ("models", "keys", _duplicate_key("models"), "model_key is unique"),
+    ("models", "context_window_positive", _set("context_window", 0), "context_window > 0"),
+    ("offerings", "schema", _as_text("context_window"), "context_window is a number"),
+    ("offerings", "keys", _set("model_key", None), "model_key is not null"),
+    ("offerings", "keys", _duplicate_key("offerings"), "(provider_id, provider_model_id) is unique"),
+    ("offerings", "context_window_positive", _set("context_window", -1), "context_window > 0"),
+]
+
+
+@pytest.mark.parametrize("table", ["prices", "models", "offerings"])
+def test_a_clean_table_passes_every_check_and_publish_runs(table, tmp_path):
+    result = materialise_with_check(table, good_frame(table), tmp_path)
+    assert result.success
+    found = evaluations(result)
+    assert found and all(e.passed for e in found.values()), {k: e.description for k, e in found.items() if not e.passed}
+    assert "publish_stand_in" in materialised_keys(result)
+
+
+@pytest.mark.parametrize(("table", "check", "breaker", "label"), BLOCKING_CASES, ids=[f"{t}-{c}-{i}" for i, (t, c, _, _) in enumerate(BLOCKING_CASES)])
+def test_each_blocking_check_fails_on_a_bad_frame_and_holds_publish(table, check, breaker, label, tmp_path):
+    frame = breaker(good_frame(table))
+    result = materialise_with_check(table, frame, tmp_path)
+
+    assert not result.success
+    evaluation = evaluations(result)[(table, check)]
+    assert not evaluation.passed
+    assert evaluation.severity == dg.AssetCheckSeverity.ERROR and evaluation.blocking
+    failed = evaluation.metadata["failed_expectations"].value
+    assert any(f["expectation"].startswith(label) for f in failed), failed
+    assert evaluation.metadata["sample"].value.startswith("**")
+    assert table in materialised_keys(result)
+    assert "publish_stand_in" not in materialised_keys(result)  # held: downstream of a failed blocking check
+
+
+def test_failing_rows_are_sampled_with_their_key(tmp_path):
+    frame = good_frame("prices")
+    frame.loc[3, "usd_per_mtok"] = -2.0
+    evaluation = evaluations(materialise_with_check("prices", frame, tmp_path))[("prices", "non_negative_prices")]
+    failed = evaluation.metadata["failed_expectations"].value
+    assert failed == [{"expectation": "usd_per_mtok >= 0", "gx": "ExpectColumnValuesToBeBetween", "columns": ["usd_per_mtok"],
+                       "unexpected_count": 1, "unexpected_percent": 25.0}]
+    sample = evaluation.metadata["sample"].value
+    assert "vendor/provider_model_id-3" in sample and "-2" in sample
+    assert evaluation.metadata["unexpected_rows"].value == 1
+
+
+def test_an_implausible_price_warns_but_does_not_hold_publish(tmp_path, monkeypatch):
+    frame = good_frame("prices")
+    frame.loc[0, "usd_per_mtok"] = DEFAULT_CEILING * 540  # a per-token price read as per 1M tokens
+    frame.loc[1, "usd_per_mtok"] = 2500.0
+    frame["valid_to"] = pd.Series([pd.NaT, WHEN, pd.NaT, pd.NaT])  # row 1 is history: not a current price
+    result = materialise_with_check("prices", frame, tmp_path)
+    assert result.success
+    evaluation = evaluations(result)[("prices", "plausible_prices")]
+    assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN and not evaluation.blocking
+    assert evaluation.metadata["unexpected_rows"].value == 1
+    assert evaluation.metadata["ceiling_usd_per_mtok"].value == DEFAULT_CEILING
+    assert "540000" in evaluation.metadata["sample"].value
+    assert "publish_stand_in" in materialised_keys(result)
+
+    monkeypatch.setenv("AISI_PRICE_CEILING_USD_PER_MTOK", "1000000")
+    assert evaluations(materialise_with_check("prices", frame, tmp_path))[("prices", "plausible_prices")].passed
+
+
+def bad_records(source: str = "openrouter") -> Any:
+    provenance = Provenance(source, "aggregator", "https://openrouter.ai/api/v1/models", WHEN.to_pydatetime())
+    builder = BatchBuilder(provenance)
+    builder.offering(provider="openrouter", provider_model_id="openai/gpt-4o", prices={"input": 2.5}, context_window=128000)
+    builder.offering(provider="openrouter", provider_model_id="openai/gpt-4o-mini", prices={"input": 0.15}, context_window=0)
+    batch = builder.build()
+    batch.prices.loc[0, "usd_per_mtok"] = -1.0  # a parser bug: to_number never lets one through
+    batch.offerings.loc[1, "context_window"] = 0
+    return batch
+
+
+def test_records_checks_warn_on_a_bad_source_without_stopping_anything(tmp_path):
+    @dg.asset(name="openrouter_records")
+    def stand_in() -> Any:
+        return bad_records()
+
+    @dg.asset(name="catalog_stand_in", deps=["openrouter_records"])
+    def catalog() -> int:
+        return 1
+
+    result = dg.materialize(
+        [stand_in, records_check(openrouter), catalog],
+        resources={"io_manager": dg.FilesystemIOManager(base_dir=str(tmp_path / "storage"))},
+        instance=dg.DagsterInstance.ephemeral(),
+    )
+    assert result.success and "catalog_stand_in" in materialised_keys(result)
+    evaluation = evaluations(result)[("openrouter_records", "records_valid")]
+    assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
+    failed = {(f["frame"], f["expectation"]) for f in evaluation.metadata["failed_expectations"].value}
+    assert failed == {("prices", "usd_per_mtok >= 0"), ("offerings", "context_window > 0 where known")}
+    assert "openai/gpt-4o" in evaluation.metadata["sample"].value
+    # No drop guard on a batch that was not fetched: nothing to compare.
+    assert evaluations(result)[("openrouter_records", "sudden_drop")].passed
+
+
+def test_quality_checks_cover_the_merged_tables_and_every_source():
+    from assets.sources.registry import ALL_SOURCES, HTTP_SOURCES
+
+    keys = {key for checks in quality_checks() for key in checks.check_keys}
+    names = {(k.asset_key.to_user_string(), k.name) for k in keys}
+    assert {("prices", "schema"), ("prices", "keys"), ("prices", "non_negative_prices"), ("prices", "plausible_prices"),
+            ("models", "schema"), ("models", "keys"), ("models", "context_window_positive"),
+            ("offerings", "schema"), ("offerings", "keys"), ("offerings", "context_window_positive")} <= names
+    for module in ALL_SOURCES:
+        assert (f"{module.SPEC.name}_records", "records_valid") in names
+    for module in HTTP_SOURCES:
+        assert (f"{module.SPEC.name}_records", "sudden_drop") in names
+    blocking = {(k.asset_key.to_user_string(), k.name) for checks in quality_checks() for k in checks.check_keys
+                if checks.get_spec_for_check_key(k).blocking}
+    assert ("prices", "plausible_prices") not in blocking and ("prices", "non_negative_prices") in blocking
+    assert not any(asset.endswith("_records") for asset, _ in blocking)
+
+
+def test_building_definitions_with_the_checks_does_not_import_great_expectations():
+    code = (
+        "import json, sys, time\n"
+        "started = time.perf_counter()\n"
+        "import dagster as dg\n"
+        "from pipelines.catalog import build_definitions\n"
+        "defs = build_definitions()\n"
+        "job = defs.resolve_job_def('catalog_job')\n"
+        "assert any(k.name == 'non_negative_prices' for k in defs.resolve_asset_graph().asset_check_keys)\n"
+        "print(json.dumps({'gx': any(m.split('.')[0] == 'great_expectations' for m in sys.modules),\n"
+        "                  'seconds': time.perf_counter() - started}))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AISI_")}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    found = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert found["gx"] is False
+    assert found["seconds"] < 30
+
+
+# -- the whole graph -------------------------------------------------------------------------------
+
+
+def run_checks(run_id: str) -> dict[tuple[str, str], Any]:
+    instance = dg.DagsterInstance.get()
+    records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION).records
+    found = {}
+    for record in records:
+        data = record.event_log_entry.dagster_event.event_specific_data
+        found[(data.asset_key.to_user_string(), data.check_name)] = data
+    return found
+
+
+def gpt4o_input(client: TestClient) -> float:
+    response = client.get("/api/v1/pricing", params={"model": "openai/gpt-4o", "provider": "openrouter"})
+    assert response.status_code == 200, response.text
+    prices = {(p["provider_model_id"], p["price_type"]): p["usd_per_mtok"] for p in response.json()["items"]}
+    return prices[("openai/gpt-4o", "input")]
+
+
+@pytest.mark.slow
+def test_a_negative_price_holds_publish_and_the_last_snapshot_keeps_serving(replay, home, refresh, monkeypatch):
+    first = refresh()
+    assert first.success, first.errors
+    assert all(e.passed for (asset, _), e in run_checks(first.run_id).items() if not asset.endswith("_records"))
+    latest = home / "snapshots" / "latest.duckdb"
+    served = latest.resolve()
+    with TestClient(create_app(home=home)) as client:
+        assert gpt4o_input(client) == 2.5
+
+        # A parser bug lets a negative price through normalise; the merge keeps it.
+        parse = openrouter.normalise
+
+        def buggy(entries, provenance):
+            batch = parse(entries, provenance)
+            batch.prices.loc[batch.prices["provider_model_id"] == "openai/gpt-4o", "usd_per_mtok"] = -2.5
+            return batch
+
+        monkeypatch.setattr(openrouter, "normalise", buggy)
+        held = refresh()
+        assert not held.success
+        assert any("non_negative_prices" in e for e in held.errors), held.errors
+        checks = run_checks(held.run_id)
+        negative = checks[("prices", "non_negative_prices")]
+        assert not negative.passed and negative.severity == dg.AssetCheckSeverity.ERROR
+        assert "openai/gpt-4o" in negative.metadata["sample"].value
+        assert not checks[("openrouter_records", "records_valid")].passed  # the source shows it too (WARN)
+        assert checks[("prices", "schema")].passed and checks[("prices", "keys")].passed
+
+        # Nothing was published: the same snapshot is served, by the file and by the API.
+        assert latest.resolve() == served
+        assert sorted(p.name for p in (home / "snapshots").glob("*.duckdb") if p.name != "latest.duckdb") == [served.name]
+        assert gpt4o_input(client) == 2.5
+
+        monkeypatch.setattr(openrouter, "normalise", parse)
+        fixed = refresh()
+        assert fixed.success, fixed.errors
+        assert latest.resolve() != served
+        assert gpt4o_input(client) == 2.5
