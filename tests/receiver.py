@@ -1,16 +1,17 @@
 """A local HTTP receiver that records every POST (a stand-in for Slack's incoming webhook).
 
 ``fail_next`` makes the next N posts answer 500 (a Slack outage); each post is still recorded
-with the status it got, so tests can count what arrived and what was refused.
+with the status it got, so tests can count what arrived and what was refused. ``answer`` replaces
+the reply (e.g. Slack's Web API, which answers 200 with ``{"ok": false, ...}``).
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Callable
 
 
 @dataclass
@@ -18,10 +19,14 @@ class Post:
     path: str
     body: Any
     status: int
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Answer = Callable[[Post], tuple[int, bytes]]
 
 
 class Receiver:
-    def __init__(self) -> None:
+    def __init__(self, answer: Answer | None = None) -> None:
         self.posts: list[Post] = []
         self.fail_next = 0
         self._lock = threading.Lock()
@@ -35,16 +40,20 @@ class Receiver:
 
             def do_POST(self) -> None:  # noqa: N802
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                try:
+                    body: Any = json.loads(raw)
+                except ValueError:
+                    body = raw.decode(errors="replace")
+                post = Post(self.path, body, 0, {k.lower(): v for k, v in self.headers.items()})
                 with receiver._lock:
-                    status = 500 if receiver.fail_next > 0 else 200
-                    receiver.fail_next = max(0, receiver.fail_next - 1)
-                    try:
-                        body: Any = json.loads(raw)
-                    except ValueError:
-                        body = raw.decode(errors="replace")
-                    receiver.posts.append(Post(self.path, body, status))
-                payload = b"ok" if status == 200 else b"error"
-                self.send_response(status)
+                    if answer is not None:
+                        post.status, payload = answer(post)
+                    else:
+                        post.status = 500 if receiver.fail_next > 0 else 200
+                        receiver.fail_next = max(0, receiver.fail_next - 1)
+                        payload = b"ok" if post.status == 200 else b"error"
+                    receiver.posts.append(post)
+                self.send_response(post.status)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)

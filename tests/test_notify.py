@@ -8,7 +8,6 @@ import json
 import shutil
 import threading
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -24,7 +23,7 @@ from resources.monitor import MonitorStoreResource
 from resources.monitor_store import open_monitor_store
 from resources.warehouse import SnapshotStoreResource
 from tests.conftest import FIXTURES
-from tests.receiver import Receiver
+from tests.receiver import Post, Receiver
 
 DAGSTER_URL = "http://dagster.example:3000"
 WEBHOOK_SECRET = "T0PLANTED/B0PLANTED/PLANTEDwebhookSecret42"
@@ -441,52 +440,28 @@ def test_daily_report_without_snapshot_or_monitor(home: Path, slack: Receiver) -
 # -- the bot token path: dagster-slack's SlackResource ----------------------------------------
 
 
-class SlackApi:
-    """A stand-in for slack.com/api over real HTTP: records each call, answers like Slack."""
+class SlackApi(Receiver):
+    """A stand-in for slack.com/api over real HTTP: records each call, answers like Slack
+    (HTTP 200 with ``{"ok": false, "error": ...}`` when it refuses)."""
 
     def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, str], Any]] = []
         self.error: str | None = None
-        api = self
+        super().__init__(answer=self._answer)
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def do_POST(self) -> None:  # noqa: N802
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                api.calls.append((self.path, {k.lower(): v for k, v in self.headers.items()}, json.loads(raw or b"{}")))
-                if api.error:
-                    payload = {"ok": False, "error": api.error}
-                    api.error = None
-                else:
-                    payload = {"ok": True, "channel": "C0123", "ts": "1732280000.000100"}
-                body = json.dumps(payload).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+    def _answer(self, post: Post) -> tuple[int, bytes]:
+        payload: dict[str, Any] = {"ok": False, "error": self.error} if self.error else {
+            "ok": True, "channel": "C0123", "ts": "1732280000.000100"}
+        self.error = None
+        return 200, json.dumps(payload).encode()
 
     @property
     def url(self) -> str:
         host, port = self.httpd.server_address[:2]
         return f"http://{host}:{port}/api/"
 
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
 
 def test_bot_token_posts_chat_post_message_through_slack_resource(home: Path) -> None:
-    api = SlackApi()
-    try:
+    with SlackApi() as api:
         slack_notify = SlackNotifyResource(slack=SlackResource(token=BOT_TOKEN), slack_channel="#aisi-alerts",
                                            slack_api_url=api.url, dagster_url=DAGSTER_URL)
         assert type(slack_notify.sink()).__name__ == "SlackBotSink"
@@ -500,12 +475,10 @@ def test_bot_token_posts_chat_post_message_through_slack_resource(home: Path) ->
             assert row["channel"] == "slack-bot"
             failure_tick(instance, run_id, res)
             outbox_tick(res)
-        assert len(api.calls) == 2
-        path, headers, body = api.calls[-1]
+        assert len(api.posts) == 2
+        path, headers, body = api.posts[-1].path, api.posts[-1].headers, api.posts[-1].body
         assert path == "/api/chat.postMessage"
         assert headers["authorization"] == f"Bearer {BOT_TOKEN}"  # the token travels only in the header
         assert body["channel"] == "#aisi-alerts" and "*Run failed*: `tiny_failing_job`" in body["text"]
         assert BOT_TOKEN not in json.dumps(body) and BOT_TOKEN not in json.dumps(all_notifications(home), default=str)
         assert notification(home, f"run_failure:{run_id}")["delivered_at"] is not None
-    finally:
-        api.close()
