@@ -30,7 +30,7 @@ from assets.maintenance.snapshots import keep_from_env, prune_snapshots
 from assets.notify.outbox import MAX_DELIVERY_ATTEMPTS
 from resources.archive import RawArchiveResource
 from resources.monitor import MonitorStoreResource
-from resources.monitor_store import DuckDBMonitorStore, PostgresMonitorStore, retention_days as monitor_retention_days
+from resources.monitor_store import DuckDBMonitorStore, retention_days as monitor_retention_days
 from resources.warehouse import PostgresResource, SnapshotStoreResource
 from resources.settings import flag_setting
 
@@ -113,8 +113,7 @@ def compact_monitor_store(context: dg.OpExecutionContext, monitor: MonitorStoreR
             store.migrate()  # the notifications table exists before it is pruned
         forgotten = prune_notifications(store, _now(), monitor_retention_days(), MAX_DELIVERY_ATTEMPTS)
     finally:
-        if isinstance(store, PostgresMonitorStore):
-            store.close()
+        store.close()
     metadata: dict[str, object] = {"notifications_deleted": forgotten}
     if isinstance(store, DuckDBMonitorStore):
         report = compact_duckdb(store.path)

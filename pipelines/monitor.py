@@ -46,7 +46,7 @@ def monitor_schedules() -> list[dg.ScheduleDefinition]:
     description=(
         "Alerts when a provider goes down (AISI_MONITOR_DOWN_AFTER probes in a row failed, default 3, or its "
         "status page says major/critical), once per outage, and once when it recovers. The cursor holds "
-        "which providers are down; alerts are recorded in availability_alerts under a dedup key."
+        "which providers are down; alerts go through the notifications outbox under a dedup key."
     ),
 )
 def provider_alerts(context: dg.SensorEvaluationContext, monitor: MonitorStoreResource, alert_channel: AlertChannelResource) -> dg.SkipReason:

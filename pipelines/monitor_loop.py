@@ -64,7 +64,7 @@ def run_cycle(environ: Mapping[str, str] | None = None, now: datetime | None = N
     store = open_monitor_store(database_url=env.get("AISI_DATABASE_URL") or "")
     try:
         if isinstance(store, PostgresMonitorStore):
-            store.migrate()
+            store.ensure_migrated()
         # Pages and probes run side by side: one cycle costs the slower of the two, not their sum.
         with ThreadPoolExecutor(max_workers=1) as pool:
             pages = pool.submit(status_cycle, store, providers, now, status_timeout_s(env))

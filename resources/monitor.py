@@ -19,7 +19,7 @@ class MonitorStoreResource(dg.ConfigurableResource):
     def open(self) -> MonitorStore:
         store = open_monitor_store(Path(self.home) if self.home else None, self.database_url or "")
         if isinstance(store, PostgresMonitorStore):
-            store.migrate()
+            store.ensure_migrated()
         return store
 
 

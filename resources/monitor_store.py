@@ -220,6 +220,7 @@ class PostgresMonitorStore(_SqlStore):
     """Schema ``monitor`` in PostgreSQL; ``availability_checks`` is partitioned by day."""
 
     kind = "postgres"
+    _migrated: set[str] = set()  # URLs this process has brought up to date
 
     def __init__(self, url: str):
         self.url = url
@@ -254,6 +255,13 @@ class PostgresMonitorStore(_SqlStore):
             pending = backend.to_apply(migrations)
             backend.apply_migrations(pending)
         return [m.id for m in pending]
+
+    def ensure_migrated(self) -> None:
+        """Migrates once per process and URL: the per-minute jobs and sensor ticks open the store
+        often, and yoyo's lock and bookkeeping queries are not free."""
+        if self.url not in PostgresMonitorStore._migrated:
+            self.migrate()
+            PostgresMonitorStore._migrated.add(self.url)
 
     def _run(self, statements: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
         with self._connection() as conn, conn.transaction(), conn.cursor() as cur:

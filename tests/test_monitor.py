@@ -134,8 +134,7 @@ def test_monitor_cycles_land_alert_once_and_recover(monitored: ReplayServer, hom
     # The status page was read conditionally after the first cycle: 304s, no duplicate incident rows.
     summary_requests = monitored.seen("/openai-status/api/v2/summary.json")
     assert len(summary_requests) == 7 and [r.status for r in summary_requests[1:]] == [304] * 6
-    alerts = store.query("monitor/queries/alerts_pending.sql", {"max_attempts": 100})
-    assert alerts == []  # both delivered
+    assert store.query("notify/pending_count.sql", {"max_attempts": 100}) == [{"pending": 0, "abandoned": 0}]  # both delivered
 
 
 def test_slack_outage_is_retried_not_lost(monitored: ReplayServer, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,9 +1,9 @@
 """Provider down / recovered alerts: one when an outage starts, one when it ends, never a storm.
 
 ``transitions`` compares each provider's health with a cursor (what was last alerted) and
-returns only the changes. ``dispatch`` records each alert under a dedup key (recording it
-twice changes nothing), then delivers what is still undelivered; a failed delivery is retried
-on later ticks, a bounded number of times, and never raises.
+returns only the changes. ``dispatch`` hands them to the notifications outbox
+(``assets.notify.outbox``), which every Slack message goes through: recorded once under a dedup
+key, delivered, retried on later ticks a bounded number of times, never raising.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from typing import Any, Mapping, Protocol
 
 from assets.availability.health import ProviderHealth
 
-MAX_DELIVERY_ATTEMPTS = 10
 log = logging.getLogger(__name__)
 
 
@@ -68,7 +67,7 @@ class AlertSink(Protocol):
 
 
 class LogSink:
-    """No channel configured: alerts go to the log (and stay in ``availability_alerts``)."""
+    """No channel configured: alerts go to the log (and stay in ``notifications``)."""
 
     channel = "log"
 
@@ -101,23 +100,9 @@ def sink_for(webhook_url: str | None) -> AlertSink:
 
 
 def dispatch(store: Any, alerts: list[Alert], sink: AlertSink, now: datetime) -> dict[str, int]:
-    """Records ``alerts`` (once each) and delivers every pending one; never raises on delivery."""
-    for alert in alerts:
-        store.execute("monitor/write/insert_alert.sql", {
-            "dedup_key": alert.dedup_key, "created_at": alert.created_at, "provider_id": alert.provider_id,
-            "kind": alert.kind, "reason": alert.reason, "outage_started_at": alert.outage_started_at,
-        })
-    delivered = failed = 0
-    for row in store.query("monitor/queries/alerts_pending.sql", {"max_attempts": MAX_DELIVERY_ATTEMPTS}):
-        alert = Alert(row["dedup_key"], row["provider_id"], row["kind"], row["reason"], row["outage_started_at"], row["created_at"])
-        try:
-            sink.deliver(alert)
-        except Exception as exc:  # a broken channel must not stop the monitor
-            failed += 1
-            store.execute("monitor/write/mark_alert.sql", {"dedup_key": alert.dedup_key, "delivered_at": None,
-                                                           "channel": sink.channel, "last_error": str(exc)[:500]})
-            continue
-        delivered += 1
-        store.execute("monitor/write/mark_alert.sql", {"dedup_key": alert.dedup_key, "delivered_at": now,
-                                                       "channel": sink.channel, "last_error": None})
-    return {"new": len(alerts), "delivered": delivered, "failed": failed}
+    """Records ``alerts`` in the notifications outbox (once each: a dedup key recorded twice
+    changes nothing) and delivers everything pending there; never raises on delivery."""
+    from assets.notify.outbox import Notification, notify
+
+    outcome = notify(store, [Notification(a.dedup_key, f"provider_{a.kind}", a.text(), a.created_at) for a in alerts], sink, now)
+    return {"new": len(alerts), "delivered": outcome["delivered"], "failed": outcome["failed"]}

@@ -30,26 +30,12 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from assets.availability.targets import ProbeTarget
+from resources.monitor_store import CHECK_COLUMNS
 
 USER_AGENT = "ai-server-information/0.1 (+self-hosted; availability probe)"
 
-# The columns of availability_checks, in table order.
-COLUMNS = (
-    "checked_at",
-    "provider_id",
-    "probe",
-    "target",
-    "up",
-    "state",
-    "error_kind",
-    "http_status",
-    "latency_ms",
-    "authenticated",
-    "ttft_ms",
-    "tokens_per_s",
-    "tokens",
-    "detail",
-)
+# The columns of availability_checks, in table order (the store's list).
+COLUMNS = CHECK_COLUMNS
 
 _DETAIL_LIMIT = 300
 

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Notification:
     dedup_key: str
-    kind: str  # run_failure | check_failed | source_degraded | changes_digest | daily_report
+    kind: str  # provider_down | provider_recovered | run_failure | check_failed | source_degraded | changes_digest | daily_report
     message: str
     created_at: datetime
 

@@ -1,4 +1,4 @@
--- The monitor's status-page, state and alert tables. Portable SQL: yoyo applies it to
+-- The monitor's status-page and state tables. Portable SQL: yoyo applies it to
 -- PostgreSQL (schema `monitor`); the embedded DuckDB store ($AISI_HOME/monitor/monitor.duckdb)
 -- runs it on every open, hence IF NOT EXISTS. Timestamps are UTC.
 CREATE TABLE IF NOT EXISTS status_checks (
@@ -58,21 +58,8 @@ CREATE TABLE IF NOT EXISTS monitor_state (
     value           TEXT NOT NULL,
     updated_at      TIMESTAMPTZ NOT NULL
 );
-CREATE TABLE IF NOT EXISTS availability_alerts (
-    dedup_key       TEXT PRIMARY KEY,
-    created_at      TIMESTAMPTZ NOT NULL,
-    provider_id     TEXT NOT NULL,
-    kind            TEXT NOT NULL,
-    reason          TEXT NOT NULL,
-    outage_started_at TIMESTAMPTZ,
-    delivered_at    TIMESTAMPTZ,
-    channel         TEXT,
-    attempts        INTEGER NOT NULL,
-    last_error      TEXT
-);
 
 COMMENT ON TABLE status_checks IS 'Each read of a provider status page: its overall indicator (none, minor, major, critical, maintenance).';
 COMMENT ON TABLE status_incidents IS 'Incidents from providers'' status pages, upserted by incident id (the newest reading wins).';
 COMMENT ON TABLE status_incident_updates IS 'Every update an incident had, with its time.';
 COMMENT ON TABLE status_components IS 'Components of each status page and their current status.';
-COMMENT ON TABLE availability_alerts IS 'Provider down / recovered alerts, one per outage and one per recovery (dedup_key).';

@@ -1,6 +1,6 @@
 -- depends: 0003_views
--- The Slack outbox: every notification (run failure, blocking check failure, source degraded,
--- price / new-model digest, daily report) recorded once under a dedup key before it is posted,
+-- The Slack outbox: every notification (provider down / recovered, run failure, blocking check
+-- failure, source degraded, price / new-model digest, daily report) recorded once under a dedup key before it is posted,
 -- then marked delivered, or retried on later ticks a bounded number of times. Portable SQL: yoyo
 -- applies it to PostgreSQL (schema `monitor`); the embedded DuckDB store runs it on every open,
 -- hence IF NOT EXISTS. Timestamps are UTC. No secret (webhook URL, bot token) is ever stored.
@@ -18,8 +18,8 @@ CREATE TABLE IF NOT EXISTS notifications (
 );
 
 COMMENT ON TABLE notifications IS 'Slack notifications, one per event (dedup_key): recorded once, posted once; a failed post is retried on later ticks a bounded number of times.';
-COMMENT ON COLUMN notifications.dedup_key IS 'The event: run_failure:<run>, check_failed:<run>:<asset>:<check>, source_degraded:<source>:<first run of the streak>, changes_digest:<run>, daily_report:<day>.';
-COMMENT ON COLUMN notifications.kind IS 'run_failure, check_failed, source_degraded, changes_digest or daily_report.';
+COMMENT ON COLUMN notifications.dedup_key IS 'The event: <provider>:down:<since>, <provider>:recovered:<since>, run_failure:<run>, check_failed:<run>:<asset>:<check>, source_degraded:<source>:<first run of the streak>, changes_digest:<run>, daily_report:<day>.';
+COMMENT ON COLUMN notifications.kind IS 'provider_down, provider_recovered, run_failure, check_failed, source_degraded, changes_digest or daily_report.';
 COMMENT ON COLUMN notifications.text IS 'The message as posted (Slack mrkdwn).';
 COMMENT ON COLUMN notifications.delivered_at IS 'When the channel accepted it; NULL while pending (or given up after the maximum attempts).';
 COMMENT ON COLUMN notifications.channel IS 'slack (incoming webhook), slack-bot (Web API with a bot token) or log: where the last attempt went.';
