@@ -24,7 +24,7 @@ from fastapi.responses import JSONResponse, Response
 from assets.availability.health import ProviderHealth, assess, current_health, down_after_from_env
 from assets.availability.targets import MonitorConfigError, load_targets
 from resources.monitor_store import DuckDBMonitorStore, MonitorStore, open_monitor_store
-from resources.sqlfiles import duckdb_sql
+from resources.sqlfiles import as_dicts, duckdb_sql
 
 QUERIES = "monitor/queries"
 Window = Literal["1h", "24h", "7d", "30d"]
@@ -54,8 +54,7 @@ class _DuckDBReader:
 
     def query(self, relative: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         result = self.connection.execute(duckdb_sql(relative), dict(params or {}))
-        columns = [d[0] for d in result.description]
-        return [dict(zip(columns, row)) for row in result.fetchall()]
+        return as_dicts(result)
 
 
 class Monitor:
@@ -87,9 +86,7 @@ class Monitor:
         yield store if self._ready else _Nothing()
 
     def close(self) -> None:
-        close = getattr(self.store, "close", None)
-        if close is not None:
-            close()
+        self.store.close()
 
 
 def open_monitor(catalog_store: Any, home: Path) -> Monitor:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from api.queries import duckdb_sql, postgres_sql
+from resources.sqlfiles import as_dicts
 
 
 # PostgreSQL mode: how long a looked-up snapshot id is trusted before asking again.
@@ -57,8 +58,7 @@ class DuckDBStore:
         cursor = connection.cursor()  # one cursor per call: safe across the server's threads
         try:
             result = cursor.execute(duckdb_sql(name), params)
-            columns = [d[0] for d in result.description]
-            return [dict(zip(columns, row)) for row in result.fetchall()]
+            return as_dicts(result)
         finally:
             cursor.close()
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping, Protocol, Sequence
 
 from resources.paths import SQL_DIR, aisi_home
-from resources.sqlfiles import duckdb_sql, postgres_sql
+from resources.sqlfiles import as_dicts, duckdb_sql, postgres_sql
 
 MONITOR_SQL = SQL_DIR / "monitor"
 MIGRATIONS_DIR = MONITOR_SQL / "migrations"
@@ -181,8 +181,7 @@ class DuckDBMonitorStore(_SqlStore):
             return []
         with self.connect(read_only=True) as con:
             result = con.execute(duckdb_sql(relative), dict(params or {}))
-            columns = [d[0] for d in result.description]
-            return [dict(zip(columns, row)) for row in result.fetchall()]
+            return as_dicts(result)
 
     def retention(self, now: datetime, keep_days: int) -> dict[str, int]:
         """Drops probes and page reads older than ``keep_days``; exports closed days to Parquet first."""

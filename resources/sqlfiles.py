@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import Any
 
 from resources.paths import read_sql
 
@@ -24,3 +25,9 @@ def duckdb_sql(relative: str) -> str:
 def postgres_sql(relative: str) -> str:
     """``sql/<relative>`` with psycopg's ``%(name)s`` placeholders."""
     return _PARAM.sub(r"%(\1)s", duckdb_sql(relative).replace("%", "%%"))
+
+
+def as_dicts(result: Any) -> list[dict[str, Any]]:
+    """A DB-API result's rows as dicts keyed by column name (DuckDB gives tuples)."""
+    columns = [d[0] for d in result.description]
+    return [dict(zip(columns, row)) for row in result.fetchall()]
