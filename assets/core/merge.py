@@ -2,7 +2,8 @@
 
 Each field comes from the highest-priority source that has it: badge first
 (manual > api > scraped > aggregator > cached > config), then the source's own
-priority among sources of the same badge. Prices keep a history: an unchanged value keeps
+priority among sources of the same badge. A source serving its last good payload (badge
+``cached``) keeps its own badge's rank for the values it carries: an outage is not a change. Prices keep a history: an unchanged value keeps
 its row (``valid_from`` unchanged), a changed one closes the old row and opens a new one.
 """
 
@@ -49,11 +50,28 @@ class Catalog:
     comparisons: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=COMPARISON_COLUMNS))
 
 
+def source_kinds() -> dict[str, str]:
+    """Source name -> the badge its fresh data carries (from the registry)."""
+    from assets.sources.registry import ALL_SOURCES
+
+    return {m.SPEC.name: m.SPEC.kind for m in ALL_SOURCES}
+
+
+def badge_rank(frame: pd.DataFrame, kinds: dict[str, str] | None = None) -> pd.Series:
+    """Each row's rank by badge (0 = manual). A ``cached`` row ranks as its source's own badge:
+    a source serving its last good payload during an outage keeps the values it carried, so an
+    outage never hands a field to a lower source (and never writes a change)."""
+    kinds = source_kinds() if kinds is None else kinds
+    cached = frame["source_kind"] == "cached"
+    ranked_as = frame["source_kind"].where(~cached, frame["source"].map(kinds).fillna("cached"))
+    return ranked_as.map({b: i for i, b in enumerate(BADGE_PRIORITY)}).fillna(len(BADGE_PRIORITY))
+
+
 def _ranked(frames: list[pd.DataFrame], source_priority: dict[str, int]) -> pd.DataFrame:
     frame = pd.concat([f for f in frames if not f.empty], ignore_index=True) if any(not f.empty for f in frames) else None
     if frame is None:
         return pd.DataFrame(columns=list(frames[0].columns) + ["_badge_rank", "_source_rank"]) if frames else pd.DataFrame()
-    frame["_badge_rank"] = frame["source_kind"].map({b: i for i, b in enumerate(BADGE_PRIORITY)}).fillna(len(BADGE_PRIORITY))
+    frame["_badge_rank"] = badge_rank(frame)
     frame["_source_rank"] = frame["source"].map(source_priority).fillna(99)
     return frame.sort_values(["_badge_rank", "_source_rank"], kind="stable").reset_index(drop=True)
 
@@ -224,7 +242,7 @@ def _models(offerings: pd.DataFrame, source_priority: dict[str, int], first_part
     work = offerings.copy()
     # The creator's own offering describes the model best; then badge and source priority.
     work["_first_party"] = np.where(work["provider_id"].map(lambda p: first_party.get(p, p)) == work["creator"], 0, 1)
-    work["_badge_rank"] = work["source_kind"].map({b: i for i, b in enumerate(BADGE_PRIORITY)}).fillna(len(BADGE_PRIORITY))
+    work["_badge_rank"] = badge_rank(work)
     work["_source_rank"] = work["source"].map(source_priority).fillna(99)
     work = work.sort_values(["_first_party", "_badge_rank", "_source_rank", "provider_id"], kind="stable").reset_index(drop=True)
     derived = ("offerings_count", "providers_count", "status", "status_date", "status_source", "alias_of")

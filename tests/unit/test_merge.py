@@ -28,9 +28,10 @@ def gpt(prices: dict, **extra) -> dict:
 def test_each_field_comes_from_the_highest_priority_source_that_has_it():
     config = batch("model_defaults", "config", gpt({"input": 2.0, "output": 8.0, "cached_input": 1.0}, name="GPT-4o (config)", max_output=4096))
     aggregator = batch("litellm", "aggregator", gpt({"input": 2.5}, context_window=128000))
-    cached = batch("models_dev", "cached", gpt({"input": 2.4, "output": 10.0}, name="GPT-4o", max_output=16384))
+    cached = batch("openrouter", "cached", gpt({"input": 2.4, "output": 10.0}, name="GPT-4o", max_output=16384))
     merged = merge_catalog([config, aggregator, cached], PRIORITY, {"openai": "openai"})
     prices = {r.price_type: (r.usd_per_mtok, r.source_kind) for r in merged.prices.itertuples()}
+    # openrouter (an aggregator ranked after litellm) serves its cached payload: it keeps that rank.
     assert prices == {"input": (2.5, "aggregator"), "output": (10.0, "cached"), "cached_input": (1.0, "config")}
     offering = merged.offerings.iloc[0]
     assert offering.context_window == 128000  # only the aggregator has it
@@ -39,6 +40,24 @@ def test_each_field_comes_from_the_highest_priority_source_that_has_it():
     assert offering.source == "litellm" and offering.source_kind == "aggregator"  # the top row's provenance
     # input 2.4 / 2.5 / 2.0 and output 10.0 / 8.0 are more than 1 % apart; cached_input has one source.
     assert list(merged.disagreements.price_type) == ["input", "output"]
+
+
+def test_a_cached_source_keeps_its_rank_so_an_outage_is_not_a_change():
+    """models.dev (the top aggregator) down and served from its last good payload: its values
+    still win over LiteLLM's, so the merged price does not move and the history stays open."""
+    fresh = batch("models_dev", "aggregator", gpt({"input": 2.5, "output": 10.0}))
+    litellm = batch("litellm", "aggregator", gpt({"input": 3.0, "output": 12.0}))
+    before = merge_catalog([fresh, litellm], PRIORITY, {"openai": "openai"})
+    outage = batch("models_dev", "cached", gpt({"input": 2.5, "output": 10.0}))
+    during = merge_catalog([outage, litellm], PRIORITY, {"openai": "openai"})
+    values = {r.price_type: (r.usd_per_mtok, r.source, r.source_kind) for r in during.prices.itertuples()}
+    assert values == {"input": (2.5, "models_dev", "cached"), "output": (10.0, "models_dev", "cached")}
+    history = price_history(price_history(None, before.prices, T0), during.prices, T0 + timedelta(hours=1))
+    assert history["valid_to"].isna().all() and len(history) == 2  # nothing closed, nothing opened
+    # A source with no fresh badge known to the registry still ranks as cached.
+    unknown = batch("someone", "cached", gpt({"input": 9.0}))
+    config = batch("model_defaults", "config", gpt({"input": 1.0}))
+    assert merge_catalog([unknown, config], PRIORITY, {}).prices.iloc[0].source == "someone"
 
 
 def test_same_badge_ties_are_broken_by_source_priority():
