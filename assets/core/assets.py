@@ -7,8 +7,10 @@ from datetime import datetime, timezone
 import dagster as dg
 import pandas as pd
 
-from assets.core.changes import ChangeFeed, PreviousState, build_feed, healthy_sources, listings, removed_after_runs
-from assets.core.merge import benchmark_history, disagreement_tolerance, measurement_history, merge_catalog, price_history
+from assets.core.changes import ChangeFeed, PreviousState, build_feed, healthy_sources, listings, removed_after_runs, track_presence
+from assets.core.merge import PRICE_KEY, benchmark_history, disagreement_tolerance, measurement_history, merge_catalog, price_history
+from assets.core.quarantine import hold_previous, quarantine_state
+from assets.core.retention import PreviousCatalog, carry_unlisted
 from assets.normalise.identity import UNMATCHED, default_rules
 from assets.normalise.records import NormalisedBatch
 from assets.sources.registry import ALL_SOURCES
@@ -30,6 +32,8 @@ TABLE_DESCRIPTIONS = {
     "model_presence": "Which sources listed each model and for how many healthy runs it has been missing (the state behind model_removed).",
     "price_disagreements": "Current prices on which two sources differ by more than the tolerance, each with when it was first seen.",
     "source_disagreements": "Quality figure per pair of sources: offerings both price and how many of them they disagree on.",
+    "quarantine": "Source prices that failed a plausibility rule (above the ceiling, 100x from every other source, output 0 on a "
+                  "metered text model): not published, each with its rule and reason; the previous value stays current.",
 }
 
 
@@ -129,22 +133,37 @@ def catalog(context: dg.AssetExecutionContext, snapshots: SnapshotStoreResource,
     now = datetime.now(timezone.utc)
     merged = merge_catalog(batches, SOURCE_PRIORITY, default_rules().first_party)
     store = snapshots.open()
-    prices = price_history(store.read_table("snapshot/previous_prices.sql"), merged.prices, now)
+    previous = _previous_state(store)
+    previous_prices = store.read_table("snapshot/previous_prices.sql")
+    runs = _source_run_rows(context.run.run_id, batches)
+    listed = listings([b.offerings for b in batches], merged.offerings)
+    healthy = healthy_sources(runs)
+    presence = track_presence(previous.presence, previous.models, listed, healthy, now, removed_after_runs())
+    merged, carried = carry_unlisted(
+        merged,
+        PreviousCatalog(
+            models=previous.models,
+            offerings=store.read_table("snapshot/previous_offerings.sql"),
+            prices=previous_prices,
+            aliases=store.read_table("snapshot/previous_model_aliases.sql"),
+        ),
+        presence.table,
+        now,
+    )
+    current = hold_previous(merged.prices, merged.quarantine, previous_prices, PRICE_KEY)
+    quarantine = quarantine_state(merged.quarantine, current, store.read_table("snapshot/previous_quarantine.sql"), PRICE_KEY, now)
+    prices = price_history(previous_prices, current, now)
     performance = measurement_history(store.read_table("snapshot/previous_performance.sql"), merged.performance)
     benchmarks = benchmark_history(store.read_table("snapshot/previous_benchmarks.sql"), merged.benchmarks)
     previous_runs = store.read_table("snapshot/previous_source_runs.sql")
-    runs = _source_run_rows(context.run.run_id, batches)
     feed = build_feed(
-        _previous_state(store),
-        merged.models,
-        listings([b.offerings for b in batches], merged.offerings),
-        healthy_sources(runs),
-        prices,
-        merged.comparisons,
-        now,
-        context.run.run_id,
-        removed_after_runs(),
+        previous, merged.models, listed, healthy, prices, merged.comparisons, now, context.run.run_id, removed_after_runs(), presence
     )
+    if carried:
+        context.log.info(f"{len(carried)} model(s) no longer listed kept until their removal is confirmed")
+    if len(quarantine):
+        by_rule = quarantine["rule"].value_counts().to_dict()
+        context.log.warning("quarantined: " + ", ".join(f"{n} {rule}" for rule, n in sorted(by_rule.items())))
     if previous_runs is not None and not previous_runs.empty:
         runs = pd.concat([previous_runs[runs.columns], runs], ignore_index=True)
 
@@ -167,12 +186,15 @@ def catalog(context: dg.AssetExecutionContext, snapshots: SnapshotStoreResource,
         "model_presence": feed.presence,
         "price_disagreements": feed.price_disagreements,
         "source_disagreements": feed.source_disagreements,
+        "quarantine": quarantine,
     }
     extra: dict[str, dict[str, object]] = {
         "models": {
             "models_by_badge": dg.MetadataValue.json({str(k): int(v) for k, v in badge_counts.items()}),
             "models_by_status": dg.MetadataValue.json({str(k): int(v) for k, v in merged.models["status"].value_counts().items()}),
+            "unlisted_awaiting_removal": len(carried),
         },
+        "quarantine": {"by_rule": dg.MetadataValue.json({str(k): int(v) for k, v in quarantine["rule"].value_counts().items()})},
         "model_aliases": {
             "by_method": dg.MetadataValue.json({str(k): int(v) for k, v in merged.model_aliases["method"].value_counts().items()}),
         },

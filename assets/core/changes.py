@@ -331,10 +331,13 @@ def build_feed(
     now: datetime,
     run_id: str,
     removed_after: int,
+    presence: Presence | None = None,
 ) -> ChangeFeed:
     """Every change of this run against ``previous``, and the state carried to the next run.
-    ``prices`` is the new price history (closed / opened at ``now``)."""
-    presence = track_presence(previous.presence, previous.models, listed, healthy, now, removed_after)
+    ``prices`` is the new price history (closed / opened at ``now``); ``presence`` is this run's
+    ``track_presence`` when the caller needed it first (else it is computed here)."""
+    if presence is None:
+        presence = track_presence(previous.presence, previous.models, listed, healthy, now, removed_after)
     disagreement_state, new_disagreements = track_disagreements(
         None if presence.baseline else previous.disagreements, comparisons, now
     )

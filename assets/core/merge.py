@@ -15,6 +15,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
+from assets.core.quarantine import QUARANTINE_COLUMNS, implausible, without
 from assets.normalise.identity import family_alias
 from assets.normalise.records import BENCHMARK_COLUMNS, OFFERING_COLUMNS, PERFORMANCE_COLUMNS, PRICE_COLUMNS, NormalisedBatch
 from assets.sources.spec import BADGE_PRIORITY
@@ -48,6 +49,8 @@ class Catalog:
     benchmarks: pd.DataFrame  # this run's scores (no history)
     # Every pair of sources pricing the same offering and price type (COMPARISON_COLUMNS).
     comparisons: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=COMPARISON_COLUMNS))
+    # Source price rows that failed a plausibility rule and took no part (assets/core/quarantine.py).
+    quarantine: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=QUARANTINE_COLUMNS))
 
 
 def source_kinds() -> dict[str, str]:
@@ -97,9 +100,11 @@ def merge_catalog(
     first_party: dict[str, str],
     today: date | None = None,
     tolerance: float | None = None,
+    ceiling: float | None = None,
 ) -> Catalog:
     """The merged catalog; ``tolerance`` (default ``disagreement_tolerance()``) decides when two
-    sources' prices disagree."""
+    sources' prices disagree; ``ceiling`` (default ``price_ceiling()``) is the quarantine's
+    highest plausible text token price."""
     tolerance = disagreement_tolerance() if tolerance is None else tolerance
     offerings_ranked = _ranked([b.offerings for b in batches], source_priority)
     # Lifecycle facts: a "not deprecated" must not hide a lower source's "deprecated".
@@ -110,6 +115,8 @@ def merge_catalog(
     offerings["status"] = lifecycle_status(offerings, today or datetime.now().date())
 
     prices_ranked = _ranked([b.prices for b in batches], source_priority)
+    quarantined = implausible(prices_ranked, offerings_ranked, PRICE_KEY, ceiling)
+    prices_ranked = without(prices_ranked, quarantined, PRICE_KEY)
     disagreements = _disagreements(prices_ranked, tolerance)
     prices = prices_ranked.drop_duplicates(PRICE_KEY, keep="first")[PRICE_COLUMNS]
     # A price belongs to the merged offering's model key.
@@ -128,6 +135,7 @@ def merge_catalog(
         performance=_concat([b.performance for b in batches], PERFORMANCE_COLUMNS),
         benchmarks=_concat([b.benchmarks for b in batches], BENCHMARK_COLUMNS),
         comparisons=price_comparisons(prices_ranked, offerings, tolerance),
+        quarantine=quarantined,
     )
 
 

@@ -32,21 +32,13 @@ from typing import Any, Callable, Iterator, Sequence
 import dagster as dg
 import pandas as pd
 
+from assets.core.quarantine import CEILING_VARIABLE, DEFAULT_CEILING, price_ceiling
 from assets.normalise.records import BENCHMARK_COLUMNS, OFFERING_COLUMNS, PERFORMANCE_COLUMNS, PRICE_COLUMNS, NormalisedBatch
 from assets.quality import expectations as gxe
 from assets.quality.drop_guard import DropCheck
+from assets.quality.quarantine import quarantine_check
 from assets.quality.tables import TableContract, table_contract
 from assets.sources.registry import ALL_SOURCES, HTTP_SOURCES
-from resources.settings import number_setting
-
-CEILING_VARIABLE = "AISI_PRICE_CEILING_USD_PER_MTOK"
-DEFAULT_CEILING = 1000.0
-
-
-def price_ceiling() -> float:
-    """USD per 1M tokens above which a current price is flagged as implausible."""
-    return number_setting(None, CEILING_VARIABLE, DEFAULT_CEILING, 0.000001, float)
-
 
 @dataclass(frozen=True)
 class Rule:
@@ -311,4 +303,4 @@ def records_check(module: Any) -> dg.AssetChecksDefinition:
 
 def quality_checks() -> list[dg.AssetChecksDefinition]:
     """Every check of the catalog graph: the merged tables' (blocking) and each source's records'."""
-    return [*(table_check(table) for table in TABLE_RULES), *(records_check(m) for m in ALL_SOURCES)]
+    return [*(table_check(table) for table in TABLE_RULES), quarantine_check(), *(records_check(m) for m in ALL_SOURCES)]

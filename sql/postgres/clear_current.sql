@@ -13,3 +13,4 @@ DELETE FROM curated.changes;
 DELETE FROM curated.model_presence;
 DELETE FROM curated.price_disagreements;
 DELETE FROM curated.source_disagreements;
+DELETE FROM curated.quarantine;

@@ -1,2 +1,2 @@
--- The models of the latest snapshot: what context / status changes and model_added compare with.
-SELECT model_key, context_window, status FROM models
+-- The models of the latest snapshot: what changes compare with, and the rows carried while a removal is unconfirmed.
+SELECT * FROM models

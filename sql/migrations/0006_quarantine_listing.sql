@@ -1,0 +1,30 @@
+-- depends: 0004_changes
+-- Quarantined values (never published) and models kept while their removal is unconfirmed.
+
+ALTER TABLE models ADD COLUMN listed BOOLEAN DEFAULT TRUE;
+ALTER TABLE models ADD COLUMN unlisted_since TIMESTAMPTZ;
+COMMENT ON COLUMN models.listed IS 'false when no source lists the model any more but its removal is not yet confirmed (AISI_REMOVED_AFTER_RUNS healthy runs without it): it stays published as it was last seen until then.';
+COMMENT ON COLUMN models.unlisted_since IS 'For a model no longer listed: the first run (UTC) in which no source listed it; NULL while listed.';
+
+CREATE TABLE quarantine (
+    provider_id       TEXT NOT NULL,
+    provider_model_id TEXT NOT NULL,
+    model_key         TEXT NOT NULL,
+    price_type        TEXT NOT NULL,
+    usd_per_mtok      DOUBLE PRECISION NOT NULL,
+    source            TEXT NOT NULL,
+    source_kind       TEXT NOT NULL,
+    source_url        TEXT,
+    fetched_at        TIMESTAMPTZ,
+    rule              TEXT NOT NULL,
+    detail            TEXT NOT NULL,
+    held_usd_per_mtok DOUBLE PRECISION,
+    detected_at       TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (provider_id, provider_model_id, price_type, source, rule)
+);
+COMMENT ON TABLE quarantine IS 'Source prices that failed a plausibility rule in the latest run: not published, each with its rule and reason. The offering keeps its previous value where it had one (held_usd_per_mtok).';
+COMMENT ON COLUMN quarantine.usd_per_mtok IS 'The value the source gave, USD per 1M tokens (not published).';
+COMMENT ON COLUMN quarantine.rule IS 'above_ceiling, far_from_other_sources or zero_output_on_metered.';
+COMMENT ON COLUMN quarantine.detail IS 'Why, in words, with the figures compared.';
+COMMENT ON COLUMN quarantine.held_usd_per_mtok IS 'The value published for this offering and price type instead (the previous one, or another source''s); NULL when none is.';
+COMMENT ON COLUMN quarantine.detected_at IS 'When this source''s value was first quarantined under this rule (UTC).';

@@ -1,0 +1,2 @@
+-- The quarantine of the latest snapshot: when each quarantined value was first seen.
+SELECT * FROM quarantine
