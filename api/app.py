@@ -240,7 +240,7 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
         def build() -> tuple[int, Any]:
             resolved = index().resolve(asked)
             found = q("model", model_key=resolved.model_key) if resolved else []
-            if not found or resolved is None:
+            if resolved is None or not found:
                 return unknown(asked)
             model_key = resolved.model_key
             model = {**found[0], **resolved.describe()}
