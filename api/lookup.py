@@ -38,8 +38,6 @@ SUGGESTIONS = 5
 # Search ranks: what ``match`` says for each.
 MATCHES = ("exact", "prefix", "contains", "fuzzy")
 
-Query = Callable[[str], list[dict[str, Any]]]
-
 
 def normalise(text: str) -> str:
     """Lower case, separators squeezed out: ``Claude Sonnet 4.5`` and ``claude-sonnet-4-5`` -> ``claudesonnet45``."""
@@ -173,8 +171,9 @@ class LookupIndex:
             steps.append(("alias", [self.by_provider_alias.get((provider, lower), set())]))
         steps.append(("alias", [self.by_alias.get(lower, set()), self.by_alias_tail.get(lower, set())]))
         norm = normalise(text)
-        steps.append(("normalised", [self.by_norm_key.get(norm, set()), self.by_norm_alias.get(norm, set()),
-                                     self.by_norm_name.get(norm, set())]))
+        if norm:
+            steps.append(("normalised", [self.by_norm_key.get(norm, set()), self.by_norm_alias.get(norm, set()),
+                                         self.by_norm_name.get(norm, set())]))
         for method, tiers in steps:
             found = self._pick(asked, method, tiers, catalog_only)
             if found is not None:
