@@ -26,6 +26,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 from api import availability
+from api.lookup import LookupCache, LookupIndex
 from api.store import NoSnapshot, Store, store_from_env
 from api.sync import SYNCABLE_SOURCES, SyncBusy, launch_sync
 
@@ -191,6 +192,25 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
             row.pop("total", None)
         return {"items": rows, "total": total, "limit": limit, "offset": offset}
 
+    lookups = LookupCache()
+
+    def optional(name: str) -> list[dict[str, Any]]:
+        """Rows of a table the served snapshot may predate (model_aliases, benchmarks): none then."""
+        try:
+            return q(name)
+        except Exception as exc:
+            if not _missing_table(exc):
+                raise
+            return []
+
+    def index() -> LookupIndex:
+        """The served snapshot's lookup index (models, their aliases, providers), built once per snapshot."""
+        return lookups.get(app.state.store.snapshot_id(), lambda: LookupIndex.build(
+            q("lookup_models"), optional("lookup_aliases"), [r["model_key"] for r in optional("lookup_keys")], q("providers")))
+
+    def unknown(asked: str) -> tuple[int, Any]:
+        return 404, {"error": f"unknown model {asked!r}", "hint": "see /api/v1/search?q=...", "suggestions": index().suggest(asked)}
+
     @app.get("/api/v1/models", summary="List models")
     async def list_models(
         request: Request,
@@ -206,6 +226,7 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
         params = dict(provider=provider, creator=creator, search=search, modality=modality, min_context=min_context)
 
         def build() -> tuple[int, Any]:
+            params.update(provider=index().provider(provider), creator=index().creator(creator))
             rows = q("models", **params, limit=limit, offset=offset)
             count = lambda: len(q("models", **params, limit=10**9, offset=0))  # noqa: E731
             return 200, page(rows, limit, offset, count)
@@ -213,12 +234,16 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
         return await cached(request, if_none_match, build)
 
     @app.get("/api/v1/models/{model_key:path}", summary="One model with its offerings and prices")
-    async def get_model(request: Request, model_key: Annotated[str, PathParam(description="creator/model, e.g. openai/gpt-4o")], if_none_match: INM = None) -> Response:
+    async def get_model(request: Request, model_key: Annotated[str, PathParam(description="A model key (openai/gpt-4o) or any spelling: a source id, alias or name (claude-sonnet-4.5, gpt4o)")], if_none_match: INM = None) -> Response:
+        asked = model_key
+
         def build() -> tuple[int, Any]:
-            found = q("model", model_key=model_key)
-            if not found:
-                return 404, {"error": f"unknown model {model_key!r}", "hint": "see /api/v1/search?q=..."}
-            model = found[0]
+            resolved = index().resolve(asked)
+            found = q("model", model_key=resolved.model_key) if resolved else []
+            if resolved is None or not found:
+                return unknown(asked)
+            model_key = resolved.model_key
+            model = {**found[0], **resolved.describe()}
             prices: dict[tuple[str, str], dict[str, Any]] = {}
             for row in q("pricing", provider=None, model=model_key, limit=10**6, offset=0):
                 key = (row["provider_id"], row["provider_model_id"])
@@ -241,30 +266,35 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
         request: Request,
         if_none_match: INM = None,
         provider: Annotated[str | None, Query(min_length=1)] = None,
-        model: Annotated[str | None, Query(min_length=1, description="A model key, e.g. openai/gpt-4o.")] = None,
+        model: Annotated[str | None, Query(min_length=1, description="A model key (openai/gpt-4o) or any spelling of it.")] = None,
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> Response:
         def build() -> tuple[int, Any]:
-            rows = q("pricing", provider=provider, model=model, limit=limit, offset=offset)
-            count = lambda: len(q("pricing", provider=provider, model=model, limit=10**9, offset=0))  # noqa: E731
-            return 200, page(rows, limit, offset, count)
+            resolved = index().resolve(model) if model is not None else None
+            if model is not None and resolved is None:
+                return unknown(model)
+            key, provider_id = resolved.model_key if resolved else None, index().provider(provider)
+            rows = q("pricing", provider=provider_id, model=key, limit=limit, offset=offset)
+            count = lambda: len(q("pricing", provider=provider_id, model=key, limit=10**9, offset=0))  # noqa: E731
+            return 200, {**page(rows, limit, offset, count), **(resolved.describe() if resolved else {})}
 
         return await cached(request, if_none_match, build)
 
     @app.get("/api/v1/pricing/history", summary="Price history of a model: every price row with valid_from / valid_to")
     async def pricing_history(
         request: Request,
-        model: Annotated[str, Query(min_length=1, description="A model key, e.g. openai/gpt-4o (required).")],
+        model: Annotated[str, Query(min_length=1, description="A model key (openai/gpt-4o) or any spelling of it (required).")],
         if_none_match: INM = None,
         provider: Annotated[str | None, Query(min_length=1, description="Only this provider's offerings.")] = None,
         price_type: Annotated[str | None, Query(pattern="^[a-z_]+$", description="input, output, cached_input, ...")] = None,
     ) -> Response:
         def build() -> tuple[int, Any]:
-            if not q("model_known", model=model):
-                return 404, {"error": f"unknown model {model!r}", "hint": "see /api/v1/search?q=..."}
-            rows = q("price_history", model=model, provider=provider, price_type=price_type)
-            return 200, {"model": model, "items": rows, "total": len(rows)}
+            resolved = index().resolve(model, catalog_only=False)  # a removed model keeps its history
+            if resolved is None:
+                return unknown(model)
+            rows = q("price_history", model=resolved.model_key, provider=index().provider(provider), price_type=price_type)
+            return 200, {"model": resolved.model_key, **resolved.describe(), "items": rows, "total": len(rows)}
 
         return await cached(request, if_none_match, build)
 
@@ -296,8 +326,8 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
         request: Request,
         if_none_match: INM = None,
         benchmark: Annotated[str | None, Query(min_length=1, description="e.g. artificial_analysis_intelligence_index, gpqa, lmarena_elo_full")] = None,
-        model: Annotated[str | None, Query(min_length=1, description="A model key, e.g. openai/gpt-4o.")] = None,
-        creator: Annotated[str | None, Query(min_length=1)] = None,
+        model: Annotated[str | None, Query(min_length=1, description="A model key (openai/gpt-4o) or any spelling of it.")] = None,
+        creator: Annotated[str | None, Query(min_length=1, description="A creator in any case (openai, Meta).")] = None,
         sort: Annotated[str, Query(pattern="^(score|score_asc|model)$", description="score (highest first), score_asc or model.")] = "score",
         top: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="How many rows (the top N by the sort).")] = 50,
         offset: Offset = 0,
@@ -305,9 +335,14 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
         params = dict(benchmark=benchmark, model=model, creator=creator, sort=sort)
 
         def build() -> tuple[int, Any]:
+            # Models the arena scored but no source lists have benchmarks too.
+            resolved = index().resolve(model, catalog_only=False) if model is not None else None
+            if model is not None and resolved is None:
+                return unknown(model)
+            params.update(model=resolved.model_key if resolved else None, creator=index().creator(creator))
             rows = q("benchmarks", **params, limit=top, offset=offset)
             count = lambda: len(q("benchmarks", **params, limit=10**9, offset=0))  # noqa: E731
-            body = page(rows, top, offset, count)
+            body = {**page(rows, top, offset, count), **(resolved.describe() if resolved else {})}
             body["attribution"] = attribution(rows)
             return 200, body
 
@@ -317,14 +352,14 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
     async def providers(request: Request, if_none_match: INM = None) -> Response:
         return await cached(request, if_none_match, lambda: (200, {"items": q("providers")}))
 
-    @app.get("/api/v1/search", summary="Find models by key or name")
+    @app.get("/api/v1/search", summary="Find models by key, name or any source's id, forgiving case and separators")
     async def search(
         request: Request,
-        q_: Annotated[str, Query(alias="q", min_length=1, max_length=200, description="Text to look for.")],
+        q_: Annotated[str, Query(alias="q", min_length=1, max_length=200, description="Text to look for: gpt4o, sonnet 4.5, Llama 3.1 70b...")],
         if_none_match: INM = None,
         limit: Annotated[int, Query(ge=1, le=100)] = 20,
     ) -> Response:
-        return await cached(request, if_none_match, lambda: (200, {"query": q_, "items": q("search", q=q_, limit=limit)}))
+        return await cached(request, if_none_match, lambda: (200, {"query": q_, "items": index().search(q_, limit)}))
 
     @app.get("/api/v1/status", summary="Sources' freshness and badges, the snapshot served, and providers' availability")
     async def status() -> Response:

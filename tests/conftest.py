@@ -46,11 +46,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def reference() -> Path:
+def reference_data() -> Path:
+    """The reference data directory (skips or fails like the other services when absent)."""
     if not REFERENCE.is_dir():
         unavailable(f"reference data not found at {REFERENCE} (../shared/reference/data beside the repo)")
     return REFERENCE
+
+
+@pytest.fixture
+def reference() -> Path:
+    return reference_data()
 
 
 def isolate(mp: pytest.MonkeyPatch, data: Path) -> None:

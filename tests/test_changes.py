@@ -210,15 +210,21 @@ REFERENCE_SOURCES = {
 MODULES = {"openrouter": openrouter, "models_dev": models_dev, "litellm": litellm}
 
 
+def serve_reference(server: ReplayServer, reference: Path, mp: pytest.MonkeyPatch, newer: bool = False) -> None:
+    """The older (or newer) reference files of the three aggregators on ``server``, the sources
+    pointed at it (no endpoint fan-out)."""
+    for env_name, prefix, path, older, later in REFERENCE_SOURCES.values():
+        server.add(prefix + path, reference / (later if newer else older))
+        mp.setenv(f"AISI_SOURCE_{env_name}_URL", server.url + prefix)
+        mp.setenv(f"AISI_SOURCE_{env_name}_TIMEOUT", "30")
+    mp.setenv("AISI_OPENROUTER_ENDPOINTS_PER_RUN", "0")
+
+
 @pytest.fixture
 def reference_server(reference: Path, home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ReplayServer]:
     """The older reference files of the three aggregators on a replay server (no endpoint fan-out)."""
     server = ReplayServer().start()
-    for env_name, prefix, path, older, _ in REFERENCE_SOURCES.values():
-        server.add(prefix + path, reference / older)
-        monkeypatch.setenv(f"AISI_SOURCE_{env_name}_URL", server.url + prefix)
-        monkeypatch.setenv(f"AISI_SOURCE_{env_name}_TIMEOUT", "30")
-    monkeypatch.setenv("AISI_OPENROUTER_ENDPOINTS_PER_RUN", "0")
+    serve_reference(server, reference, monkeypatch)
     yield server
     server.stop()
 
