@@ -14,6 +14,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
+from assets.normalise.folding import fold_batches
 from assets.normalise.identity import family_alias
 from assets.normalise.records import BENCHMARK_COLUMNS, OFFERING_COLUMNS, PERFORMANCE_COLUMNS, PRICE_COLUMNS, NormalisedBatch
 from assets.sources.spec import BADGE_PRIORITY
@@ -83,6 +84,7 @@ def merge_catalog(
     """The merged catalog; ``tolerance`` (default ``disagreement_tolerance()``) decides when two
     sources' prices disagree."""
     tolerance = disagreement_tolerance() if tolerance is None else tolerance
+    batches = fold_batches(batches)  # one key per model: pointers and serving suffixes onto their base
     offerings_ranked = _ranked([b.offerings for b in batches], source_priority)
     # Lifecycle facts: a "not deprecated" must not hide a lower source's "deprecated".
     offerings_ranked["deprecated"] = offerings_ranked["deprecated"].where(offerings_ranked["deprecated"] == True)  # noqa: E712
