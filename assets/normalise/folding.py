@@ -145,8 +145,8 @@ def batch_links(batches: Iterable[NormalisedBatch]) -> pd.DataFrame:
     """Every batch's source links with the linked offering's model key."""
     frames = []
     for batch in batches:
-        links = getattr(batch, "links", None)  # batches stored before links existed have none
-        if links is None or links.empty or batch.offerings.empty:
+        links = _links_of(batch)
+        if links.empty or batch.offerings.empty:
             continue
         keys = batch.offerings[["provider_id", "provider_model_id", "model_key"]]
         frames.append(links[LINK_COLUMNS].merge(keys, on=["provider_id", "provider_model_id"], how="inner"))
@@ -197,4 +197,11 @@ def _folded(batch: NormalisedBatch, mapping: dict[str, str]) -> NormalisedBatch:
         prices=rekey(batch.prices),
         performance=rekey(batch.performance),
         benchmarks=benchmarks,
+        links=_links_of(batch),
     )
+
+
+def _links_of(batch: NormalisedBatch) -> pd.DataFrame:
+    """The batch's source links; a batch stored before links existed has none."""
+    links = getattr(batch, "links", None)
+    return links if links is not None else pd.DataFrame(columns=LINK_COLUMNS)

@@ -116,6 +116,13 @@ def test_fold_batches_moves_offerings_prices_measurements_and_scores_and_keeps_t
     pd.testing.assert_frame_equal(again.offerings, folded.offerings)
 
 
+def test_a_batch_stored_before_links_existed_still_folds():
+    stored = batch("models_dev", offer("xai", "grok-4"), offer("xai", "grok-4-latest"))
+    del stored.__dict__["links"]  # as unpickled from an older run
+    [folded] = fold_batches([stored])
+    assert list(folded.offerings.model_key) == ["xai/grok-4", "xai/grok-4"] and folded.links.empty
+
+
 def test_the_merged_catalog_has_one_model_with_every_spelling_and_free_tiers_as_offerings():
     router = batch("openrouter", offer("openrouter", "z-ai/glm-5.2", input=1.0), offer("openrouter", "z-ai/glm-5.2:free", input=0.0))
     others = batch("models_dev", offer("zenmux", "z-ai/glm-5.2-free", input=0.0), offer("chutes", "zai-org/GLM-5.2-TEE", input=1.2),
