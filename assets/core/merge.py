@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from assets.core.quarantine import QUARANTINE_COLUMNS, implausible, without
+from assets.normalise.folding import fold_batches
 from assets.normalise.identity import family_alias
 from assets.normalise.records import BENCHMARK_COLUMNS, OFFERING_COLUMNS, PERFORMANCE_COLUMNS, PRICE_COLUMNS, NormalisedBatch
 from assets.sources.spec import BADGE_PRIORITY
@@ -106,6 +107,7 @@ def merge_catalog(
     sources' prices disagree; ``ceiling`` (default ``price_ceiling()``) is the quarantine's
     highest plausible text token price."""
     tolerance = disagreement_tolerance() if tolerance is None else tolerance
+    batches = fold_batches(batches)  # one key per model: pointers and serving suffixes onto their base
     offerings_ranked = _ranked([b.offerings for b in batches], source_priority)
     # Lifecycle facts: a "not deprecated" must not hide a lower source's "deprecated".
     offerings_ranked["deprecated"] = offerings_ranked["deprecated"].where(offerings_ranked["deprecated"] == True)  # noqa: E712

@@ -18,7 +18,9 @@ Resolution, step by step (the data of every step is ``config/aliases.yaml``):
 
 ``Identity.method`` is ``exact`` (the source id already is or ends with the key),
 ``rule``, ``alias_file`` or ``unmatched``; ``Identity.rule`` says which rule placed the creator.
-Dated snapshots stay distinct models; ``family_alias`` names the family alias they belong to.
+Dated snapshots (and numbered stable versions, ``-001``) stay distinct models; ``family_alias``
+names the family alias they belong to. What needs every source's keys at once (a ``-latest``
+pointer or a serving suffix folded onto its base model) is ``assets/normalise/folding.py``.
 """
 
 from __future__ import annotations
@@ -203,7 +205,9 @@ class IdentityRules:
         source_id = model_id.strip()
         name, creator, rule = self.name_and_creator(provider, provider_id, source_id)
         if creator is None:
-            return Identity(provider_id, f"{provider_id}/{name}", provider_id, UNMATCHED, "")
+            # The provider stands in as creator, in the creator's one spelling (abacus: abacusai).
+            stand_in = self.creator_alias(provider_id)
+            return Identity(provider_id, f"{stand_in}/{name}", stand_in, UNMATCHED, "")
         key = f"{creator}/{self.canonical_name(name, creator)}"
         aliased = self.aliases.get(key)
         if aliased:
@@ -352,6 +356,7 @@ _SNAPSHOT_SUFFIXES = (
     (re.compile(r"-(\d{2})-(20\d{2})$"), "my"),  # command-r-plus-08-2024
     (re.compile(r"-(\d{2})(\d{2})$"), "yymm|mmdd"),  # mistral-large-2411, gpt-4-0613
     (re.compile(r"-(\d{2})-(\d{2})$"), "mmdd"),  # gemini-2.5-flash-preview-05-20
+    (re.compile(r"-00([1-9])$"), "revision"),  # gemini-2.0-flash-001, Vertex's mistral-small-2503@001
 )
 
 
@@ -365,6 +370,8 @@ def _is_date(parts: tuple[str, ...], layout: str) -> bool:
             return False
         return 2022 <= year <= 2030
 
+    if layout == "revision":
+        return True  # a numbered stable version pins a model the way a date does
     if layout == "ymd":
         return valid(*numbers)
     if layout == "yymmdd":
@@ -377,7 +384,8 @@ def _is_date(parts: tuple[str, ...], layout: str) -> bool:
 
 
 def snapshot_family(model_key: str) -> str | None:
-    """The key without its date suffix (``openai/gpt-4o-2024-08-06`` -> ``openai/gpt-4o``), or None."""
+    """The key without its date suffix (``openai/gpt-4o-2024-08-06`` -> ``openai/gpt-4o``) or its
+    numbered stable version (``google/gemini-2.0-flash-001`` -> ``google/gemini-2.0-flash``), or None."""
     head, slash, name = model_key.rpartition("/")
     for pattern, layout in _SNAPSHOT_SUFFIXES:
         match = pattern.search(name)

@@ -8,6 +8,7 @@ a few examples, and how many groups of distinct model keys remain that collapse 
 string under an aggressive normalisation (lower case, non-alphanumerics and the creator
 removed): each such group is a candidate for "two keys, one model". Candidates include
 false positives (``deepseek/v3`` vs ``ideogram/v3``); the figure is a trend, not a verdict.
+The published figure (same model, no link, after folding) is ``duplicate_figure.py``'s.
 """
 
 from __future__ import annotations

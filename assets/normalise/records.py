@@ -60,6 +60,9 @@ PRICE_COLUMNS = [
     "fetched_at",
 ]
 REJECT_COLUMNS = ["source", "source_id", "reason"]
+# What a source says about an offering's model beyond its id (OpenRouter's ``alias_target`` of a
+# ``~...-latest`` router alias, its ``canonical_slug``): read by the catalog's folding step.
+LINK_COLUMNS = ["provider_id", "provider_model_id", "relation", "target_id", "target_key"]
 PERFORMANCE_COLUMNS = [
     "provider_id",
     "provider_model_id",
@@ -112,6 +115,7 @@ class NormalisedBatch:
     fetch: dict[str, Any] = field(default_factory=dict)  # how the payload was obtained (FetchOutcome fields)
     performance: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PERFORMANCE_COLUMNS))
     benchmarks: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=BENCHMARK_COLUMNS))
+    links: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=LINK_COLUMNS))
 
     @property
     def reject_reasons(self) -> dict[str, int]:
@@ -163,6 +167,7 @@ class BatchBuilder:
     _rejects: list[dict[str, Any]] = field(default_factory=list)
     _performance: list[dict[str, Any]] = field(default_factory=list)
     _benchmarks: list[dict[str, Any]] = field(default_factory=list)
+    _links: list[dict[str, Any]] = field(default_factory=list)
 
     def offering(
         self,
@@ -265,6 +270,21 @@ class BatchBuilder:
             }
         )
 
+    def link(self, *, provider: str, provider_model_id: str, relation: str, target_id: Any) -> None:
+        """The source says the offering's model is ``target_id`` (another of its ids) by ``relation``
+        (``alias_target``, ``canonical_slug``); an empty target says nothing."""
+        if not isinstance(target_id, str) or not target_id.strip():
+            return
+        self._links.append(
+            {
+                "provider_id": self.rules.provider_id(provider),
+                "provider_model_id": provider_model_id,
+                "relation": relation,
+                "target_id": target_id.strip(),
+                "target_key": self.rules.resolve(provider, target_id.strip()).model_key,
+            }
+        )
+
     def entry_id(self, entry: Any, field: str = "id") -> str | None:
         """Counts ``entry`` and returns its ``field`` (the model's id in the source); an entry
         without a usable one is rejected with the reason "no model <field>"."""
@@ -298,4 +318,5 @@ class BatchBuilder:
             benchmarks=pd.DataFrame(self._benchmarks, columns=BENCHMARK_COLUMNS).drop_duplicates(
                 ["model_key", "benchmark", "variant", "source", "as_of"], keep="first"
             ),
+            links=pd.DataFrame(self._links, columns=LINK_COLUMNS),
         )

@@ -119,6 +119,9 @@ def normalise(entries: list[tuple[str, Any]], provenance: Provenance) -> Normali
             batch.reject(key, f"not a model (mode {mode})")
             continue
         model_id = key[len(provider) + 1 :] if key.startswith(f"{provider}/") else key
+        if model_id.endswith("/"):  # `fireworks_ai/accounts/fireworks/models/`: a path, no model
+            batch.reject(key, "no model name")
+            continue
         try:
             prices = {ours: per_token_to_per_mtok(entry.get(theirs)) for theirs, ours in PRICE_KEYS.items()}
             deprecation = entry.get("deprecation_date")

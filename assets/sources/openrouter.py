@@ -86,6 +86,13 @@ def normalise(entries: list[dict[str, Any]], provenance: Provenance) -> Normalis
                 release_date=datetime.fromtimestamp(int(created), timezone.utc).date() if created else None,
                 deprecation_date=entry.get("expiration_date") or None,
             )
+            # Identity hints: a `~...-latest` router alias names its target; the canonical slug
+            # names the model (or the dated snapshot) the id stands for.
+            target = entry.get("alias_target")
+            batch.link(provider="openrouter", provider_model_id=model_id, relation="alias_target",
+                       target_id=target.get("slug") if isinstance(target, dict) else target)
+            batch.link(provider="openrouter", provider_model_id=model_id, relation="canonical_slug",
+                       target_id=entry.get("canonical_slug"))
         except (TypeError, ValueError, AttributeError) as exc:
             batch.reject(model_id, f"unparseable field: {exc}")
     return batch.build()

@@ -229,6 +229,9 @@ def test_clean_name(name, expected):
         ("deepseek/deepseek-r1-0528", "deepseek/deepseek-r1"),
         ("bytedance/doubao-seed-1.6-250615", "bytedance/doubao-seed-1.6"),
         ("google/gemini-2.5-flash-preview-05-20", "google/gemini-2.5-flash-preview"),
+        # Numbered stable versions pin a model as a date does (Vertex writes them `@001`).
+        ("google/gemini-2.0-flash-001", "google/gemini-2.0-flash"),
+        ("mistral/mistral-small-2503-001", "mistral/mistral-small-2503"),
         # Not snapshots: aliases, undated names, numbers that are no dates.
         ("openai/gpt-4o", None),
         ("mistral/mistral-large-latest", None),
@@ -236,7 +239,7 @@ def test_clean_name(name, expected):
         ("anthropic/claude-sonnet-4-5", None),
         ("meta/llama3-70b-8192", None),
         ("openai/text-embedding-3-small", None),
-        ("google/gemini-2.0-flash-001", None),
+        ("google/text-embedding-0004", None),
     ],
 )
 def test_family_alias(model_key, family):
