@@ -62,7 +62,7 @@ def _record_of(entry: Any) -> Mapping[str, Any] | None:
 def field_profile(entries: Iterable[Any]) -> dict[str, float]:
     """Field -> share of the entries having it (non-null), rounded to 4 places; fields below
     ``PROFILE_MIN_SHARE`` are left out, and at most ``PROFILE_MAX_FIELDS`` are kept."""
-    counts: Counter[str] = Counter()
+    counts: dict[tuple[str, ...], int] = {}  # (field,) or (field, key one level down)
     total = 0
     for entry in entries:
         total += 1
@@ -72,13 +72,16 @@ def field_profile(entries: Iterable[Any]) -> dict[str, float]:
         for key, value in record.items():
             if value is None:
                 continue
-            counts[str(key)] += 1
-            if isinstance(value, Mapping):
-                counts.update(f"{key}.{sub}" for sub, inner in value.items() if inner is not None)
+            counts[(key,)] = counts.get((key,), 0) + 1
+            if isinstance(value, dict):
+                for sub, inner in value.items():
+                    if inner is not None:
+                        counts[(key, sub)] = counts.get((key, sub), 0) + 1
     if not total:
         return {}
-    kept = [(key, count / total) for key, count in counts.most_common() if count / total >= PROFILE_MIN_SHARE]
-    return {key: round(share, 4) for key, share in sorted(kept[:PROFILE_MAX_FIELDS])}
+    kept = sorted(((".".join(map(str, path)), count / total) for path, count in counts.items()
+                   if count / total >= PROFILE_MIN_SHARE), key=lambda item: -item[1])
+    return {name: round(share, 4) for name, share in sorted(kept[:PROFILE_MAX_FIELDS])}
 
 
 _QUOTED = re.compile(r"""(:\s*)?('[^']*'|"[^"]*")""")
