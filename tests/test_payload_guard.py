@@ -74,6 +74,9 @@ def test_prices_that_vanish_while_the_offerings_hold_are_a_likely_shape_change()
     assert check.finding == ("prices collapsed: 30 price rows vs 250 in the last good run (-88 %) "
                              "while offerings held (100 vs 100); shape change?")
     assert rules(counts(100, 100, 210), counts(100, 100, 250)) == []  # -16 %
+    # One model fewer of five that had four of the eleven price rows: its own rows, no collapse.
+    assert rules(counts(6, 4, 7, rejected=2), counts(7, 5, 11, rejected=2)) == []
+    assert rules(counts(100, 90, 100), counts(100, 100, 250)) == ["prices_collapsed"]  # -60 % with -10 % offerings
 
 
 def test_a_field_nearly_every_entry_had_gone_is_a_shape_change():

@@ -17,7 +17,8 @@ The findings, in the order they are reported (the first one is the source's erro
   negative or NaN: every record rejected);
 - ``rejects``: more than 50 % of the records rejected where the last good run had under 10 %;
 - ``benchmarks_collapsed``: more than the share of the benchmark rows gone;
-- ``prices_collapsed``: more than the share of the price rows gone while the offerings held.
+- ``prices_collapsed``: the offerings held but more than the share of the price rows went
+  (beyond the share of offerings that went: the rows of a lost model are no collapse).
 
 ``AISI_DROP_GUARD_SHARE`` (default 0.2) is the share of entries, offerings, benchmark rows or
 price rows a payload may lose before it is held back (a drop of more than 20 %); 1 turns the
@@ -118,8 +119,10 @@ class PayloadCheck:
             benchmark_drop = _drop(new.benchmarks, old.benchmarks)
             if benchmark_drop > share:
                 found.append(Finding("benchmarks_collapsed", f"benchmarks collapsed: {new.benchmarks} scores vs {old.benchmarks} in the last good run (-{_pct(benchmark_drop)})"))
+            # Prices lost beyond those of the lost offerings: one model fewer that had many
+            # price types is not a collapse; offerings that held while their prices went are.
             price_drop = _drop(new.prices, old.prices)
-            if price_drop > share and accepted_drop <= share:
+            if price_drop - accepted_drop > share and accepted_drop <= share:
                 found.append(Finding("prices_collapsed", (
                     f"prices collapsed: {new.prices} price rows vs {old.prices} in the last good run (-{_pct(price_drop)}) "
                     f"while offerings held ({new.accepted} vs {old.accepted}); shape change?")))
