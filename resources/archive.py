@@ -2,21 +2,24 @@
 
 The index is a SQLite file (``raw/index.sqlite``, schema in ``sql/archive/``); payloads are
 gzip files under ``raw/objects/<2 hex>/<sha256>.gz``. The newest good payload of a source
-is what the source serves, badge ``cached``, when the source fails. Each fetch records how many
-entries its payload parsed into, which the sudden-drop guard compares the next payload with; a
-payload the guard held back is kept with outcome ``held_back`` and never counts as good.
+is what the source serves, badge ``cached``, when the source fails. Each fetch records what its
+payload amounted to (entries, accepted offerings, price rows, rejected records, benchmark rows
+and its field profile), which the payload guard compares the next payload with; a payload the
+guard held back is kept with outcome ``held_back`` and never counts as good.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import os
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any, Mapping
 
 from dagster import ConfigurableResource
 from pydantic import Field
@@ -36,6 +39,17 @@ class ArchivedFetch:
     bytes: int
     fetched_at: str
     entries: int | None = None  # None: recorded before entry counts were kept
+    accepted: int | None = None  # None (with the four below): recorded before record counts were kept
+    prices: int | None = None
+    rejected: int | None = None
+    benchmarks: int | None = None
+    profile: dict[str, float] | None = None  # field -> share of entries having it
+    id: int | None = None  # the fetch's row in the index
+
+    @property
+    def measured(self) -> bool:
+        """Whether the record counts were kept for this fetch."""
+        return self.accepted is not None and self.profile is not None
 
 
 class RawArchive:
@@ -52,14 +66,19 @@ class RawArchive:
 
     @staticmethod
     def _upgrade(conn: sqlite3.Connection) -> None:
-        """Adds the columns an archive made by an older version lacks (``entries``)."""
+        """Adds the columns an archive made by an older version lacks (``entries``, then the
+        record counts and field profile), one ``ALTER TABLE`` per missing column."""
         columns = {row["name"] for row in conn.execute(read_sql("archive/fetch_columns.sql"))}
-        if "entries" not in columns:
-            try:
-                conn.execute(read_sql("archive/add_entries.sql"))
-            except sqlite3.OperationalError as exc:  # another process added it meanwhile
-                if "duplicate column" not in str(exc):
-                    raise
+        for script in ("archive/add_entries.sql", "archive/add_payload_counts.sql"):
+            for statement in _statements(read_sql(script)):
+                column = statement.split("ADD COLUMN", 1)[1].split()[0]
+                if column in columns:
+                    continue
+                try:
+                    conn.execute(statement)
+                except sqlite3.OperationalError as exc:  # another process added it meanwhile
+                    if "duplicate column" not in str(exc):
+                        raise
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.index_path, timeout=30)
@@ -102,6 +121,11 @@ class RawArchive:
         size: int | None = None,
         error: str | None = None,
         entries: int | None = None,
+        accepted: int | None = None,
+        prices: int | None = None,
+        rejected: int | None = None,
+        benchmarks: int | None = None,
+        profile: Mapping[str, float] | None = None,
     ) -> None:
         params = {
             "source": source,
@@ -114,17 +138,28 @@ class RawArchive:
             "fetched_at": fetched_at.isoformat(),
             "outcome": outcome,
             "error": error,
-            "entries": entries,
+            **_counts(entries, accepted, prices, rejected, benchmarks, profile),
         }
         with closing(self._connect()) as conn, conn:
             conn.execute(read_sql("archive/insert_fetch.sql"), params)
+
+    def set_counts(
+        self, fetch_id: int, *, entries: int, accepted: int, prices: int, rejected: int, benchmarks: int,
+        profile: Mapping[str, float],
+    ) -> None:
+        """Keeps the counts of a fetch recorded before they were kept (measured from its payload)."""
+        params = {"id": fetch_id, **_counts(entries, accepted, prices, rejected, benchmarks, profile)}
+        with closing(self._connect()) as conn, conn:
+            conn.execute(read_sql("archive/set_counts.sql"), params)
 
     def last_good(self, source: str) -> ArchivedFetch | None:
         with closing(self._connect()) as conn:
             row = conn.execute(read_sql("archive/last_good.sql"), {"source": source}).fetchone()
         if row is None or not self.has(row["sha256"]):
             return None
-        return ArchivedFetch(**dict(row))
+        fields = dict(row)
+        fields["profile"] = json.loads(fields["profile"]) if fields["profile"] is not None else None
+        return ArchivedFetch(**fields)
 
     def last_good_per_url(self, source: str) -> dict[str, tuple[str, str]]:
         """URL -> (payload sha256, fetched_at) of each URL's newest good fetch."""
@@ -141,6 +176,22 @@ class RawArchive:
     def fetch_count(self, source: str | None = None) -> int:
         with closing(self._connect()) as conn:
             return conn.execute(read_sql("archive/count_fetches.sql"), {"source": source}).fetchone()[0]
+
+
+def _statements(script: str) -> list[str]:
+    """The statements of a SQL file (split on ``;``, comments dropped)."""
+    lines = [line for line in script.splitlines() if not line.lstrip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+def _counts(
+    entries: int | None, accepted: int | None, prices: int | None, rejected: int | None, benchmarks: int | None,
+    profile: Mapping[str, float] | None,
+) -> dict[str, Any]:
+    return {
+        "entries": entries, "accepted": accepted, "prices": prices, "rejected": rejected, "benchmarks": benchmarks,
+        "profile": json.dumps(dict(profile), sort_keys=True, separators=(",", ":")) if profile is not None else None,
+    }
 
 
 class RawArchiveResource(ConfigurableResource):

@@ -1,5 +1,6 @@
-"""The sudden-drop guard: a source whose fresh payload lists far fewer models than its last good
-one has it held back and serves the last good payload (badge ``cached``), with an alert."""
+"""The payload guard's first rule, the sudden drop: a source whose fresh payload lists far fewer
+models than its last good one has it held back and serves the last good payload (badge
+``cached``), with an alert. The other rules: tests/test_payload_guard.py."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ import dagster as dg
 import duckdb
 import pytest
 
-from assets.quality.drop_guard import DropCheck, check_drop, drop_guard_share
+from assets.quality.payload_guard import PayloadCheck, check_payload, drop_guard_share
+from assets.quality.payload_profile import PayloadCounts
 from assets.sources import openrouter
 from assets.sources.fetch import fetch_source
 from resources.archive import RawArchive
@@ -26,9 +28,15 @@ OPENROUTER_PATH = "/openrouter/api/v1/models"
 # -- the rule --------------------------------------------------------------------------------------
 
 
+def check_drop(source: str, entries: int, previous: int | None, threshold: float | None = None) -> PayloadCheck:
+    """The guard on entry counts alone (nothing else measured)."""
+    old = PayloadCounts(previous) if previous is not None else None
+    return check_payload(source, PayloadCounts(entries), old, threshold=threshold)
+
+
 def test_a_drop_beyond_the_share_is_held_back():
     half = check_drop("openrouter", 170, 340, threshold=0.2)
-    assert half.held_back and half.drop == 0.5
+    assert half.held_back and half.drop == 0.5 and [f.rule for f in half.findings] == ["sudden_drop"]
     assert half.message == "sudden drop: 170 models vs 340 in the last good run (-50 %); new data held back"
     assert not check_drop("openrouter", 323, 340, threshold=0.2).held_back  # -5 %
     assert not check_drop("openrouter", 272, 340, threshold=0.2).held_back  # -20 % exactly: not "more than"
@@ -87,8 +95,12 @@ def test_a_small_change_is_accepted(served):
     assert fetch().status == "ok"
     smaller = fetch(38)  # -5 %
     assert (smaller.status, smaller.badge, len(smaller.entries), smaller.error) == ("ok", "aggregator", 38, None)
-    assert smaller.drop_guard == DropCheck("openrouter", 38, 40, 0.2, smaller.drop_guard.previous_fetched_at)
-    assert archive.last_good("openrouter").entries == 38
+    guard = smaller.drop_guard
+    assert (guard.entries, guard.previous_entries, guard.threshold, guard.findings) == (38, 40, 0.2, ())
+    assert (guard.fresh.accepted, guard.previous.accepted, guard.fresh.prices, guard.previous.prices) == (38, 40, 76, 80)
+    last = archive.last_good("openrouter")
+    assert (last.entries, last.accepted, last.prices, last.rejected, last.benchmarks) == (38, 38, 76, 0, 0)
+    assert last.profile["pricing.prompt"] == 1.0 and last.profile["id"] == 1.0
     assert fetch_log(archive) == [("fetched", 40), ("fetched", 38)]
 
 
@@ -103,6 +115,7 @@ def test_half_the_models_gone_is_held_back_and_never_becomes_the_last_good_paylo
     assert len(held.entries) == 40 and held.sha256 == first.sha256  # the last good payload, served
     assert held.fetched_at == first.fetched_at
     assert held.drop_guard.held_back and held.drop_guard.metadata()["previous_count"] == 40
+    assert held.drop_guard.metadata()["previous_accepted"] == 40 and held.drop_guard.fresh.accepted == 20
     assert archive.last_good("openrouter") == good
     assert fetch_log(archive) == [("fetched", 40), ("held_back", 20)]
 
@@ -149,19 +162,22 @@ def test_an_archive_from_before_the_guard_is_upgraded_and_its_payload_counted(tm
         monkeypatch.setenv("AISI_SOURCE_OPENROUTER_URL", server.url)
         server.add("/api/v1/models", listing(10))
         held = fetch_source(openrouter, HttpClientResource(max_attempts=1, backoff_initial_s=0.01), archive)
-    assert held.status == "cached" and held.drop_guard.previous == 40 and len(held.entries) == 40
+    assert held.status == "cached" and held.drop_guard.previous_entries == 40 and len(held.entries) == 40
+    # The old record's payload was measured once and its counts written back.
+    last = archive.last_good("openrouter")
+    assert (last.entries, last.accepted, last.prices, last.profile["pricing"]) == (40, 40, 80, 1.0)
 
 
 # -- the whole graph -------------------------------------------------------------------------------
 
 
-def sudden_drop(run_id: str) -> Any:
+def payload_guard(run_id: str) -> Any:
     records = dg.DagsterInstance.get().get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION).records
     for record in records:
         data = record.event_log_entry.dagster_event.event_specific_data
-        if data.asset_key == dg.AssetKey("openrouter_records") and data.check_name == "sudden_drop":
+        if data.asset_key == dg.AssetKey("openrouter_records") and data.check_name == "payload_guard":
             return data
-    raise AssertionError("no sudden_drop result for openrouter_records")
+    raise AssertionError("no payload_guard result for openrouter_records")
 
 
 def published(home: Path, run_id: str) -> tuple[tuple[Any, ...], int]:
@@ -184,7 +200,7 @@ def test_a_source_that_loses_half_its_models_keeps_its_last_good_data(replay, ho
     assert first.success, first.errors
     run, offered = published(home, first.run_id)
     assert run == ("ok", "aggregator", 7, None) and offered == 5  # 7 entries: one without an id, one unpriceable
-    assert sudden_drop(first.run_id).passed
+    assert payload_guard(first.run_id).passed
 
     route.body = json.dumps({"data": models[:3], "total_count": 3}).encode()
     second = refresh()
@@ -194,7 +210,7 @@ def test_a_source_that_loses_half_its_models_keeps_its_last_good_data(replay, ho
     assert run == ("cached", "cached", 7, error)
     assert held_offered == offered  # the first payload's models, still published
     assert {s["source"]: s["error"] for s in second.sources}["openrouter"] == error
-    check = sudden_drop(second.run_id)
+    check = payload_guard(second.run_id)
     assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
     numbers = {k: v.value for k, v in check.metadata.items()}
     assert (numbers["previous_count"], numbers["new_count"], numbers["drop_share"], numbers["held_back"]) == (7, 3, 0.5714, True)
@@ -205,4 +221,4 @@ def test_a_source_that_loses_half_its_models_keeps_its_last_good_data(replay, ho
     assert third.success, third.errors
     run, offered_again = published(home, third.run_id)
     assert run == ("ok", "aggregator", 7, None) and offered_again == offered
-    assert sudden_drop(third.run_id).passed
+    assert payload_guard(third.run_id).passed

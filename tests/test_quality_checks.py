@@ -214,7 +214,7 @@ def test_records_checks_warn_on_a_bad_source_without_stopping_anything(tmp_path)
     assert failed == {("prices", "usd_per_mtok >= 0"), ("offerings", "context_window > 0 where known")}
     assert "openai/gpt-4o" in evaluation.metadata["sample"].value
     # No drop guard on a batch that was not fetched: nothing to compare.
-    assert evaluations(result)[("openrouter_records", "sudden_drop")].passed
+    assert evaluations(result)[("openrouter_records", "payload_guard")].passed
 
 
 def test_quality_checks_cover_the_merged_tables_and_every_source():
@@ -228,7 +228,7 @@ def test_quality_checks_cover_the_merged_tables_and_every_source():
     for module in ALL_SOURCES:
         assert (f"{module.SPEC.name}_records", "records_valid") in names
     for module in HTTP_SOURCES:
-        assert (f"{module.SPEC.name}_records", "sudden_drop") in names
+        assert (f"{module.SPEC.name}_records", "payload_guard") in names
     blocking = {(k.asset_key.to_user_string(), k.name) for checks in quality_checks() for k in checks.check_keys
                 if checks.get_spec_for_check_key(k).blocking}
     assert ("prices", "plausible_prices") not in blocking and ("prices", "non_negative_prices") in blocking

@@ -18,8 +18,9 @@ step, several checks):
   per-1M), flagged with the rows, but published.
 
 On each ``<source>_records``: ``records_valid`` (warning: columns, keys not null, prices >= 0,
-context windows > 0) and, for fetched sources, ``sudden_drop`` (warning: the payload had far
-fewer entries than the last good one and was held back; ``assets/quality/drop_guard.py``).
+context windows > 0) and, for fetched sources, ``payload_guard`` (warning: the fresh payload
+looked broken next to the last good one and was held back: far fewer models or accepted records,
+most records rejected, prices gone, a usual field lost; ``assets/quality/payload_guard.py``).
 
 Every result carries the failing expectations, unexpected counts and a markdown sample of the
 failing rows. GX is imported when the first check runs, never when the definitions load.
@@ -35,10 +36,12 @@ import pandas as pd
 from assets.core.quarantine import CEILING_VARIABLE, DEFAULT_CEILING, price_ceiling
 from assets.normalise.records import BENCHMARK_COLUMNS, OFFERING_COLUMNS, PERFORMANCE_COLUMNS, PRICE_COLUMNS, NormalisedBatch
 from assets.quality import expectations as gxe
-from assets.quality.drop_guard import DropCheck
+from assets.quality.payload_guard import SHARE_VARIABLE, PayloadCheck
 from assets.quality.quarantine import quarantine_check
 from assets.quality.tables import TableContract, table_contract
 from assets.sources.registry import ALL_SOURCES, HTTP_SOURCES
+
+GUARD_CHECK = "payload_guard"
 
 @dataclass(frozen=True)
 class Rule:
@@ -221,31 +224,36 @@ def _records_result(source: str, batch: NormalisedBatch) -> dg.AssetCheckResult:
     )
 
 
-def _drop_result(source: str, batch: NormalisedBatch) -> dg.AssetCheckResult:
-    drop = batch.fetch.get("drop_guard")
-    if not isinstance(drop, DropCheck):
+def _guard_result(source: str, batch: NormalisedBatch) -> dg.AssetCheckResult:
+    """The payload guard's verdict on the fresh payload (``assets/quality/payload_guard.py``)."""
+    guard = batch.fetch.get("drop_guard")
+    if not isinstance(guard, PayloadCheck):
         status = batch.fetch.get("status", "unknown")
         return dg.AssetCheckResult(
-            asset_key=f"{source}_records", check_name="sudden_drop", passed=True, severity=dg.AssetCheckSeverity.WARN,
+            asset_key=f"{source}_records", check_name=GUARD_CHECK, passed=True, severity=dg.AssetCheckSeverity.WARN,
             description=f"No fresh payload to compare (source {status}).", metadata={"fetch_status": str(status)},
         )
-    metadata: dict[str, Any] = {k: v for k, v in drop.metadata().items() if v is not None}
-    metadata["previous_count"] = drop.previous if drop.previous is not None else "none"
-    if drop.held_back:
-        description = f"{drop.message}: serving the last good payload (fetched {drop.previous_fetched_at}) as cached"
-    elif drop.drop > drop.threshold:  # held back was impossible: the last good payload cannot be served
-        description = str(batch.fetch.get("error") or drop.finding)
-    elif drop.previous is None:
-        description = f"{drop.entries} entries; no earlier good payload to compare with."
-    elif drop.entries >= drop.previous:
-        description = f"{drop.entries} entries vs {drop.previous} in the last good run: no drop."
+    metadata: dict[str, Any] = {k: v for k, v in guard.metadata().items() if v is not None}
+    metadata["previous_count"] = guard.previous_entries if guard.previous_entries is not None else "none"
+    for key in ("rejected_reasons", "lost_fields", "findings"):
+        metadata[key] = dg.MetadataValue.json(metadata[key])
+    fresh, old = guard.fresh, guard.previous
+    if guard.held_back and batch.fetch.get("status") == "cached":
+        description = f"{guard.message}: serving the last good payload (fetched {guard.previous_fetched_at}) as cached"
+    elif guard.held_back:  # held back was impossible: the last good payload cannot be served
+        description = str(batch.fetch.get("error") or guard.finding)
+    elif guard.findings:  # the guard is off (AISI_DROP_GUARD_SHARE=1)
+        description = f"Accepted with the guard off ({SHARE_VARIABLE}=1) despite: " + "; ".join(f.text for f in guard.findings)
+    elif old is None:
+        description = f"{fresh.entries} entries; no earlier good payload to compare with."
     else:
-        description = (f"{drop.entries} entries vs {drop.previous} in the last good run (-{drop.drop * 100:.0f} %): "
-                       f"within the threshold ({drop.threshold * 100:.0f} %).")
+        counted = f", {fresh.accepted} accepted vs {old.accepted}" if fresh.measured and old.measured else ""
+        description = (f"{fresh.entries} entries vs {old.entries} in the last good run{counted}: within the guard "
+                       f"(drops up to {guard.threshold * 100:.0f} %, no usual field lost).")
     return dg.AssetCheckResult(
         asset_key=f"{source}_records",
-        check_name="sudden_drop",
-        passed=drop.drop <= drop.threshold,
+        check_name=GUARD_CHECK,
+        passed=not guard.held_back,
         severity=dg.AssetCheckSeverity.WARN,
         description=description,
         metadata=metadata,
@@ -266,9 +274,11 @@ def records_check(module: Any) -> dg.AssetChecksDefinition:
     if guarded:
         specs.append(
             dg.AssetCheckSpec(
-                "sudden_drop", asset=asset,
-                description="Warning: the fresh payload had far fewer entries than the last good one "
-                            "(more than AISI_DROP_GUARD_SHARE, default 20 %) and was held back; the last good payload is served.",
+                GUARD_CHECK, asset=asset,
+                description="Warning: the fresh payload looked broken next to the last good one and was held back "
+                            "(the last good payload is served as cached): far fewer models, accepted records, benchmark "
+                            "or price rows (a drop of more than AISI_DROP_GUARD_SHARE, default 20 %), most records "
+                            "rejected, or a field nearly every entry had gone (shape change).",
             )
         )
 
@@ -277,7 +287,7 @@ def records_check(module: Any) -> dg.AssetChecksDefinition:
         specs=specs,
         ins={"batch": dg.AssetIn(asset)},
         can_subset=True,
-        description=f"Warnings on {source}'s normalised records (Great Expectations) and its sudden-drop guard.",
+        description=f"Warnings on {source}'s normalised records (Great Expectations) and its payload guard.",
     )
     def _check(context: dg.AssetCheckExecutionContext, batch: NormalisedBatch) -> Iterator[dg.AssetCheckResult]:
         selected = {key.name for key in context.selected_asset_check_keys}
@@ -292,8 +302,8 @@ def records_check(module: Any) -> dg.AssetChecksDefinition:
             if not result.passed:
                 context.log.warning(f"{source}: records check failed: {result.description}")
             yield result
-        if "sudden_drop" in selected:
-            result = _drop_result(source, batch)
+        if GUARD_CHECK in selected:
+            result = _guard_result(source, batch)
             if not result.passed:
                 context.log.warning(f"{source}: {result.description}")
             yield result

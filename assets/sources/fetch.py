@@ -6,9 +6,13 @@ the spec's page cap, a repeated cursor stops them, and the pages are archived to
 one ``{"pages": [...]}`` payload. Keys travel only in request headers: never in a URL, an
 archived payload, an error text or a log line.
 
-A fresh payload with far fewer entries than the last good one (the sudden-drop guard,
-``assets/quality/drop_guard.py``) is archived as ``held_back`` and the last good payload is
-served instead, badge ``cached``, with the error "sudden drop: ...".
+A fresh payload is normalised once here to count what it amounts to (``measure``: entries,
+accepted offerings, price and benchmark rows, rejects, field profile); one that looks broken
+next to the last good one (the payload guard, ``assets/quality/payload_guard.py``: far fewer
+models or accepted records, most records rejected, a usual field gone) is archived as
+``held_back`` and the last good payload is served instead, badge ``cached``, with the finding
+as its error ("records collapsed: ...; new data held back"). A payload the normaliser cannot
+digest at all is unparseable. A 304 reuses the last good fetch's counts: nothing is normalised.
 """
 
 from __future__ import annotations
@@ -20,8 +24,9 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
-from assets.normalise.records import PayloadError
-from assets.quality.drop_guard import DropCheck, check_drop
+from assets.normalise.records import PayloadError, Provenance
+from assets.quality.payload_guard import PayloadCheck, check_payload
+from assets.quality.payload_profile import PayloadCounts, measure
 from assets.sources.json_payload import decode_json_object
 from assets.sources.spec import SourceModule, SourceSpec
 from resources.archive import ArchivedFetch, RawArchive
@@ -47,7 +52,7 @@ class FetchOutcome:
     attempts: int = 0
     pages: int = 0
     error: str | None = None
-    drop_guard: DropCheck | None = None  # the fresh payload's count against the last good one
+    drop_guard: PayloadCheck | None = None  # the fresh payload's counts against the last good one's
 
     @property
     def summary(self) -> str:
@@ -156,16 +161,18 @@ class _Fetch:
                     sha256=previous.sha256, size=previous.bytes,
                 )
                 return self.fall_back(f"archived payload unusable after 304: {exc}", 304, response.attempts)
+            # The same payload as the last good fetch: its counts carry over, nothing is normalised.
+            same = self.recorded_counts(previous, len(entries))
             self.archive.record(
                 source=self.spec.name, url=self.url, outcome="not_modified", fetched_at=response.fetched_at, http_status=304,
                 etag=response.etag or previous.etag, last_modified=response.last_modified or previous.last_modified,
-                sha256=previous.sha256, size=previous.bytes, entries=len(entries),
+                sha256=previous.sha256, size=previous.bytes, **_count_columns(same),
             )
             return self.outcome(
                 status="ok", badge=self.spec.kind, entries=entries, fetched_at=response.fetched_at, http_status=304,
                 sha256=previous.sha256, size=previous.bytes, not_modified=True, conditional=True,
                 attempts=response.attempts, pages=1,
-                drop_guard=check_drop(self.spec.name, len(entries), len(entries), previous.fetched_at),
+                drop_guard=check_payload(self.spec.name, same, same, previous.fetched_at),
             )
         if response.status == 304:
             raise FetchError("http", "HTTP 304 without an archived payload", status=304, attempts=response.attempts)
@@ -226,54 +233,84 @@ class _Fetch:
         except PayloadError as exc:
             self.record_failure("unparseable", str(exc), response.status, response.fetched_at, payload)
             return self.fall_back(f"unparseable payload: {exc}", response.status, attempts)
+        provenance = Provenance(self.spec.name, self.spec.kind, self.url, response.fetched_at)
+        try:
+            fresh = measure(self.module, entries, provenance)
+        except Exception as exc:  # the normaliser cannot digest it: the records asset could not either
+            error = f"unusable payload: normalising it failed: {type(exc).__name__}: {exc}"
+            self.record_failure("unparseable", error, response.status, response.fetched_at, payload)
+            return self.fall_back(error, response.status, attempts)
         sha = self.archive.store(payload)
         single = not self.spec.paged
-        drop = self.drop_check(len(entries))
+        guard = self.guard(fresh)
         note: str | None = None
-        if drop.held_back:
-            held = self.hold_back(drop, sha, len(payload), response, attempts)
+        if guard.held_back:
+            held = self.hold_back(guard, sha, len(payload), response, attempts)
             if held.status == "cached":
                 return held
-            note = f"{drop.finding}; accepted, as the last good payload cannot be served ({held.error})"
+            note = f"{guard.finding}; accepted, as the last good payload cannot be served ({held.error})"
         self.archive.record(
             source=self.spec.name, url=self.url, outcome="fetched", fetched_at=response.fetched_at, http_status=response.status,
             etag=response.etag if single else None, last_modified=response.last_modified if single else None,
-            sha256=sha, size=len(payload), entries=len(entries),
+            sha256=sha, size=len(payload), **_count_columns(fresh),
         )
         return self.outcome(
             status="ok", badge=self.spec.kind, entries=entries, fetched_at=response.fetched_at, http_status=response.status,
-            sha256=sha, size=len(payload), conditional=conditional, attempts=attempts, pages=pages, drop_guard=drop, error=note,
+            sha256=sha, size=len(payload), conditional=conditional, attempts=attempts, pages=pages, drop_guard=guard, error=note,
         )
 
-    def previous_count(self) -> int | None:
-        """Entries in the last good payload: as recorded, or counted from the payload (archives
-        made before counts were recorded); None when there is none or it no longer parses."""
+    @staticmethod
+    def recorded_counts(previous: ArchivedFetch, entries: int | None = None) -> PayloadCounts:
+        """A fetch's counts as the index recorded them (``entries`` when it did not count them)."""
+        count = previous.entries if previous.entries is not None else entries
+        return PayloadCounts(
+            entries=count or 0, accepted=previous.accepted, prices=previous.prices, rejected=previous.rejected,
+            benchmarks=previous.benchmarks, fields=previous.profile,
+        )
+
+    def previous_counts(self) -> PayloadCounts | None:
+        """What the last good payload amounted to: as recorded, or measured from the payload once
+        (archives made before the counts were kept: the counts are then written back to its
+        record); None when there is none, or it no longer parses and was never counted."""
         previous = self.previous
         if previous is None:
             return None
-        if previous.entries is not None:
-            return previous.entries
+        if previous.measured:
+            return self.recorded_counts(previous)
         try:
-            return len(self.module.parse(self.archive.load(previous.sha256)))
-        except (PayloadError, OSError):
-            return None
+            entries = self.module.parse(self.archive.load(previous.sha256))
+            provenance = Provenance(self.spec.name, self.spec.kind, previous.url, datetime.fromisoformat(previous.fetched_at))
+            counts = measure(self.module, entries, provenance)
+        except Exception:  # it no longer parses (or normalises): its entry count is all we know
+            return PayloadCounts(entries=previous.entries) if previous.entries is not None else None
+        if previous.id is not None:
+            self.archive.set_counts(previous.id, **_count_columns(counts))
+        return counts
 
-    def drop_check(self, entries: int) -> DropCheck:
+    def guard(self, fresh: PayloadCounts) -> PayloadCheck:
         previous = self.previous
-        return check_drop(self.spec.name, entries, self.previous_count(), previous.fetched_at if previous else None)
+        return check_payload(self.spec.name, fresh, self.previous_counts(), previous.fetched_at if previous else None)
 
-    def hold_back(self, drop: DropCheck, sha: str, size: int, response: HttpResult, attempts: int) -> FetchOutcome:
+    def hold_back(self, guard: PayloadCheck, sha: str, size: int, response: HttpResult, attempts: int) -> FetchOutcome:
         """Keeps the fresh payload aside (outcome ``held_back``: never the last good one) and
         serves the last good payload instead. When that one cannot be served either, the
         returned outcome is not ``cached`` and the caller accepts the fresh payload."""
-        outcome = self.fall_back(drop.message, response.status, attempts)
+        outcome = self.fall_back(guard.message, response.status, attempts)
         if outcome.status == "cached":
             self.archive.record(
                 source=self.spec.name, url=self.url, outcome="held_back", fetched_at=response.fetched_at,
-                http_status=response.status, sha256=sha, size=size, error=drop.message, entries=drop.entries,
+                http_status=response.status, sha256=sha, size=size, error=guard.message, **_count_columns(guard.fresh),
             )
-        outcome.drop_guard = drop
+        outcome.drop_guard = guard
         return outcome
+
+
+def _count_columns(counts: PayloadCounts) -> dict[str, Any]:
+    """The archive index's count columns of ``counts``."""
+    return {
+        "entries": counts.entries, "accepted": counts.accepted, "prices": counts.prices, "rejected": counts.rejected,
+        "benchmarks": counts.benchmarks, "profile": counts.fields,
+    }
 
 
 def fetch_source(
