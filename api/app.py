@@ -341,7 +341,7 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
     ) -> Response:
         return await cached(request, if_none_match, lambda: (200, {"query": q_, "items": q("search", q=q_, limit=limit)}))
 
-    @app.get("/api/v1/status", summary="Sources' freshness and badges, the snapshot served, and providers' availability")
+    @app.get("/api/v1/status", summary="Sources' health (failed, cached, stale), freshness and badges, the snapshot served, and providers' availability")
     async def status() -> Response:
         def catalog(now: dt.datetime) -> dict[str, Any]:
             try:

@@ -55,8 +55,9 @@ def source_health_spec(asset: str, cadence: str) -> dg.AssetCheckSpec:
 
 
 def source_freshness_policy(cadence: str) -> dg.FreshnessPolicy | None:
-    """Dagster's own freshness (evaluated by the daemon when the instance enables it): the asset
-    must be materialised within the age its cadence allows; None for a source without one."""
+    """Dagster's own freshness (evaluated by the freshness daemon, on by default): the asset must
+    be materialised within the age its cadence allows; None for a source without one. A failing
+    source is still materialised, so this catches runs that stop, not data that ages."""
     allowed = cadences.allowed_age(cadence)
     return dg.FreshnessPolicy.time_window(fail_window=allowed) if allowed is not None else None
 
