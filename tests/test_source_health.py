@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,21 @@ def test_a_failing_source_fails_its_warn_check_and_the_run_stays_green(replay, h
     assert sources["models_dev"]["healthy"] is True and sources["openai"]["healthy"] is True
     assert body["health"]["healthy"] is False and body["health"]["cached"] == 1
     assert "openrouter" in body["health"]["unhealthy_sources"]
+
+
+def test_a_held_back_payload_fails_source_health_as_held_back(replay, home: Path, refresh):
+    route = replay.routes[OPENROUTER_PATH]
+    models = json.loads(route.body)["data"]
+    assert refresh().success
+    route.body = json.dumps({"data": models[:3], "total_count": 3}).encode()  # 7 -> 3 models: held back
+    summary = refresh()
+    assert summary.success, summary.errors
+    check = check_evaluations(summary.run_id)["openrouter_raw"]
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
+    assert check.description.startswith("held back: sudden drop: 3 models vs 7 in the last good run")
+    assert "serving the last good payload from" in check.description
+    metadata = {k: v.value for k, v in check.metadata.items()}
+    assert (metadata["status"], metadata["held_back"], metadata["http_status"]) == ("cached", True, 200)
 
 
 def test_source_health_runs_with_a_one_source_refresh(replay, home: Path, refresh):
