@@ -27,6 +27,7 @@ from fastapi.responses import JSONResponse, Response
 
 from api import availability
 from api.lookup import LookupCache, LookupIndex
+from assets.sources.health import SourceHealth, assess_source, cadence_of, summarise
 from api.store import NoSnapshot, Store, store_from_env
 from api.sync import SYNCABLE_SOURCES, SyncBusy, launch_sync
 
@@ -130,6 +131,20 @@ def _no_catalog(exc: BaseException) -> bool:
 def _missing_table(exc: BaseException) -> bool:
     """A table the served snapshot does not have (published before the migration that added it)."""
     return type(exc).__name__ == "CatalogException" or getattr(exc, "sqlstate", None) in _NO_CATALOG_SQLSTATES
+
+
+def source_health(row: dict[str, Any], now: dt.datetime) -> SourceHealth:
+    """A ``status_sources.sql`` row's verdict: failed, cached (held back too) or stale is unhealthy."""
+    fetched = row.get("payload_fetched_at")
+    return assess_source(
+        str(row["source"]), str(row["status"]), badge=row.get("badge"), error=row.get("error"),
+        http_status=row.get("http_status"), payload_fetched_at=fetched if isinstance(fetched, dt.datetime) else None,
+        cadence=cadence_of(str(row["source"])), now=now,
+    )
+
+
+def _seconds(delta: dt.timedelta | None) -> int | None:
+    return round(delta.total_seconds()) if delta is not None else None
 
 
 def create_app(store: Store | None = None, home: Path | None = None, monitor: availability.Monitor | None = None) -> FastAPI:
@@ -361,7 +376,7 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
     ) -> Response:
         return await cached(request, if_none_match, lambda: (200, {"query": q_, "items": index().search(q_, limit)}))
 
-    @app.get("/api/v1/status", summary="Sources' freshness and badges, the snapshot served, and providers' availability")
+    @app.get("/api/v1/status", summary="Sources' health (failed, cached, stale), freshness and badges, the snapshot served, and providers' availability")
     async def status() -> Response:
         def catalog(now: dt.datetime) -> dict[str, Any]:
             try:
@@ -371,14 +386,21 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
                 if not _no_catalog(exc):
                     raise
                 why = str(exc) if isinstance(exc, NoSnapshot) else "no `curated` schema in PostgreSQL"
-                return {"snapshot": None, "sources": [], "quality": {"source_disagreements": []},
+                return {"snapshot": None, "sources": [], "health": None, "quality": {"source_disagreements": []},
                         "note": f"no catalog published yet ({why}); only provider availability is reported"}
+            verdicts = []
             for s in sources:
                 last = s.get("last_run_at")
                 s["age_seconds"] = round((now - last).total_seconds()) if isinstance(last, dt.datetime) else None
                 s["rejected_reasons"] = json.loads(s["rejected_reasons"]) if s.get("rejected_reasons") else {}
                 s["unmatched_share"] = round(s["unmatched"] / s["rows"], 4) if s.get("rows") else None
-            body: dict[str, Any] = {"snapshot": snapshot[0] if snapshot else None, "sources": sources, "quality": quality()}
+                verdict = source_health(s, now)
+                verdicts.append(verdict)
+                s.update(healthy=verdict.healthy, stale=verdict.stale, held_back=verdict.held_back,
+                         health=verdict.description, cadence=verdict.cadence or None,
+                         payload_age_seconds=_seconds(verdict.payload_age), allowed_age_seconds=_seconds(verdict.allowed_age))
+            body: dict[str, Any] = {"snapshot": snapshot[0] if snapshot else None, "sources": sources,
+                                    "health": summarise(verdicts), "quality": quality()}
             if not snapshot:
                 body["note"] = "no catalog published yet; run `aisi refresh`"
             return body

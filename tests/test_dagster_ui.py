@@ -97,6 +97,27 @@ query Run($runId: ID!) {
 """
 
 
+SOURCE_HEALTH_QUERY = """
+query SourceHealth($path: [String!]!) {
+  assetNodeOrError(assetKey: {path: $path}) {
+    __typename
+    ... on AssetNode {
+      assetChecksOrError {
+        __typename
+        ... on AssetChecks {
+          checks {
+            name
+            blocking
+            executionForLatestMaterialization { runId status evaluation { severity success description } }
+          }
+        }
+      }
+    }
+  }
+}
+"""
+
+
 class Webserver:
     def __init__(self, process: subprocess.Popen, url: str, log: Path):
         self.process = process
@@ -247,3 +268,20 @@ def test_ui_shows_the_asset_graph_and_runs_catalog_job(webserver: Webserver, rep
     assert {k: runs[k] for k in ("openrouter", "models_dev", "litellm", "model_defaults")} == {
         "openrouter": "ok", "models_dev": "ok", "litellm": "ok", "model_defaults": "ok"}
     assert runs["openai"] == "skipped"  # no key in the webserver's environment
+
+    # Each source asset shows its source_health check (WARN) with this run's verdict: the replayed
+    # sources pass, a keyless one passes as skipped, and the endpoints fan-out (no routes here) fails.
+    def source_health(asset: str) -> dict:
+        node = webserver.graphql(SOURCE_HEALTH_QUERY, {"path": [asset]})["assetNodeOrError"]
+        assert node["__typename"] == "AssetNode", node
+        [check] = [c for c in node["assetChecksOrError"]["checks"] if c["name"] == "source_health"]
+        assert check["blocking"] is False
+        execution = check["executionForLatestMaterialization"]
+        assert execution["runId"] == run_id and execution["evaluation"]["severity"] == "WARN", execution
+        return execution
+
+    assert source_health("openrouter_raw")["status"] == "SUCCEEDED"
+    skipped = source_health("openai_raw")
+    assert skipped["status"] == "SUCCEEDED" and "skipped: no API key" in skipped["evaluation"]["description"]
+    endpoints = source_health("openrouter_endpoints_raw")
+    assert endpoints["status"] == "FAILED" and "HTTP 404" in endpoints["evaluation"]["description"]

@@ -151,7 +151,13 @@ def test_api_serves_the_same_from_postgres_as_from_duckdb(database: str, home: P
             "openrouter": "ok", "models_dev": "ok", "litellm": "ok", "model_defaults": "ok"}
         assert statuses["openai"] == "skipped"  # no key
         assert all(isinstance(s["age_seconds"], int) for s in status["sources"])
-        assert status["quality"]["source_disagreements"] == from_duckdb.get("/api/v1/status").json()["quality"]["source_disagreements"]
+        duck = from_duckdb.get("/api/v1/status").json()
+        assert status["quality"]["source_disagreements"] == duck["quality"]["source_disagreements"]
+        # The same health verdicts from PostgreSQL's timestamps as from DuckDB's.
+        verdicts = {s["source"]: (s["healthy"], s["stale"], s["health"]) for s in status["sources"]}
+        assert verdicts == {s["source"]: (s["healthy"], s["stale"], s["health"]) for s in duck["sources"]}
+        assert verdicts["openrouter"][:2] == (True, False) and status["health"] == duck["health"]
+        assert all(isinstance(s["payload_age_seconds"], int) for s in status["sources"] if s["status"] == "ok")
         assert status["quality"]["source_disagreements"]
     finally:
         from_pg.stop()

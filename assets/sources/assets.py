@@ -4,12 +4,15 @@
 import os
 from dataclasses import fields
 from datetime import datetime, timezone
+from typing import Iterator
 
 import dagster as dg
 
-from assets.sources import model_defaults
+from assets.sources import cadence as cadences
+from assets.sources import model_defaults, openrouter_endpoints
 from assets.sources.fanout import fetch_endpoints
 from assets.sources.fetch import FetchOutcome, fetch_source
+from assets.sources.health import assess_source
 from assets.sources.registry import HTTP_SOURCES
 from assets.sources.spec import SourceModule, SourceSpec
 from resources.archive import RawArchiveResource
@@ -31,6 +34,55 @@ def outcome_metadata(outcome: FetchOutcome) -> dict[str, object]:
         "pages": outcome.pages,
         "summary": outcome.summary,
     }
+
+
+SOURCE_HEALTH = "source_health"
+
+
+def source_health_spec(asset: str, cadence: str) -> dg.AssetCheckSpec:
+    """The WARN check every source asset carries: did the source deliver fresh data this run?"""
+    freshness = (f" or the payload in use is older than its cadence `{cadence}` allows "
+                 f"({cadences.MISSED_RUNS} intervals + {int(cadences.SLACK.total_seconds() // 60)} min: stale)") if cadence else ""
+    return dg.AssetCheckSpec(
+        SOURCE_HEALTH,
+        asset=asset,
+        description=(
+            "Warning: the source failed (nothing to serve), served its last good payload as `cached` "
+            f"(failed, or its fresh payload was held back by the sudden-drop guard){freshness}. "
+            "A source skipped for want of a key passes. The run stays green; this check does not."
+        ),
+    )
+
+
+def source_freshness_policy(cadence: str) -> dg.FreshnessPolicy | None:
+    """Dagster's own freshness (evaluated by the freshness daemon, on by default): the asset must
+    be materialised within the age its cadence allows; None for a source without one. A failing
+    source is still materialised, so this catches runs that stop, not data that ages."""
+    allowed = cadences.allowed_age(cadence)
+    return dg.FreshnessPolicy.time_window(fail_window=allowed) if allowed is not None else None
+
+
+SourceEvents = Iterator[dg.Output[FetchOutcome] | dg.AssetCheckResult]
+
+
+def source_events(
+    context: dg.AssetExecutionContext, asset: str, outcome: FetchOutcome, cadence: str, metadata: dict[str, object]
+) -> SourceEvents:
+    """What a source asset yields: its outcome (with ``metadata``) and, when selected, its
+    ``source_health`` result, logged as a warning when it fails."""
+    yield dg.Output(outcome, metadata=metadata)
+    if dg.AssetCheckKey(dg.AssetKey(asset), SOURCE_HEALTH) not in context.selected_asset_check_keys:
+        return
+    verdict = assess_source(
+        outcome.source, outcome.status, badge=outcome.badge, error=outcome.error, http_status=outcome.http_status,
+        payload_fetched_at=outcome.fetched_at, cadence=cadence, now=datetime.now(timezone.utc),
+    )
+    if not verdict.healthy:
+        context.log.warning(f"{outcome.source}: source_health failed: {verdict.description}")
+    yield dg.AssetCheckResult(
+        asset_key=asset, check_name=SOURCE_HEALTH, passed=verdict.healthy, severity=dg.AssetCheckSeverity.WARN,
+        description=verdict.description, metadata=verdict.metadata(),
+    )
 
 
 def _description(spec: SourceSpec) -> str:
@@ -55,14 +107,17 @@ def build_source_asset(module: SourceModule) -> dg.AssetsDefinition:
     """One source's fetch. Rendered pages join pool ``browser``, which dagster.yaml limits to
     one at a time across runs; the browser itself starts only when a rendered page asks."""
     spec = module.SPEC
+    asset = f"{spec.name}_raw"
 
     @dg.asset(
-        name=f"{spec.name}_raw",
+        name=asset,
         group_name="sources",
         kinds={"chromium", "html"} if spec.rendered else {"http", "json"},
         pool="browser" if spec.rendered else None,
         description=_description(spec),
         metadata={"source_docs": spec.docs_url, "url_variable": spec.url_variable, "cadence": spec.cadence},
+        check_specs=[source_health_spec(asset, spec.cadence)],
+        freshness_policy=source_freshness_policy(spec.cadence),
     )
     def _source(
         context: dg.AssetExecutionContext,
@@ -70,12 +125,11 @@ def build_source_asset(module: SourceModule) -> dg.AssetsDefinition:
         archive: RawArchiveResource,
         api_keys: ApiKeysResource,
         browser: BrowserResource,
-    ) -> FetchOutcome:
+    ) -> SourceEvents:
         outcome = fetch_source(module, http, archive.open(), api_keys.key_for(spec.name), browser=browser)
         log = context.log.info if outcome.status in ("ok", "skipped") else context.log.warning
         log(f"{spec.name}: {outcome.summary}")
-        context.add_output_metadata(outcome_metadata(outcome))
-        return outcome
+        yield from source_events(context, asset, outcome, spec.cadence, outcome_metadata(outcome))
 
     return _source
 
@@ -88,8 +142,9 @@ def build_source_asset(module: SourceModule) -> dg.AssetsDefinition:
         "config/model-defaults.json: the curated last-resort list of major first-party models with "
         "official prices (badge `config`), so the catalog is never empty even with every source down."
     ),
+    check_specs=[source_health_spec("model_defaults_raw", model_defaults.SPEC.cadence)],
 )
-def model_defaults_raw(context: dg.AssetExecutionContext) -> FetchOutcome:
+def model_defaults_raw(context: dg.AssetExecutionContext) -> SourceEvents:
     now = datetime.now(timezone.utc)
     entries = model_defaults.parse(model_defaults.read())
     outcome = FetchOutcome(
@@ -101,8 +156,7 @@ def model_defaults_raw(context: dg.AssetExecutionContext) -> FetchOutcome:
         fetched_at=now,
         attempted_at=now,
     )
-    context.add_output_metadata(outcome_metadata(outcome))
-    return outcome
+    yield from source_events(context, "model_defaults_raw", outcome, model_defaults.SPEC.cadence, outcome_metadata(outcome))
 
 
 @dg.asset(
@@ -116,10 +170,12 @@ def model_defaults_raw(context: dg.AssetExecutionContext) -> FetchOutcome:
         "stalest, AISI_OPENROUTER_ENDPOINTS_PER_RUN per run (default 60), "
         "AISI_OPENROUTER_ENDPOINTS_CONCURRENCY at a time (default 4); the others keep their last answer."
     ),
+    check_specs=[source_health_spec("openrouter_endpoints_raw", openrouter_endpoints.SPEC.cadence)],
+    freshness_policy=source_freshness_policy(openrouter_endpoints.SPEC.cadence),
 )
 def openrouter_endpoints_raw(
     context: dg.AssetExecutionContext, models: FetchOutcome, http: HttpClientResource, archive: RawArchiveResource
-) -> FetchOutcome:
+) -> SourceEvents:
     model_ids = [e["id"] for e in models.entries if isinstance(e, dict) and isinstance(e.get("id"), str)]
     outcome = fetch_endpoints(
         model_ids,
@@ -131,8 +187,8 @@ def openrouter_endpoints_raw(
     log = context.log.info if outcome.status == "ok" and not outcome.error else context.log.warning
     log(f"openrouter_endpoints: {outcome.pages} models fetched this run, {len(outcome.entries)} endpoints in use"
         + (f"; {outcome.error}" if outcome.error else ""))
-    context.add_output_metadata({**outcome_metadata(outcome), "models_listed": len(model_ids)})
-    return outcome
+    yield from source_events(context, "openrouter_endpoints_raw", outcome, openrouter_endpoints.SPEC.cadence,
+                             {**outcome_metadata(outcome), "models_listed": len(model_ids)})
 
 
 def source_assets() -> list[dg.AssetsDefinition]:
