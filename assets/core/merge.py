@@ -15,11 +15,12 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
+from assets.core.ranking import badge_rank, own_listing_rank
+from assets.core.reference import REFERENCE_COLUMNS, reference_prices
 from assets.core.quarantine import QUARANTINE_COLUMNS, implausible, without
 from assets.normalise.folding import fold_batches
 from assets.normalise.identity import family_alias
 from assets.normalise.records import BENCHMARK_COLUMNS, OFFERING_COLUMNS, PERFORMANCE_COLUMNS, PRICE_COLUMNS, NormalisedBatch
-from assets.sources.spec import BADGE_PRIORITY
 from resources.settings import number_setting
 
 OFFERING_KEY = ["provider_id", "provider_model_id"]
@@ -52,32 +53,18 @@ class Catalog:
     comparisons: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=COMPARISON_COLUMNS))
     # Source price rows that failed a plausibility rule and took no part (assets/core/quarantine.py).
     quarantine: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=QUARANTINE_COLUMNS))
-
-
-def source_kinds() -> dict[str, str]:
-    """Source name -> the badge its fresh data carries (from the registry)."""
-    from assets.sources.registry import ALL_SOURCES
-
-    return {m.SPEC.name: m.SPEC.kind for m in ALL_SOURCES}
-
-
-def badge_rank(frame: pd.DataFrame, kinds: dict[str, str] | None = None) -> pd.Series:
-    """Each row's rank by badge (0 = manual). A ``cached`` row ranks as its source's own badge:
-    a source serving its last good payload during an outage keeps the values it carried, so an
-    outage never hands a field to a lower source (and never writes a change)."""
-    kinds = source_kinds() if kinds is None else kinds
-    cached = frame["source_kind"] == "cached"
-    ranked_as = frame["source_kind"].where(~cached, frame["source"].map(kinds).fillna("cached"))
-    return ranked_as.map({b: i for i, b in enumerate(BADGE_PRIORITY)}).fillna(len(BADGE_PRIORITY))
+    # Each model's price at its creator's own offering, with provenance and spread (assets/core/reference.py).
+    reference_prices: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REFERENCE_COLUMNS))
 
 
 def _ranked(frames: list[pd.DataFrame], source_priority: dict[str, int]) -> pd.DataFrame:
     frame = pd.concat([f for f in frames if not f.empty], ignore_index=True) if any(not f.empty for f in frames) else None
     if frame is None:
-        return pd.DataFrame(columns=list(frames[0].columns) + ["_badge_rank", "_source_rank"]) if frames else pd.DataFrame()
+        return pd.DataFrame(columns=list(frames[0].columns) + ["_badge_rank", "_own_rank", "_source_rank"]) if frames else pd.DataFrame()
     frame["_badge_rank"] = badge_rank(frame)
+    frame["_own_rank"] = own_listing_rank(frame)
     frame["_source_rank"] = frame["source"].map(source_priority).fillna(99)
-    return frame.sort_values(["_badge_rank", "_source_rank"], kind="stable").reset_index(drop=True)
+    return frame.sort_values(["_badge_rank", "_own_rank", "_source_rank"], kind="stable").reset_index(drop=True)
 
 
 def _first_by_field(ranked: pd.DataFrame, key: list[str], columns: list[str]) -> pd.DataFrame:
@@ -138,6 +125,7 @@ def merge_catalog(
         benchmarks=_concat([b.benchmarks for b in batches], BENCHMARK_COLUMNS),
         comparisons=price_comparisons(prices_ranked, offerings, tolerance),
         quarantine=quarantined,
+        reference_prices=reference_prices(prices_ranked, offerings, first_party),
     )
 
 
