@@ -8,7 +8,7 @@ Deadline: ``timeout_s`` bounds one attempt as a whole, from connecting to the la
 body, redirects included: the body is streamed and a monotonic deadline is checked between
 chunks, and connect and every read wait at most what was left of the attempt when it started,
 so a server that drips bytes is cut off at the deadline (kind ``timeout``) instead of holding
-the source for minutes. Timeouts, refused connections, 5xx and 429 are retried with
+the source for minutes. Timeouts, refused connections, 5xx and 429 are retried (tenacity) with
 exponential backoff (a 429's ``Retry-After`` is honoured up to ``max_backoff_s``), at most
 ``max_attempts`` times, and only while the call's budget lasts: the whole call, retries and
 waits included, must end within ``budget_factor`` x ``timeout_s`` (each attempt's deadline is
@@ -17,10 +17,11 @@ The only overrun is a read started just before the deadline on a server that the
 silent, cut by its read timeout: at worst ``(budget_factor + 1) x timeout_s`` in all.
 
 Redirects (``RedirectChain`` in ``resources/http_core.py``, Dagster-free and shared with the
-availability probes): at most ``max_redirects``
-hops, a URL seen before is a loop, only http(s) targets (kind ``redirect``). The caller's
-own headers (API keys, conditional headers) go only to the origin (scheme, host, port) of the
-URL asked for: a hop to any other origin is sent without them.
+availability probes): at most ``max_redirects`` hops, a URL seen before is a loop, only
+http(s) targets (kind ``redirect``, not retried). The caller's own headers (API keys,
+conditional headers) go only to the origin (scheme, host, port) of the URL asked for: a hop
+to any other origin is sent without them. A body whose Content-Encoding cannot be decoded
+(corrupt gzip) is kind ``decoding``, not retried.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from typing import Mapping
 import httpx
 from dagster import ConfigurableResource
 from pydantic import Field
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, stop_before_delay
 
 from resources.http_core import MAX_REDIRECTS, REDIRECT_STATUSES, FetchError, RedirectChain, origin, shown
 
@@ -126,35 +128,43 @@ class HttpClientResource(ConfigurableResource):
         """GET ``url``; returns any final non-retryable response (200, 304, 4xx, a 3xx without
         Location) or raises FetchError. ``headers`` go only to ``url``'s origin."""
         started = time.monotonic()
-        call_deadline = started + max(1.0, self.budget_factor) * timeout_s
+        budget = max(1.0, self.budget_factor) * timeout_s
+        call_deadline = started + budget
         attempts = 0
+
+        def wait(state: RetryCallState) -> float:
+            exc = state.outcome.exception() if state.outcome else None
+            return self._wait(exc, state.attempt_number) if exc is not None else 0.0
+
+        # Retried while attempts remain and a quarter of timeout_s is left after the wait.
+        retrying = Retrying(
+            retry=retry_if_exception(_is_retryable),
+            stop=stop_after_attempt(max(1, self.max_attempts)) | stop_before_delay(budget - timeout_s / 4),
+            wait=wait,
+            reraise=True,
+        )
         with httpx.Client(follow_redirects=False) as client:
-            while True:
+
+            def attempt() -> tuple[int, httpx.Headers, bytes]:
+                nonlocal attempts
                 attempts += 1
-                deadline = min(time.monotonic() + timeout_s, call_deadline)
-                try:
-                    status, response_headers, body = self._attempt(client, url, headers or {}, deadline)
-                except FetchError as exc:
-                    exc.attempts = attempts
-                    raise
-                except (_RetryableStatus, _DeadlineExceeded, httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
-                    wait = self._wait(exc, attempts)
-                    if (
-                        not _is_retryable(exc)
-                        or attempts >= max(1, self.max_attempts)
-                        or time.monotonic() + wait + timeout_s / 4 > call_deadline
-                    ):
-                        raise self._failure(exc, attempts, timeout_s) from None
-                    time.sleep(wait)
-                    continue
-                return HttpResult(
-                    url=url,
-                    status=status,
-                    body=body,
-                    headers={k.lower(): v for k, v in response_headers.items()},
-                    attempts=attempts,
-                    elapsed_s=time.monotonic() - started,
-                )
+                return self._attempt(client, url, headers or {}, min(time.monotonic() + timeout_s, call_deadline))
+
+            try:
+                status, response_headers, body = retrying(attempt)
+            except FetchError as exc:
+                exc.attempts = attempts
+                raise
+            except (_RetryableStatus, _DeadlineExceeded, httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
+                raise self._failure(exc, attempts, timeout_s) from None
+        return HttpResult(
+            url=url,
+            status=status,
+            body=body,
+            headers={k.lower(): v for k, v in response_headers.items()},
+            attempts=attempts,
+            elapsed_s=time.monotonic() - started,
+        )
 
     def _attempt(
         self, client: httpx.Client, url: str, headers: Mapping[str, str], deadline: float
@@ -183,6 +193,7 @@ class HttpClientResource(ConfigurableResource):
             return status, response_headers, body
 
     def _wait(self, exc: BaseException, attempts: int) -> float:
+        """Exponential backoff (tenacity's formula), or a 429's Retry-After; capped."""
         if isinstance(exc, _RetryableStatus):
             hinted = _retry_after_seconds(exc.headers.get("retry-after"))
             if hinted is not None:
