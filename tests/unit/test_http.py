@@ -18,6 +18,15 @@ def server():
         yield s
 
 
+def logged(server: ReplayServer, path: str, settle_s: float = 0.1) -> list:
+    """The requests the server logged for ``path`` (it logs after answering, so wait a little)."""
+    deadline = time.monotonic() + 2.0
+    while not server.seen(path) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(settle_s)
+    return server.seen(path)
+
+
 def client(**overrides) -> HttpClientResource:
     return HttpClientResource(**{"max_attempts": 3, "backoff_initial_s": 0.01, "max_backoff_s": 2.0, **overrides})
 
@@ -44,7 +53,7 @@ def test_5xx_is_retried_a_bounded_number_of_times(server):
     with pytest.raises(FetchError) as failure:
         client().get(server.url + "/x", timeout_s=2)
     assert failure.value.kind == "http_5xx" and failure.value.status == 500 and failure.value.attempts == 3
-    assert len(server.seen("/x")) == 3
+    assert len(logged(server, "/x")) == 3
 
 
 def test_timeout_fails_fast(server):
@@ -65,7 +74,7 @@ def test_refused_connection_is_reported(server):
 
 def test_404_is_returned_not_retried(server):
     result = client().get(server.url + "/missing", timeout_s=1)
-    assert result.status == 404 and len(server.seen("/missing")) == 1
+    assert result.status == 404 and len(logged(server, "/missing")) == 1
 
 
 def test_conditional_request_gets_304(server):
@@ -78,15 +87,6 @@ def test_conditional_request_gets_304(server):
 
 KEYS = {"x-api-key": "sk-ant-PLANTED", "x-goog-api-key": "AIza-PLANTED", "authorization": "Bearer sk-PLANTED"}
 CONDITIONAL = {"if-none-match": '"abc"', "if-modified-since": "Mon, 01 Jan 2026 00:00:00 GMT"}
-
-
-def logged(server: ReplayServer, path: str, settle_s: float = 0.1) -> list:
-    """The requests the server logged for ``path`` (it logs after answering, so wait a little)."""
-    deadline = time.monotonic() + 2.0
-    while not server.seen(path) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    time.sleep(settle_s)
-    return server.seen(path)
 
 
 def redirect(server: ReplayServer, path: str, location: str) -> None:
