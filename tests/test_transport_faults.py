@@ -210,3 +210,21 @@ def test_transport_faults_degrade_their_sources_and_the_run_publishes(replay, ho
     assert published["models_dev"][0] == "cached" and "decoded" in published["models_dev"][1]
     # The last good litellm payload is still published, now with badge cached.
     assert snapshot_rows(home, "SELECT count(*) FROM offerings WHERE source = 'litellm' AND source_kind = 'cached'")[0][0] == litellm_offerings
+
+
+def test_a_page_amount_too_large_for_a_float_is_rejected_not_published():
+    from assets.sources import google_pricing, mistral_pricing, pricing_page
+    from assets.sources.html_tables import dollars
+
+    huge = dollars("$" + "9" * 400 + " / 1M tokens")
+    assert huge == math.inf  # what float() makes of it
+    provenance = Provenance("openai_pricing", "scraped", "http://x", NOW)
+    entry = {"model": "gpt-x", "name": "GPT X", "prices": {"input": huge, "output": 2.0}, "section": "s", "tier": "standard", "problems": []}
+    batches = [
+        pricing_page.normalise_entries([entry], provenance, "openai", "OpenAI"),
+        google_pricing.normalise([{"model_id": "gpt-x", "name": "X", "prices": {"input": huge}, "problem": None}], provenance),
+        mistral_pricing.normalise([{"model_id": "gpt-x", "name": "X", "prices": {"input": huge}, "problem": None}], provenance),
+    ]
+    for batch in batches:
+        assert batch.offerings.empty and batch.prices.empty
+        assert list(batch.rejects["reason"]) == ["input: not a finite number: inf"]
