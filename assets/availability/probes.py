@@ -7,7 +7,7 @@ and if not, why. Rows have the columns of ``availability_checks``
 
 Keys travel only in request headers; they are never put in a URL, a returned field or a log
 line (details are scrubbed of the key as a last line of defence). Redirects are followed by
-``resources.http.RedirectChain``: a few hops at most, and the key only to the target's own
+``resources.http_core.RedirectChain``: a few hops at most, and the key only to the target's own
 origin (a redirect loop is an answer of kind "4xx", as an unfollowed 3xx is).
 
 Concurrency: the probes run on one ``httpx.AsyncClient`` under ``asyncio``, bounded by a
@@ -181,7 +181,7 @@ async def _probe_one(
         response = await asyncio.wait_for(fetch(), timeout_s)
     except FetchError as exc:  # a redirect loop or too many hops: the server answers, wrongly
         latency_ms = (time.perf_counter() - started) * 1000.0
-        up, state, kind = classify_status(exc.status or 310, authenticated)
+        up, state, kind = classify_status(exc.status or 300, authenticated)
         return make_row(
             **base, up=up, state=state, error_kind=kind, http_status=exc.status, latency_ms=latency_ms,
             detail=scrub(str(exc), key),
