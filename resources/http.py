@@ -1,8 +1,27 @@
-"""HTTP client resource: bounded timeouts, bounded retries with backoff, conditional requests.
+"""HTTP client resource: a deadline per request, bounded retries with backoff, redirects
+followed by hand, conditional requests.
 
-Retries use tenacity: timeouts, refused connections, 5xx and 429 are retried with
-exponential backoff (a 429's ``Retry-After`` is honoured up to ``max_backoff_s``),
-at most ``max_attempts`` times, so a dead source costs seconds, not minutes.
+Every transport fault ends as a ``FetchError`` (its ``kind`` says how), which the fetch turns
+into the source's fallback; nothing httpx raises escapes ``get``.
+
+Deadline: ``timeout_s`` bounds one attempt as a whole, from connecting to the last byte of the
+body, redirects included: the body is streamed and a monotonic deadline is checked between
+chunks, and connect and every read wait at most what was left of the attempt when it started,
+so a server that drips bytes is cut off at the deadline (kind ``timeout``) instead of holding
+the source for minutes. Timeouts, refused connections, 5xx and 429 are retried (tenacity) with
+exponential backoff (a 429's ``Retry-After`` is honoured up to ``max_backoff_s``), at most
+``max_attempts`` times, and only while the call's budget lasts: the whole call, retries and
+waits included, must end within ``budget_factor`` x ``timeout_s`` (each attempt's deadline is
+capped by it, and a retry starts only if a quarter of ``timeout_s`` is left after its wait).
+The only overrun is a read started just before the deadline on a server that then goes
+silent, cut by its read timeout: at worst ``(budget_factor + 1) x timeout_s`` in all.
+
+Redirects (``RedirectChain`` in ``resources/http_core.py``, Dagster-free and shared with the
+availability probes): at most ``max_redirects`` hops, a URL seen before is a loop, only
+http(s) targets (kind ``redirect``, not retried). The caller's own headers (API keys,
+conditional headers) go only to the origin (scheme, host, port) of the URL asked for: a hop
+to any other origin is sent without them. A body whose Content-Encoding cannot be decoded
+(corrupt gzip) is kind ``decoding``, not retried.
 """
 
 from __future__ import annotations
@@ -11,17 +30,16 @@ import email.utils
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Mapping
 
 import httpx
 from dagster import ConfigurableResource
 from pydantic import Field
-from tenacity import (
-    RetryCallState,
-    retry,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_exponential,
-)
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, stop_before_delay
+
+from resources.http_core import MAX_REDIRECTS, REDIRECT_STATUSES, FetchError, RedirectChain, origin, shown
+
+__all__ = ["FetchError", "HttpClientResource", "HttpResult", "RedirectChain", "REDIRECT_STATUSES", "origin", "shown"]
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -47,20 +65,15 @@ class HttpResult:
         return self.headers.get("last-modified")
 
 
-class FetchError(Exception):
-    """A fetch that failed for good (after retries); ``kind`` says how."""
-
-    def __init__(self, kind: str, message: str, status: int | None = None, attempts: int = 1):
-        super().__init__(message)
-        self.kind = kind
-        self.status = status
-        self.attempts = attempts
-
-
 class _RetryableStatus(Exception):
-    def __init__(self, response: httpx.Response):
-        super().__init__(f"HTTP {response.status_code}")
-        self.response = response
+    def __init__(self, status: int, headers: httpx.Headers):
+        super().__init__(f"HTTP {status}")
+        self.status = status
+        self.headers = headers
+
+
+class _DeadlineExceeded(Exception):
+    """The attempt's deadline passed while the body was still arriving."""
 
 
 def _retry_after_seconds(value: str | None) -> float | None:
@@ -74,84 +87,126 @@ def _retry_after_seconds(value: str | None) -> float | None:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
 def _is_retryable(exc: BaseException) -> bool:
-    return isinstance(exc, (_RetryableStatus, httpx.TimeoutException, httpx.TransportError)) and not isinstance(
+    return isinstance(exc, (_RetryableStatus, _DeadlineExceeded, httpx.TimeoutException, httpx.TransportError)) and not isinstance(
         exc, httpx.UnsupportedProtocol
     )
 
 
-def _describe(exc: BaseException) -> tuple[str, str]:
-    if isinstance(exc, httpx.TimeoutException):
-        return "timeout", f"timed out ({type(exc).__name__})"
+def _describe(exc: BaseException, timeout_s: float) -> tuple[str, str]:
+    if isinstance(exc, (httpx.TimeoutException, _DeadlineExceeded)):
+        return "timeout", f"timed out: no complete answer within {timeout_s:g} s ({type(exc).__name__.lstrip('_')})"
     if isinstance(exc, httpx.ConnectError):
         text = str(exc) or type(exc).__name__
         dns = any(marker in text for marker in ("Name or service not known", "name resolution", "nodename nor servname"))
         kind = "dns" if dns else ("refused" if "refused" in text.lower() else "connect")
         return kind, f"connection failed: {text}"
+    if isinstance(exc, httpx.DecodingError):
+        return "decoding", f"body could not be decoded (Content-Encoding): {exc}"
     if isinstance(exc, httpx.TransportError):
         return "transport", f"transport error: {exc or type(exc).__name__}"
-    return "error", str(exc)
+    return "transport", f"{type(exc).__name__}: {exc}"
 
 
 class HttpClientResource(ConfigurableResource):
-    """Fetches source URLs with bounded timeouts and retries."""
+    """Fetches source URLs within a deadline, with bounded retries and safe redirects."""
 
     user_agent: str = "ai-server-information/0.1 (+self-hosted)"
     max_attempts: int = Field(default=3, description="Tries per request, first one included.")
     backoff_initial_s: float = Field(default=0.5, description="First backoff; doubles each retry.")
     max_backoff_s: float = Field(default=4.0, description="Cap on one wait, Retry-After included.")
     connect_timeout_s: float = 5.0
+    budget_factor: float = Field(default=2.0, description="The whole call, retries and waits included, ends within this many times timeout_s.")
+    max_redirects: int = Field(default=MAX_REDIRECTS, description="Redirect hops followed per attempt.")
 
     def get(self, url: str, *, headers: dict[str, str] | None = None, timeout_s: float = 20.0) -> HttpResult:
-        """GET ``url``; returns any final non-retryable response (200, 304, 4xx) or raises FetchError."""
-        request_headers = {"user-agent": self.user_agent, "accept-encoding": "gzip, deflate"}
-        request_headers.update(headers or {})
-        timeout = httpx.Timeout(timeout_s, connect=min(self.connect_timeout_s, timeout_s))
+        """GET ``url``; returns any final non-retryable response (200, 304, 4xx, a 3xx without
+        Location) or raises FetchError. ``headers`` go only to ``url``'s origin."""
         started = time.monotonic()
+        budget = max(1.0, self.budget_factor) * timeout_s
+        call_deadline = started + budget
+        attempts = 0
 
         def wait(state: RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None
-            if isinstance(exc, _RetryableStatus):
-                hinted = _retry_after_seconds(exc.response.headers.get("retry-after"))
-                if hinted is not None:
-                    return min(hinted, self.max_backoff_s)
-            return wait_exponential(multiplier=self.backoff_initial_s, max=self.max_backoff_s)(state)
+            return self._wait(exc, state.attempt_number) if exc is not None else 0.0
 
-        @retry(
+        # Retried while attempts remain and a quarter of timeout_s is left after the wait.
+        retrying = Retrying(
             retry=retry_if_exception(_is_retryable),
-            stop=stop_after_attempt(max(1, self.max_attempts)),
+            stop=stop_after_attempt(max(1, self.max_attempts)) | stop_before_delay(budget - timeout_s / 4),
             wait=wait,
             reraise=True,
         )
-        def attempt(client: httpx.Client) -> httpx.Response:
-            response = client.get(url, headers=request_headers)
-            if response.status_code in RETRY_STATUSES:
-                raise _RetryableStatus(response)
-            return response
+        with httpx.Client(follow_redirects=False) as client:
 
-        with httpx.Client(timeout=timeout, follow_redirects=True) as client:
+            def attempt() -> tuple[int, httpx.Headers, bytes]:
+                nonlocal attempts
+                attempts += 1
+                return self._attempt(client, url, headers or {}, min(time.monotonic() + timeout_s, call_deadline))
+
             try:
-                response = attempt(client)
-            except _RetryableStatus as exc:
-                attempts = attempt.statistics.get("attempt_number", self.max_attempts)
-                raise FetchError(
-                    "rate_limited" if exc.response.status_code == 429 else "http_5xx",
-                    f"HTTP {exc.response.status_code} after {attempts} attempts",
-                    status=exc.response.status_code,
-                    attempts=attempts,
-                ) from None
-            except (httpx.TimeoutException, httpx.TransportError) as exc:
-                attempts = attempt.statistics.get("attempt_number", self.max_attempts)
-                kind, message = _describe(exc)
-                raise FetchError(kind, f"{message} after {attempts} attempts", attempts=attempts) from None
+                status, response_headers, body = retrying(attempt)
+            except FetchError as exc:
+                exc.attempts = attempts
+                raise
+            except (_RetryableStatus, _DeadlineExceeded, httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
+                raise self._failure(exc, attempts, timeout_s) from None
         return HttpResult(
             url=url,
-            status=response.status_code,
-            body=response.content,
-            headers={k.lower(): v for k, v in response.headers.items()},
-            attempts=attempt.statistics.get("attempt_number", 1),
+            status=status,
+            body=body,
+            headers={k.lower(): v for k, v in response_headers.items()},
+            attempts=attempts,
             elapsed_s=time.monotonic() - started,
         )
+
+    def _attempt(
+        self, client: httpx.Client, url: str, headers: Mapping[str, str], deadline: float
+    ) -> tuple[int, httpx.Headers, bytes]:
+        """One attempt, redirects included, ending by ``deadline`` (bar one read's overrun)."""
+        chain = RedirectChain(url, headers, self.max_redirects)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise _DeadlineExceeded("deadline passed between redirects")
+            timeout = httpx.Timeout(left, connect=min(self.connect_timeout_s, left))
+            request_headers = {"user-agent": self.user_agent, "accept-encoding": "gzip, deflate", **chain.headers()}
+            with client.stream("GET", chain.url, headers=request_headers, timeout=timeout) as response:
+                if chain.follow(response.status_code, response.headers.get("location")):
+                    continue  # the redirect's body is not read
+                if response.status_code in RETRY_STATUSES:
+                    raise _RetryableStatus(response.status_code, response.headers)
+                raw: list[bytes] = []
+                for chunk in response.iter_raw():
+                    raw.append(chunk)
+                    if time.monotonic() > deadline:
+                        raise _DeadlineExceeded("deadline passed while the body was arriving")
+                status, response_headers = response.status_code, response.headers
+            # Decoded (gzip, deflate) once whole; a corrupt body raises httpx.DecodingError.
+            body = httpx.Response(status, headers=response_headers, content=b"".join(raw)).content
+            return status, response_headers, body
+
+    def _wait(self, exc: BaseException, attempts: int) -> float:
+        """Exponential backoff (tenacity's formula), or a 429's Retry-After; capped."""
+        if isinstance(exc, _RetryableStatus):
+            hinted = _retry_after_seconds(exc.headers.get("retry-after"))
+            if hinted is not None:
+                return min(hinted, self.max_backoff_s)
+        return min(self.max_backoff_s, self.backoff_initial_s * 2 ** (attempts - 1))
+
+    def _failure(self, exc: BaseException, attempts: int, timeout_s: float) -> FetchError:
+        if isinstance(exc, _RetryableStatus):
+            return FetchError(
+                "rate_limited" if exc.status == 429 else "http_5xx",
+                f"HTTP {exc.status} after {attempts} attempts",
+                status=exc.status,
+                attempts=attempts,
+            )
+        kind, message = _describe(exc, timeout_s)
+        return FetchError(kind, f"{message} after {attempts} attempts", attempts=attempts)

@@ -4,13 +4,16 @@ Each route serves a file with a strong ETag and Last-Modified and answers condit
 requests with 304. A route's ``mode`` turns it into a failing source: ``500``,
 ``garbage``, ``slow`` (answers after ``delay`` seconds), ``429`` (``Retry-After`` for the
 first ``fail_times`` requests, then the file), ``500-then-ok`` (500 for the first
-``fail_times`` requests). A route may ``require`` request headers (an API key): without
+``fail_times`` requests), ``redirect`` (302 to ``location``, absolute or relative),
+``gzip`` (the file gzip-compressed, ``Content-Encoding: gzip``), ``gzip-garbage`` (200 marked ``Content-Encoding: gzip`` whose body is not gzip), ``drip`` (the
+file one byte every ``delay`` seconds). A route may ``require`` request headers (an API key): without
 them it answers 401. Routes are matched on path and query first, then on the path alone,
 so the pages of a paged API are separate routes.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import threading
 import time
@@ -34,6 +37,7 @@ class Route:
     delay: float = 0.0
     fail_times: int = 0
     require: dict[str, str] | None = None
+    location: str | None = None  # where mode "redirect" points
     last_modified: float = field(default_factory=time.time)
 
     @property
@@ -79,6 +83,20 @@ class ReplayServer:
                     self.wfile.write(body)
                 return status
 
+            def _drip(self, route: Route) -> int:
+                self.send_response(200)
+                self.send_header("Content-Type", route.content_type)
+                self.send_header("Content-Length", str(len(route.body)))
+                self.end_headers()
+                try:
+                    for index in range(len(route.body)):
+                        self.wfile.write(route.body[index : index + 1])
+                        self.wfile.flush()
+                        time.sleep(route.delay)
+                except (BrokenPipeError, ConnectionResetError):  # the client gave up: that is the point
+                    self.close_connection = True
+                return 200
+
             def _serve(self, route: Route | None) -> int:
                 if route is None:
                     return self._send(404, b'{"error":"not found"}', {"Content-Type": "application/json"})
@@ -86,6 +104,14 @@ class ReplayServer:
                     return self._send(401, b'{"error":"invalid api key"}', {"Content-Type": "application/json"})
                 if route.mode == "slow":
                     time.sleep(route.delay)
+                if route.mode == "redirect":
+                    return self._send(302, b"", {"Location": route.location or "/"})
+                if route.mode == "gzip":
+                    return self._send(200, gzip.compress(route.body), {"Content-Type": route.content_type, "Content-Encoding": "gzip"})
+                if route.mode == "gzip-garbage":
+                    return self._send(200, b"this is not gzip", {"Content-Type": route.content_type, "Content-Encoding": "gzip"})
+                if route.mode == "drip":
+                    return self._drip(route)
                 if route.mode == "500":
                     return self._send(500, b"internal error", {"Content-Type": "text/plain"})
                 if route.mode == "garbage":

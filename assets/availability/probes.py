@@ -6,7 +6,9 @@ and if not, why. Rows have the columns of ``availability_checks``
 (``sql/monitor/duckdb_availability_checks.sql``).
 
 Keys travel only in request headers; they are never put in a URL, a returned field or a log
-line (details are scrubbed of the key as a last line of defence).
+line (details are scrubbed of the key as a last line of defence). Redirects are followed by
+``resources.http_core.RedirectChain``: a few hops at most, and the key only to the target's own
+origin (a redirect loop is an answer of kind "4xx", as an unfollowed 3xx is).
 
 Concurrency: the probes run on one ``httpx.AsyncClient`` under ``asyncio``, bounded by a
 semaphore, so N targets with timeout T take about T in the worst case, not N*T.
@@ -30,6 +32,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from assets.availability.targets import ProbeTarget
+from resources.http_core import FetchError, RedirectChain
 from resources.monitor_store import CHECK_COLUMNS
 
 USER_AGENT = "ai-server-information/0.1 (+self-hosted; availability probe)"
@@ -152,7 +155,8 @@ async def _probe_one(
     client: httpx.AsyncClient, target: ProbeTarget, key: str | None, checked_at: datetime, timeout_s: float
 ) -> dict[str, Any]:
     authenticated = bool(key)
-    headers = {"user-agent": USER_AGENT, "accept": "application/json", **target.headers(key)}
+    # Redirects are followed by hand: the key goes only to the target's own origin.
+    chain = RedirectChain(target.url, target.headers(key))
     base = {
         "checked_at": checked_at,
         "provider_id": target.provider_id,
@@ -163,14 +167,25 @@ async def _probe_one(
     started = time.perf_counter()
 
     async def fetch() -> httpx.Response:
-        async with client.stream("GET", target.url, headers=headers) as response:
-            async for _ in response.aiter_raw():  # read the whole body, keep none of it
-                pass
-            return response
+        while True:
+            headers = {"user-agent": USER_AGENT, "accept": "application/json", **chain.headers()}
+            async with client.stream("GET", chain.url, headers=headers) as response:
+                if chain.follow(response.status_code, response.headers.get("location")):
+                    continue
+                async for _ in response.aiter_raw():  # read the whole body, keep none of it
+                    pass
+                return response
 
     try:
         # httpx's timeouts are per operation; wait_for bounds the whole attempt.
         response = await asyncio.wait_for(fetch(), timeout_s)
+    except FetchError as exc:  # a redirect loop or too many hops: the server answers, wrongly
+        latency_ms = (time.perf_counter() - started) * 1000.0
+        up, state, kind = classify_status(exc.status or 300, authenticated)
+        return make_row(
+            **base, up=up, state=state, error_kind=kind, http_status=exc.status, latency_ms=latency_ms,
+            detail=scrub(str(exc), key),
+        )
     except Exception as exc:  # noqa: BLE001 - every failure becomes a row
         latency_ms = (time.perf_counter() - started) * 1000.0
         kind = classify_exception(exc)
@@ -180,9 +195,12 @@ async def _probe_one(
         )
     latency_ms = (time.perf_counter() - started) * 1000.0
     up, state, kind = classify_status(response.status_code, authenticated)
+    detail = status_detail(response.status_code, authenticated, response.reason_phrase)
+    if authenticated and chain.left_origin:
+        detail += f" (redirected to {display_url(chain.url)}, asked without the key)"
     return make_row(
         **base, up=up, state=state, error_kind=kind, http_status=response.status_code, latency_ms=latency_ms,
-        detail=scrub(status_detail(response.status_code, authenticated, response.reason_phrase), key),
+        detail=scrub(detail, key),
     )
 
 
@@ -194,7 +212,7 @@ async def probe_all(
     limits = httpx.Limits(max_connections=max(1, concurrency), max_keepalive_connections=0)
     timeout = httpx.Timeout(timeout_s)
 
-    async with httpx.AsyncClient(timeout=timeout, limits=limits, follow_redirects=True) as client:
+    async with httpx.AsyncClient(timeout=timeout, limits=limits, follow_redirects=False) as client:
 
         async def bounded(target: ProbeTarget, key: str | None) -> dict[str, Any]:
             async with semaphore:

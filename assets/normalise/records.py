@@ -125,29 +125,65 @@ class NormalisedBatch:
 
 
 def per_token_to_per_mtok(value: Any) -> float | None:
-    """USD per token (number or numeric string) -> USD per 1M tokens; unknown -> None."""
+    """USD per token (number or numeric string) -> USD per 1M tokens; unknown -> None.
+    Raises ValueError "not a finite number" when the product overflows ("1e303" per token)."""
     number = to_number(value)
-    return None if number is None else round(number * 1_000_000, 9)
+    if number is None:
+        return None
+    per_mtok = number * 1_000_000
+    if not math.isfinite(per_mtok):
+        raise ValueError(f"not a finite number: {value!r} per token is {per_mtok} per 1M tokens")
+    return round(per_mtok, 9)
+
+
+def finite(value: Any) -> float:
+    """``value`` as a float; ValueError "not a finite number" for NaN, infinities and integers
+    too large for a float, so none of them can ever reach a table or the API."""
+    try:
+        number = float(value)
+    except OverflowError:
+        raise ValueError(f"not a finite number: {str(value)[:40]!r}") from None
+    if not math.isfinite(number):
+        raise ValueError(f"not a finite number: {value!r}")
+    return number
+
+
+def non_finite(values: dict[str, Any]) -> str | None:
+    """The reject reason for the first value that is not a finite number (a parser that read
+    the amounts itself, e.g. from a page), None when all are finite or unknown."""
+    for name, value in values.items():
+        if value is None:
+            continue
+        try:
+            finite(value)
+        except (TypeError, ValueError) as exc:
+            return f"{name}: {exc}"
+    return None
 
 
 def to_number(value: Any) -> float | None:
-    """A finite, non-negative price or None; raises ValueError on text that is not a number."""
+    """A finite, non-negative number or None (absent); raises ValueError on text that is not a
+    number, on NaN and infinities ("not a finite number") and on a negative number."""
     if value is None or value == "":
         return None
     if isinstance(value, bool):
         raise ValueError(f"boolean where a number was expected: {value!r}")
-    number = float(value)
-    if math.isnan(number):
-        return None
-    if math.isinf(number) or number < 0:
+    number = finite(value)
+    if number < 0:
         raise ValueError(f"not a usable price: {value!r}")
     return number
 
 
+INT64_MAX = 2**63 - 1
+
+
 def to_int(value: Any) -> int | None:
+    """A positive count (tokens) or None; ValueError when not a finite number or beyond 64 bits."""
     if value is None or value == "" or isinstance(value, bool):
         return None
-    number = int(float(value))
+    number = int(finite(value))
+    if number > INT64_MAX:
+        raise ValueError(f"out of range for a count: {value!r}")
     return number if number > 0 else None
 
 

@@ -35,7 +35,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from assets.normalise.records import BatchBuilder, NormalisedBatch, PayloadError, Provenance
+from assets.normalise.records import BatchBuilder, NormalisedBatch, PayloadError, Provenance, non_finite
 from assets.sources.html_tables import Table, dollars, per_million, read_page
 from assets.sources.page_sections import read_sections
 from assets.sources.spec import SourceSpec
@@ -220,6 +220,9 @@ def normalise(entries: list[dict[str, Any]], provenance: Provenance) -> Normalis
         if not entry["prices"]:
             reason = "; ".join(entry.get("skipped") or []) or "free tier only: no paid price on the page"
             batch.reject(model_id, reason)
+            continue
+        if why := non_finite(entry["prices"]):  # a page amount too large for a float
+            batch.reject(model_id, why)
             continue
         batch.offering(
             provider="google",

@@ -75,7 +75,7 @@ def add_rating(
         if rating is None or rating == "" or float(rating) == 0.0 or math.isnan(float(rating)):
             batch.reject(source_id, "no rating")
             return
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         batch.reject(source_id, "unparseable rating")
         return
     model_key = batch.rules.resolve(PROVIDER, model_id).model_key

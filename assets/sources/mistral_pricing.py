@@ -35,7 +35,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from assets.normalise.records import BatchBuilder, NormalisedBatch, PayloadError, Provenance
+from assets.normalise.records import BatchBuilder, NormalisedBatch, PayloadError, Provenance, non_finite
 from assets.sources.html_tables import dollars
 from assets.sources.page_sections import read_sections
 from assets.sources.spec import SourceSpec
@@ -164,6 +164,9 @@ def normalise(entries: list[dict[str, Any]], provenance: Provenance) -> Normalis
             continue
         if model_id is None:
             batch.reject(name, f"no API id known for the page name {name!r}: add it to NAME_TO_ID")
+            continue
+        if why := non_finite(entry["prices"]):  # a page amount too large for a float
+            batch.reject(model_id, why)
             continue
         batch.offering(
             provider="mistral",

@@ -38,7 +38,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from assets.normalise.records import BatchBuilder, NormalisedBatch, PayloadError, Provenance
+from assets.normalise.records import BatchBuilder, NormalisedBatch, PayloadError, Provenance, non_finite
 from assets.sources.html_tables import Page, Table, dollars, per_million, read_page
 
 STRUCTURE_CHANGED = "page structure changed:"
@@ -286,6 +286,9 @@ def normalise_entries(
             elif known != value:
                 batch.reject(model, f"conflicting {price_type} on the page: {known} and {value} ({entry['section']!r})")
     for model, merged in models.items():
+        if why := non_finite(merged["prices"]):  # a page amount too large for a float
+            batch.reject(model, why)
+            continue
         batch.offering(
             provider=provider,
             provider_model_id=model,
