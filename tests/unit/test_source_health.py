@@ -133,7 +133,7 @@ def test_summary_counts_failed_cached_and_stale():
         verdict("skipped", error="skipped: no API key"),
         assess_source("litellm", "failed", badge=None, error="HTTP 500", http_status=500, payload_fetched_at=None, cadence="0 * * * *", now=NOW),
         assess_source("lmarena", "ok", badge="scraped", error=None, http_status=200, payload_fetched_at=NOW - 3 * D, cadence="0 6 * * *", now=NOW),
-        assess_source("models_dev", "cached", badge="cached", error="sudden drop: x", http_status=200, payload_fetched_at=NOW, cadence="0 * * * *", now=NOW),
+        assess_source("models_dev", "cached", badge="cached", error="shape change: field 'cost' in 0 % of entries vs 100 % in the last good run; new data held back", http_status=200, payload_fetched_at=NOW, cadence="0 * * * *", now=NOW),
     ]
     summary = summarise(verdicts)
     assert summary == {"healthy": False, "sources": 5, "failed": 1, "cached": 1, "stale": 1, "held_back": 1, "skipped": 1,
