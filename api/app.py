@@ -27,7 +27,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 from api import availability
-from api.lookup import LookupCache, LookupIndex
+from api.lookup import LookupCache, LookupIndex, SnapshotCache
 from assets.sources.health import SourceHealth, assess_source, cadence_of, summarise
 from api.store import NoSnapshot, Store, store_from_env
 from api.sync import SYNCABLE_SOURCES, SyncBusy, launch_sync
@@ -245,6 +245,17 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
         return lookups.get(app.state.store.snapshot_id(), lambda: LookupIndex.build(
             q("lookup_models"), optional("lookup_aliases"), [r["model_key"] for r in optional("lookup_keys")], q("providers")))
 
+    reference_cache: SnapshotCache[dict[str, dict[str, Any]]] = SnapshotCache()
+
+    def references() -> dict[str, dict[str, Any]]:
+        """model_key -> {price_type: its reference price with provenance and spread}, once per snapshot."""
+        def build() -> dict[str, dict[str, Any]]:
+            by_model: dict[str, dict[str, Any]] = {}
+            for row in optional("reference_prices"):
+                by_model.setdefault(row.pop("model_key"), {})[row.pop("price_type")] = row
+            return by_model
+        return reference_cache.get(app.state.store.snapshot_id(), build)
+
     def unknown(asked: str) -> tuple[int, Any]:
         return 404, {"error": f"unknown model {asked!r}", "hint": "see /api/v1/search?q=...", "suggestions": index().suggest(asked)}
 
@@ -265,6 +276,10 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
         def build() -> tuple[int, Any]:
             params.update(provider=index().provider(provider), creator=index().creator(creator))
             rows = q("models", **params, limit=limit, offset=offset)
+            known = references()
+            for row in rows:
+                prices = known.get(row["model_key"], {})
+                row["reference_price"] = {t: prices[t] for t in ("input", "output") if t in prices} or None
             count = lambda: len(q("models", **params, limit=10**9, offset=0))  # noqa: E731
             return 200, page(rows, limit, offset, count)
 
@@ -290,6 +305,7 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
             offerings = q("model_offerings", model_key=model_key)
             for offering in offerings:
                 offering["prices"] = prices.get((offering["provider_id"], offering["provider_model_id"]), {})
+            model["reference_price"] = references().get(model_key) or None
             model["offerings"] = offerings
             model["performance"] = q("model_performance", model_key=model_key)
             model["benchmarks"] = q("model_benchmarks", model_key=model_key)

@@ -25,7 +25,7 @@ import re
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Generic, Iterable, TypeVar
 
 # Squeezed out by normalise: every separator (``.``, ``_``, space, ``-``, ``:``, brackets...);
 # ``/`` (creator/model) and ``+`` (Command R+) carry meaning and stay.
@@ -279,15 +279,19 @@ def _ratio(a: str, b: str) -> float:
     return matcher.ratio()
 
 
-class LookupCache:
-    """One index per snapshot id, built on first use (a snapshot never changes); the last few kept."""
+T = TypeVar("T")
+
+
+class SnapshotCache(Generic[T]):
+    """One value per snapshot id (an index, a table as dicts), built on first use (a snapshot
+    never changes); the last few kept."""
 
     def __init__(self, keep: int = 2):
         self.keep = keep
-        self._items: dict[str, LookupIndex] = {}
+        self._items: dict[str, T] = {}
         self._lock = threading.Lock()
 
-    def get(self, snapshot_id: str, build: Callable[[], LookupIndex]) -> LookupIndex:
+    def get(self, snapshot_id: str, build: Callable[[], T]) -> T:
         with self._lock:
             index = self._items.get(snapshot_id)
             if index is None:
@@ -296,3 +300,6 @@ class LookupCache:
                 while len(self._items) > self.keep:
                     self._items.pop(next(iter(self._items)))
             return index
+
+
+LookupCache = SnapshotCache[LookupIndex]

@@ -22,7 +22,7 @@ MIGRATIONS_DIR = SQL_DIR / "migrations"
 # Publish order: parents before children (no foreign keys today, but keep it stable).
 TABLES = (
     "providers", "models", "offerings", "prices", "model_aliases", "performance", "benchmarks", "source_runs",
-    "changes", "model_presence", "price_disagreements", "source_disagreements", "quarantine", "publishes",
+    "changes", "model_presence", "price_disagreements", "source_disagreements", "quarantine", "reference_prices", "publishes",
 )
 LATEST = "latest.duckdb"
 

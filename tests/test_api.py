@@ -183,6 +183,9 @@ def test_models_lists_every_model_with_total_and_badge(served: Served, api: ApiS
     assert gpt4o["creator"] == "openai" and gpt4o["name"] == "GPT-4o"
     assert gpt4o["context_window"] == 128000
     assert gpt4o["min_input_usd_per_mtok"] == 2.5 and gpt4o["min_output_usd_per_mtok"] == 10.0
+    # OpenAI's own price, agreed by models.dev, LiteLLM and the config file.
+    assert gpt4o["reference_price"]["input"]["usd_per_mtok"] == 2.5 and gpt4o["reference_price"]["output"]["usd_per_mtok"] == 10.0
+    assert gpt4o["reference_price"]["input"]["basis"] == "consensus" and gpt4o["listed"] is True
 
 
 def test_models_filter_by_provider(served: Served, api: ApiServer):
@@ -299,6 +302,10 @@ def test_model_detail_has_offerings_with_prices(api: ApiServer):
     assert offerings[("azure", "gpt-4o")]["prices"]["output"]["usd_per_mtok"] == 10.0
     for offering in model["offerings"]:
         assert offering["badge"] and offering["source"]
+    reference = model["reference_price"]["input"]
+    assert (reference["usd_per_mtok"], reference["provider_id"]) == (2.5, "openai")
+    assert reference["basis"] in ("consensus", "single_aggregator") and reference["sources"] >= 2
+    assert model["listed"] is True and model["unlisted_since"] is None
 
     missing = api.get("/api/v1/models/openai/no-such-model")
     assert missing.status_code == 404

@@ -10,6 +10,7 @@ import pandas as pd
 from assets.core.changes import ChangeFeed, PreviousState, build_feed, healthy_sources, listings, removed_after_runs, track_presence
 from assets.core.merge import PRICE_KEY, benchmark_history, disagreement_tolerance, measurement_history, merge_catalog, price_history
 from assets.core.quarantine import hold_previous, quarantine_state
+from assets.core.reference import basis_counts
 from assets.core.retention import PreviousCatalog, carry_unlisted
 from assets.normalise.identity import UNMATCHED, default_rules
 from assets.normalise.records import NormalisedBatch
@@ -24,7 +25,7 @@ TABLE_DESCRIPTIONS = {
     "models": "One row per model `creator/model`: name, limits, modalities, described by the best source that has each field.",
     "offerings": "Each model as served by each provider under its own id, with limits and the badge of its source.",
     "prices": "Price history per offering and price type in USD per 1M tokens; open rows are current prices.",
-    "model_aliases": "Every source id and the model key it maps to, with the method (exact, rule, alias_file, unmatched).",
+    "model_aliases": "Every source id and the model key it maps to, with the method (exact, rule, alias_file, folded, unmatched).",
     "performance": "Measured speed and uptime per offering (time to first token, throughput, latency, uptime), with history.",
     "benchmarks": "Benchmark scores per model (Artificial Analysis evaluations, LMArena Elo) with their dates and history.",
     "source_runs": "One row per source per run: ok / cached / failed, rows contributed, badge used, rejected records and why.",
@@ -34,6 +35,8 @@ TABLE_DESCRIPTIONS = {
     "source_disagreements": "Quality figure per pair of sources: offerings both price and how many of them they disagree on.",
     "quarantine": "Source prices that failed a plausibility rule (above the ceiling, 100x from every other source, output 0 on a "
                   "metered text model): not published, each with its rule and reason; the previous value stays current.",
+    "reference_prices": "What each model costs at its creator's own offering (manual > official page > first-party API > "
+                        "aggregators' consensus > one aggregator), with the source, basis and spread across sources.",
 }
 
 
@@ -187,6 +190,7 @@ def catalog(context: dg.AssetExecutionContext, snapshots: SnapshotStoreResource,
         "price_disagreements": feed.price_disagreements,
         "source_disagreements": feed.source_disagreements,
         "quarantine": quarantine,
+        "reference_prices": merged.reference_prices,
     }
     extra: dict[str, dict[str, object]] = {
         "models": {
@@ -194,6 +198,7 @@ def catalog(context: dg.AssetExecutionContext, snapshots: SnapshotStoreResource,
             "models_by_status": dg.MetadataValue.json({str(k): int(v) for k, v in merged.models["status"].value_counts().items()}),
             "unlisted_awaiting_removal": len(carried),
         },
+        "reference_prices": {"models_by_basis": dg.MetadataValue.json(basis_counts(merged.reference_prices, merged.models))},
         "quarantine": {"by_rule": dg.MetadataValue.json({str(k): int(v) for k, v in quarantine["rule"].value_counts().items()})},
         "model_aliases": {
             "by_method": dg.MetadataValue.json({str(k): int(v) for k, v in merged.model_aliases["method"].value_counts().items()}),

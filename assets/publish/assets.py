@@ -11,7 +11,7 @@ from resources.warehouse import PostgresResource, SnapshotStoreResource
 
 CORE_TABLES = (
     "providers", "models", "offerings", "prices", "model_aliases", "performance", "benchmarks", "source_runs",
-    "changes", "model_presence", "price_disagreements", "source_disagreements", "quarantine",
+    "changes", "model_presence", "price_disagreements", "source_disagreements", "quarantine", "reference_prices",
 )
 
 
@@ -37,7 +37,7 @@ def _publishes(previous: pd.DataFrame | None, row: dict[str, object]) -> pd.Data
     description=(
         "The published snapshot: $AISI_HOME/snapshots/<UTC timestamp>.duckdb, written aside and renamed "
         "into place, with latest.duckdb pointing at it. Tables providers, models, offerings, prices, "
-        "source_runs, changes, source_disagreements, quarantine, publishes and the view current_prices. Analysts open it with DuckDB."
+        "source_runs, changes, source_disagreements, quarantine, reference_prices, publishes and the view current_prices. Analysts open it with DuckDB."
     ),
     retry_policy=dg.RetryPolicy(max_retries=1, delay=1),
 )

@@ -25,7 +25,7 @@ lowest AS (
 )
 SELECT f.model_key, f.creator, f.name, f.family, f.context_window, f.max_output,
        f.input_modalities, f.output_modalities, f.release_date, f.open_weights, f.deprecation_date,
-       f.offerings_count, f.providers_count, f.status, f.status_date, f.alias_of,
+       f.offerings_count, f.providers_count, f.status, f.status_date, f.alias_of, f.listed, f.unlisted_since,
        l.min_input_usd_per_mtok, l.min_output_usd_per_mtok,
        f.source, f.source_kind AS badge, f.source_url, f.fetched_at,
        count(*) OVER () AS total

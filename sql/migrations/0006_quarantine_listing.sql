@@ -28,3 +28,27 @@ COMMENT ON COLUMN quarantine.rule IS 'above_ceiling, far_from_other_sources or z
 COMMENT ON COLUMN quarantine.detail IS 'Why, in words, with the figures compared.';
 COMMENT ON COLUMN quarantine.held_usd_per_mtok IS 'The value published for this offering and price type instead (the previous one, or another source''s); NULL when none is.';
 COMMENT ON COLUMN quarantine.detected_at IS 'When this source''s value was first quarantined under this rule (UTC).';
+
+CREATE TABLE reference_prices (
+    model_key         TEXT NOT NULL,
+    price_type        TEXT NOT NULL,
+    usd_per_mtok      DOUBLE PRECISION NOT NULL,
+    basis             TEXT NOT NULL,
+    provider_id       TEXT NOT NULL,
+    provider_model_id TEXT NOT NULL,
+    source            TEXT NOT NULL,
+    source_kind       TEXT NOT NULL,
+    source_url        TEXT,
+    fetched_at        TIMESTAMPTZ,
+    sources           INTEGER NOT NULL,
+    min_usd_per_mtok  DOUBLE PRECISION NOT NULL,
+    max_usd_per_mtok  DOUBLE PRECISION NOT NULL,
+    spread            DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (model_key, price_type)
+);
+COMMENT ON TABLE reference_prices IS 'Each model''s reference price per price type: what its creator charges on its own (metered, base tier) offering, from the most authoritative source. Models their creator does not serve have none.';
+COMMENT ON COLUMN reference_prices.usd_per_mtok IS 'US dollars per 1M tokens.';
+COMMENT ON COLUMN reference_prices.basis IS 'Why this value: manual, official_page (the creator''s pricing page), first_party_api, consensus (two or more aggregators within 1 %), single_aggregator (the highest-priority one, when they disagree) or config.';
+COMMENT ON COLUMN reference_prices.sources IS 'How many sources price the creator''s own offering of this model and price type.';
+COMMENT ON COLUMN reference_prices.spread IS '(max - min) / max of those sources'' values: 0 when they all agree.';
+COMMENT ON COLUMN offerings.identity_method IS 'How provider_model_id was mapped to model_key: exact (the id already is the key), rule (identity rules), alias_file (config/aliases.yaml or config/model-defaults.json), folded (a pointer, router alias or serving suffix folded onto its base model), or unmatched (no rule placed it; the provider stands in as creator).';

@@ -14,3 +14,4 @@ DELETE FROM curated.model_presence;
 DELETE FROM curated.price_disagreements;
 DELETE FROM curated.source_disagreements;
 DELETE FROM curated.quarantine;
+DELETE FROM curated.reference_prices;
