@@ -22,6 +22,7 @@ A context window of 0 never reaches this far: parsers read 0 as unknown (NULL).
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime
 
 import numpy as np
@@ -35,8 +36,16 @@ DEFAULT_CEILING = 1000.0
 FAR_FACTOR = 100.0
 TEXT_TOKEN_TYPES = ("input", "output", "cached_input", "cache_write", "batch_input", "batch_output", "reasoning")
 RULES = ("above_ceiling", "far_from_other_sources", "zero_output_on_metered")
-# Not text generators: an output price of 0 (or none) is expected.
-_NON_CHAT = ("embed", "rerank", "moderation", "whisper", "tts", "transcribe", "dall-e", "image")
+# Not text generators (embedding, rerank, classifier, speech, image models, whose output price
+# of 0 is expected), or a router billing the routed model's output: names that say so.
+_NON_CHAT = (
+    "embed", "rerank", "moderation", "whisper", "tts", "transcribe", "dall-e", "image", "voyage", "minilm", "mini-lm",
+    "mpnet", "distilbert", "uae-large", "router", "classifier",
+)
+_NON_CHAT_WORDS = ("bge", "gte", "e5", "ada", "clip")  # only as a whole word: "ada", not "armada"
+_NON_CHAT_NAME = re.compile(
+    "|".join(re.escape(m) for m in _NON_CHAT) + "|" + "|".join(rf"(?<![a-z0-9]){m}(?![a-z])" for m in _NON_CHAT_WORDS)
+)
 QUARANTINE_COLUMNS = PRICE_COLUMNS + ["rule", "detail"]
 
 
@@ -118,7 +127,7 @@ def _writes_text(offerings: pd.DataFrame) -> pd.Series:
     outputs = offerings["output_modalities"].map(lambda v: [str(x) for x in v] if isinstance(v, (list, np.ndarray)) else [])
     text_out = outputs.map(lambda v: not v or "text" in v)
     name = offerings["provider_model_id"].astype(str).str.lower() + " " + offerings["model_key"].astype(str).str.lower()
-    non_chat = name.map(lambda n: any(marker in n for marker in _NON_CHAT))
+    non_chat = name.map(lambda n: bool(_NON_CHAT_NAME.search(n)))
     return text_out & ~non_chat
 
 
