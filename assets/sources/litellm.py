@@ -32,6 +32,9 @@ SPEC = SourceSpec(
     priority=2,
 )
 
+# Per-token prices only: prices in other units (``*_cost_per_image``, ``_per_second``,
+# ``_per_character``, ``_per_query``) are not read; they are no USD per 1M tokens and must not
+# mix with token prices (the entry itself is still used, so it is no reject).
 PRICE_KEYS = {
     "input_cost_per_token": "input",
     "output_cost_per_token": "output",
@@ -49,9 +52,6 @@ PRICE_KEYS = {
 # thousand tokens (``_priority`` variants are a service tier, ``_above_1hr`` a cache duration:
 # neither matches). ``tiered_pricing`` lists ``{range: [from, to], <price key>: ...}``.
 TIER_KEY = re.compile(r"^(?P<key>[a-z_]+?)_above_(?P<k>\d+)k_tokens$")
-# Prices in other units than tokens (``*_cost_per_image``, ``_per_second``, ``_per_character``,
-# ``_per_query``) are not read: they are no USD per 1M tokens and must not mix with token prices
-# (the entry itself is used, so it is not a reject).
 # Entries of these modes are tools or stores, not models.
 NOT_MODELS = frozenset({"search", "vector_store"})
 # Modes whose output is not text tokens: their ``output_cost_per_token`` (0 on every
@@ -114,8 +114,8 @@ def canonical_order(entries: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
 
     Some offerings are listed more than once: ``deepseek-chat`` and ``deepseek/deepseek-chat``,
     or under LiteLLM providers that are one provider to us (``mistral/codestral-latest`` and
-    ``codestral/codestral-latest``); the normaliser keeps the priced one, then the first. A file whose order changed
-    would otherwise make the other entry win and show a price change nobody made. First comes
+    ``codestral/codestral-latest``); the normaliser keeps the priced one, then the first. A file
+    whose order changed would otherwise make the other entry win and show a price change nobody made. First comes
     the entry under the provider's own name, then the one keyed ``provider/model``, then by key."""
     rules = default_rules()
 
