@@ -297,14 +297,18 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
             model_key = resolved.model_key
             model = {**found[0], **resolved.describe()}
             prices: dict[tuple[str, str], dict[str, Any]] = {}
+            tiers: dict[tuple[str, str], list[dict[str, Any]]] = {}
             for row in q("pricing", provider=None, model=model_key, limit=10**6, offset=0):
                 key = (row["provider_id"], row["provider_model_id"])
-                prices.setdefault(key, {})[row["price_type"]] = {
-                    "usd_per_mtok": row["usd_per_mtok"], "badge": row["badge"], "source": row["source"], "valid_from": row["valid_from"],
-                }
+                price = {"usd_per_mtok": row["usd_per_mtok"], "badge": row["badge"], "source": row["source"], "valid_from": row["valid_from"]}
+                if row["above_tokens"]:  # a long-context tier: the price for prompts above above_tokens
+                    tiers.setdefault(key, []).append({"price_type": row["price_type"], "above_tokens": row["above_tokens"], **price})
+                else:
+                    prices.setdefault(key, {})[row["price_type"]] = price
             offerings = q("model_offerings", model_key=model_key)
             for offering in offerings:
                 offering["prices"] = prices.get((offering["provider_id"], offering["provider_model_id"]), {})
+                offering["price_tiers"] = tiers.get((offering["provider_id"], offering["provider_model_id"]), [])
             model["reference_price"] = references().get(model_key) or None
             model["offerings"] = offerings
             model["performance"] = q("model_performance", model_key=model_key)

@@ -312,6 +312,25 @@ def test_model_detail_has_offerings_with_prices(api: ApiServer):
     assert "openai/no-such-model" in missing.json()["error"]
 
 
+def test_prices_carry_billing_and_long_context_tiers(api: ApiServer):
+    rows = api.get("/api/v1/pricing", params={"provider": "openrouter", "limit": 500}).json()["items"]
+    sonnet = {(r["price_type"], r["above_tokens"]): r["usd_per_mtok"] for r in rows if r["provider_model_id"] == "anthropic/claude-sonnet-4"}
+    assert (sonnet[("input", 0)], sonnet[("input", 200000)], sonnet[("output", 200000)]) == (3.0, 6.0, 22.5)
+    free = [r for r in rows if r["provider_model_id"] == "openai/gpt-oss-20b:free"]
+    assert free and all(r["billing"] == "free_tier" and r["usd_per_mtok"] == 0 for r in free)
+    assert {r["billing"] for r in rows if r["usd_per_mtok"] > 0} == {"metered"}
+    model = api.get("/api/v1/models/openai/gpt-4o").json()
+    assert {o["billing"] for o in model["offerings"]} == {"metered"}
+    assert all(o["price_tiers"] == [] for o in model["offerings"])  # no tier in the fixtures for gpt-4o
+    # In the model's detail a tier is listed apart: it never replaces the base price.
+    key = next(r["model_key"] for r in rows if r["provider_model_id"] == "anthropic/claude-sonnet-4")
+    detail = api.get(f"/api/v1/models/{key}").json()
+    offering = next(o for o in detail["offerings"] if (o["provider_id"], o["provider_model_id"]) == ("openrouter", "anthropic/claude-sonnet-4"))
+    assert offering["prices"]["input"]["usd_per_mtok"] == 3.0
+    assert sorted((t["price_type"], t["above_tokens"], t["usd_per_mtok"]) for t in offering["price_tiers"]) == [
+        ("input", 200000, 6.0), ("output", 200000, 22.5)]
+
+
 def test_pricing_for_one_model_and_provider(api: ApiServer):
     response = api.get("/api/v1/pricing", params={"provider": "openai", "model": "openai/gpt-4o"})
     assert response.status_code == 200

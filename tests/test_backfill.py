@@ -139,7 +139,7 @@ def raw_differences(old: dict[str, Any], new: dict[str, Any]) -> dict[tuple[str,
             if before.get(field) is None or after.get(field) is None:
                 continue
             a, b = per_mtok(before[field]), per_mtok(after[field])
-            if a != b:
+            if a != b and a and b:  # a 0 of a metered offering is no price (unknown): no change to or from it
                 found[(key, price_type)] = (a, b)
     return found
 
@@ -183,8 +183,9 @@ SPOT_CHECKS = {
         ("sambanova/gpt-oss-120b", "input", 3.0, 0.22),
     ],
 }
-# Input/output changes between consecutive files, per model id (counted from the files).
-RAW_COUNTS = {"2025-08-23": 50, "2026-01-21": 89, "2026-07-24": 26}
+# Input/output changes between consecutive files, per model id (counted from the files; a
+# change to or from 0 is none: a metered offering's 0 is not published).
+RAW_COUNTS = {"2025-08-23": 46, "2026-01-21": 89, "2026-07-24": 25}
 
 
 @pytest.mark.reference
@@ -209,7 +210,8 @@ def test_backfilling_the_four_litellm_dates_yields_the_differences_between_the_f
 
     changes = pd.read_parquet(history_dir() / "price_changes.parquet")
     history = pd.read_parquet(history_dir() / "price_history.parquet")
-    io = changes[changes["price_type"].isin(list(PRICE_FIELDS.values()))]
+    # Base prices (the files' input/output cost per token); long-context tiers are other rows.
+    io = changes[changes["price_type"].isin(list(PRICE_FIELDS.values())) & (changes["above_tokens"] == 0)]
     got = {
         (str(row.changed_on), row.provider_id, row.provider_model_id, row.price_type): (row.old_usd_per_mtok, row.new_usd_per_mtok)
         for row in io.itertuples()
@@ -262,7 +264,7 @@ def test_backfilling_the_four_litellm_dates_yields_the_differences_between_the_f
         assert len(ambiguous) - len(unexplained) == len(raw) - len(expected)
         per_pair = sum(1 for k in got if k[0] == after)
         print(f"{before} -> {after}: {len(raw)} input/output changes in the files, {per_pair} in the history")
-    assert {day: sum(1 for k in got if k[0] == day) for day in DATES[1:]} == {"2025-08-23": 50, "2026-01-21": 89, "2026-07-24": 28}
+    assert {day: sum(1 for k in got if k[0] == day) for day in DATES[1:]} == {"2025-08-23": 46, "2026-01-21": 89, "2026-07-24": 27}
 
     # The history itself: the Azure GPT-4o input price over the four dates.
     rows = history[(history["provider_id"] == "azure") & (history["provider_model_id"] == "gpt-4o") & (history["price_type"] == "input")]

@@ -232,15 +232,15 @@ def reference_server(reference: Path, home: Path, monkeypatch: pytest.MonkeyPatc
 def expected_disagreements(reference: Path) -> dict[tuple[str, str], tuple[int, int]]:
     """Independently of the merge: per pair of the three aggregators (newer files), the offerings
     both price and those they differ on by more than the tolerance, from each source's own rows."""
-    values: dict[tuple[str, str, str], dict[str, float]] = defaultdict(dict)
+    values: dict[tuple[str, str, str, int], dict[str, float]] = defaultdict(dict)
     for name, (_, _, _, _, newer) in REFERENCE_SOURCES.items():
         module = MODULES[name]
         batch = module.normalise(module.parse((reference / newer).read_bytes()), Provenance(name, "aggregator", "u", datetime.now(timezone.utc)))
         for p in batch.prices.itertuples():
-            values[(p.provider_id, p.provider_model_id, p.price_type)].setdefault(name, float(p.usd_per_mtok))
+            values[(p.provider_id, p.provider_model_id, p.price_type, p.above_tokens)].setdefault(name, float(p.usd_per_mtok))
     compared: dict[tuple[str, str], set] = defaultdict(set)
     differ: dict[tuple[str, str], set] = defaultdict(set)
-    for (provider, model_id, _), by_source in values.items():
+    for (provider, model_id, _, _), by_source in values.items():
         for a, b in combinations(sorted(by_source), 2):
             compared[(a, b)].add((provider, model_id))
             high = max(by_source[a], by_source[b])
@@ -287,5 +287,5 @@ def test_reference_data_disagreements_and_price_changes(reference_server: Replay
     # Prices moved between the LiteLLM / OpenRouter dates: each closed row reopened with another value.
     assert kinds.get("price_changed", 0) > 0
     assert rows(home, "SELECT count(*) FROM changes WHERE kind = 'price_changed'") == rows(
-        home, "SELECT count(*) FROM prices c JOIN prices o USING (provider_id, provider_model_id, price_type) "
+        home, "SELECT count(*) FROM prices c JOIN prices o USING (provider_id, provider_model_id, price_type, above_tokens) "
               "WHERE c.valid_to = o.valid_from AND c.usd_per_mtok <> o.usd_per_mtok")

@@ -114,7 +114,7 @@ BLOCKING_CASES = [
     ("prices", "schema", _set("source", None), "source is not null"),
     ("prices", "keys", _set("model_key", None), "model_key is not null"),
     ("prices", "keys", _set("provider_model_id", None), "provider_model_id is not null"),
-    ("prices", "keys", _duplicate_key("prices"), "(provider_id, provider_model_id, price_type, valid_from) is unique"),
+    ("prices", "keys", _duplicate_key("prices"), "(provider_id, provider_model_id, price_type, above_tokens, valid_from) is unique"),
     ("prices", "non_negative_prices", _set("usd_per_mtok", -0.5), "usd_per_mtok >= 0"),
     ("models", "schema", _drop("offerings_count"), "columns "),
     ("models", "keys", _set("model_key", None), "model_key is not null"),

@@ -19,7 +19,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from assets.core.merge import PRICE_HISTORY_COLUMNS, PRICE_KEY, price_history
+from assets.core.merge import PRICE_HISTORY_COLUMNS, PRICE_KEY, price_history, with_base_tier
 from assets.normalise.records import PRICE_COLUMNS, NormalisedBatch
 
 # One dated snapshot's rows: the catalog's price columns plus the day and the payload's hash.
@@ -32,6 +32,7 @@ CHANGE_COLUMNS = [
     "provider_model_id",
     "model_key",
     "price_type",
+    "above_tokens",
     "old_usd_per_mtok",
     "new_usd_per_mtok",
     "pct_change",
@@ -45,7 +46,7 @@ def day_start(day: date) -> pd.Timestamp:
 
 def day_prices(batch: NormalisedBatch, as_of: date, payload_sha256: str | None = None) -> pd.DataFrame:
     """A normalised batch's prices as one dated snapshot's rows."""
-    frame = batch.prices[PRICE_COLUMNS].copy()
+    frame = with_base_tier(batch.prices)[PRICE_COLUMNS].copy()
     frame.insert(0, "as_of", as_of)
     frame["payload_sha256"] = payload_sha256
     frame["usd_per_mtok"] = frame["usd_per_mtok"].astype(float)
@@ -77,7 +78,7 @@ def history_from_days(days: Iterable[tuple[date, pd.DataFrame]]) -> tuple[pd.Dat
 
     per_source: dict[str, pd.DataFrame | None] = {}
     for day, prices in ordered:
-        current = prices[PRICE_COLUMNS]
+        current = with_base_tier(prices)[PRICE_COLUMNS]
         for source, rows in current.groupby("source", sort=True):
             rows = rows.drop_duplicates(PRICE_KEY, keep="first")
             per_source[str(source)] = price_history(per_source.get(str(source)), rows, day_start(day))
@@ -113,6 +114,7 @@ def changes_from_history(history: pd.DataFrame) -> pd.DataFrame:
             "provider_model_id": old["provider_model_id"].to_numpy(),
             "model_key": new["model_key"].to_numpy(),
             "price_type": old["price_type"].to_numpy(),
+            "above_tokens": old["above_tokens"].to_numpy(),
             "old_usd_per_mtok": old_value,
             "new_usd_per_mtok": new_value,
             "pct_change": np.round(pct.astype(float), 4),

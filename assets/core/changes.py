@@ -32,7 +32,7 @@ CHANGE_COLUMNS = ["detected_at", "kind", "model_key", "provider_id", "provider_m
 PRESENCE_COLUMNS = ["model_key", "sources", "last_seen_at", "missing_runs", "removed_at"]
 PAIR = ["source_a", "source_b"]
 DISAGREEMENT_KEY = PRICE_KEY + PAIR
-DISAGREEMENT_COLUMNS = OFFERING_KEY + ["model_key", "price_type"] + PAIR + ["value_a", "value_b", "detected_at"]
+DISAGREEMENT_COLUMNS = OFFERING_KEY + ["model_key", "price_type", "above_tokens"] + PAIR + ["value_a", "value_b", "detected_at"]
 QUALITY_COLUMNS = PAIR + ["offerings_compared", "disagreements", "share", "detected_at"]
 # A run only proves a model gone when its sources served fresh data (not a fallback).
 UNHEALTHY_BADGES = ("cached", "config")
@@ -178,6 +178,14 @@ def track_presence(
     )
 
 
+def price_field(prices: pd.DataFrame) -> pd.Series:
+    """The ``field`` of a price change: the price type, with its tier for a long-context price
+    (``input above 200000 tokens``); a base price is the price type alone."""
+    tiers = pd.to_numeric(prices["above_tokens"]).fillna(0).astype("int64")
+    fields = [f"{kind} above {n} tokens" if n else str(kind) for kind, n in zip(prices["price_type"], tiers)]
+    return pd.Series(fields, index=prices.index, dtype=object)
+
+
 def price_changes(history: pd.DataFrame, now: datetime) -> pd.DataFrame:
     """``price_changed`` rows: per offering and price type, the open row closed at ``now`` and
     the one opened at ``now`` with another value (a new or withdrawn price is not a change)."""
@@ -192,7 +200,7 @@ def price_changes(history: pd.DataFrame, now: datetime) -> pd.DataFrame:
         model_key=pairs["model_key"],
         provider_id=pairs["provider_id"],
         provider_model_id=pairs["provider_model_id"],
-        field=pairs["price_type"],
+        field=price_field(pairs),
         old=pairs["usd_per_mtok_old"].map(_text),
         new=pairs["usd_per_mtok"].map(_text),
         pct_change=_pct(pairs["usd_per_mtok_old"], pairs["usd_per_mtok"]),
@@ -254,7 +262,7 @@ def track_disagreements(previous: pd.DataFrame | None, comparisons: pd.DataFrame
         model_key=new["model_key"],
         provider_id=new["provider_id"],
         provider_model_id=new["provider_model_id"],
-        field=new["price_type"],
+        field=price_field(new),
         old=new["value_a"].map(_text),
         new=new["value_b"].map(_text),
         pct_change=_pct(new["value_a"], new["value_b"]),

@@ -24,14 +24,15 @@ from assets.normalise.records import BENCHMARK_COLUMNS, OFFERING_COLUMNS, PERFOR
 from resources.settings import number_setting
 
 OFFERING_KEY = ["provider_id", "provider_model_id"]
-PRICE_KEY = ["provider_id", "provider_model_id", "price_type"]
+# A price is one offering's price type above a prompt size (``above_tokens``, 0 = base price).
+PRICE_KEY = ["provider_id", "provider_model_id", "price_type", "above_tokens"]
 PROVENANCE = ["source", "source_kind", "source_url", "fetched_at"]
 LIST_COLUMNS = ["input_modalities", "output_modalities"]
 PRICE_HISTORY_COLUMNS = PRICE_COLUMNS + ["valid_from", "valid_to"]
 # Two sources disagree on a price when they differ by more than this share of the higher
 # value (AISI_DISAGREEMENT_TOLERANCE overrides it).
 DISAGREEMENT_TOLERANCE = 0.01
-COMPARISON_COLUMNS = PRICE_KEY[:2] + ["model_key", "price_type", "source_a", "source_b", "value_a", "value_b", "disagrees"]
+COMPARISON_COLUMNS = PRICE_KEY[:2] + ["model_key", "price_type", "above_tokens", "source_a", "source_b", "value_a", "value_b", "disagrees"]
 
 
 def disagreement_tolerance() -> float:
@@ -103,7 +104,7 @@ def merge_catalog(
     offerings = _first_by_field(offerings_ranked, OFFERING_KEY, OFFERING_COLUMNS + ["status_source"])
     offerings["status"] = lifecycle_status(offerings, today or datetime.now().date())
 
-    prices_ranked = _ranked([b.prices for b in batches], source_priority)
+    prices_ranked = _ranked([with_base_tier(b.prices) for b in batches], source_priority)
     quarantined = implausible(prices_ranked, offerings_ranked, PRICE_KEY, ceiling)
     prices_ranked = without(prices_ranked, quarantined, PRICE_KEY)
     disagreements = _disagreements(prices_ranked, tolerance)
@@ -267,6 +268,15 @@ def _providers(offerings: pd.DataFrame, source_priority: dict[str, int], first_p
     return providers[columns].sort_values("provider_id").reset_index(drop=True)
 
 
+def with_base_tier(prices: pd.DataFrame) -> pd.DataFrame:
+    """``prices`` with ``above_tokens`` as integers, 0 (the base price) where it is missing:
+    rows written before long-context tiers existed are base prices."""
+    if "above_tokens" in prices.columns:
+        tiers = pd.to_numeric(prices["above_tokens"]).fillna(0).astype("int64")
+        return prices.assign(above_tokens=tiers)
+    return prices.assign(above_tokens=pd.Series(0, index=prices.index, dtype="int64"))
+
+
 def price_history(previous: pd.DataFrame | None, current: pd.DataFrame, now: datetime) -> pd.DataFrame:
     """The new price history: ``previous`` history carried over, ``current`` applied at ``now``.
 
@@ -274,13 +284,13 @@ def price_history(previous: pd.DataFrame | None, current: pd.DataFrame, now: dat
     changed or vanished ones get ``valid_to = now``; new values open rows at ``now``.
     """
     now_ts = pd.Timestamp(now)
-    current = current[PRICE_COLUMNS].copy()
+    current = with_base_tier(current)[PRICE_COLUMNS].copy()
     if previous is None or previous.empty:
         current["valid_from"] = now_ts
         current["valid_to"] = pd.NaT
         return current[PRICE_HISTORY_COLUMNS].reset_index(drop=True)
 
-    previous = previous[PRICE_HISTORY_COLUMNS].copy()
+    previous = with_base_tier(previous)[PRICE_HISTORY_COLUMNS].copy()
     closed = previous[previous["valid_to"].notna()]
     open_rows = previous[previous["valid_to"].isna()]
     joined = open_rows.merge(current, on=PRICE_KEY, how="outer", suffixes=("_old", ""), indicator=True)

@@ -9,9 +9,12 @@ from typing import Any, Iterable
 
 import pandas as pd
 
+from assets.normalise.billing import FREE_TIER, billing_kind
 from assets.normalise.identity import ALIAS_FILE, IdentityRules, default_rules
 
-# Prices are USD per 1M tokens. These are the price types the catalog knows.
+# Prices are USD per 1M tokens. These are the price types the catalog knows: text, image and
+# audio tokens are kept apart (an image model's image-output price is ``image_output``, never
+# ``output``). Prices in other units (per image, per second, per character) are not published.
 PRICE_TYPES = (
     "input",
     "output",
@@ -43,16 +46,20 @@ OFFERING_COLUMNS = [
     "open_weights",
     "deprecation_date",
     "deprecated",
+    "billing",
     "source",
     "source_kind",
     "source_url",
     "fetched_at",
 ]
+# ``above_tokens``: the price applies to prompts above that many tokens (long-context tiers);
+# 0 is the base price.
 PRICE_COLUMNS = [
     "provider_id",
     "provider_model_id",
     "model_key",
     "price_type",
+    "above_tokens",
     "usd_per_mtok",
     "source",
     "source_kind",
@@ -63,6 +70,8 @@ REJECT_COLUMNS = ["source", "source_id", "reason"]
 # What a source says about an offering's model beyond its id (OpenRouter's ``alias_target`` of a
 # ``~...-latest`` router alias, its ``canonical_slug``): read by the catalog's folding step.
 LINK_COLUMNS = ["provider_id", "provider_model_id", "relation", "target_id", "target_key"]
+DUPLICATE_KEPT_PRICED = "duplicate id within the payload: kept the priced entry"
+DUPLICATE_KEPT_FIRST = "duplicate id within the payload: kept the first entry"
 PERFORMANCE_COLUMNS = [
     "provider_id",
     "provider_model_id",
@@ -200,6 +209,7 @@ class BatchBuilder:
     entries: int = 0
     _offerings: list[dict[str, Any]] = field(default_factory=list)
     _prices: list[dict[str, Any]] = field(default_factory=list)
+    _source_ids: list[str] = field(default_factory=list)
     _rejects: list[dict[str, Any]] = field(default_factory=list)
     _performance: list[dict[str, Any]] = field(default_factory=list)
     _benchmarks: list[dict[str, Any]] = field(default_factory=list)
@@ -212,16 +222,29 @@ class BatchBuilder:
         provider_model_id: str,
         prices: dict[str, float | None],
         model_key: str | None = None,
+        tiers: dict[int, dict[str, float | None]] | None = None,
+        source_id: str | None = None,
         **attributes: Any,
     ) -> None:
+        """One offering with its prices (``price type -> USD per 1M tokens``, None unknown) and
+        long-context ``tiers`` (``threshold in tokens -> prices`` for prompts above it).
+        ``billing`` is derived (``config/billing.yaml``, free variants) unless given; a price of
+        0 is kept only on a free tier (elsewhere 0 is "not metered" or no claim: no row).
+        ``source_id`` is the entry's id in the payload (default ``provider_model_id``)."""
         unknown = set(attributes) - set(OFFERING_COLUMNS)
         if unknown:
             raise KeyError(f"not offering columns: {sorted(unknown)}")
         identity = self.rules.resolve(provider, provider_model_id)
         key = model_key or identity.model_key
         prov = self.provenance
+        every = [(price_type, 0, value) for price_type, value in prices.items()]
+        for threshold, tier in (tiers or {}).items():
+            if int(threshold) <= 0:
+                raise ValueError(f"a tier threshold must be above 0 tokens: {threshold!r}")
+            every += [(price_type, int(threshold), value) for price_type, value in tier.items()]
         row = {column: None for column in OFFERING_COLUMNS}
         row.update(attributes)
+        billing = row["billing"] or billing_kind(identity.provider_id, provider_model_id, prices.values())
         row.update(
             provider_id=identity.provider_id,
             provider_model_id=provider_model_id,
@@ -230,28 +253,35 @@ class BatchBuilder:
             identity_method=ALIAS_FILE if model_key else identity.method,  # a curated file gave the key
             input_modalities=row["input_modalities"] or [],
             output_modalities=row["output_modalities"] or [],
+            billing=billing,
             source=prov.source,
             source_kind=prov.source_kind,
             source_url=prov.source_url,
             fetched_at=prov.fetched_at,
         )
+        entry = len(self._offerings)
         self._offerings.append(row)
-        for price_type, value in prices.items():
+        self._source_ids.append(source_id or provider_model_id)
+        for price_type, above_tokens, value in every:
             if price_type not in PRICE_TYPES:
                 raise KeyError(f"unknown price type {price_type!r}")
             if value is None:
                 continue  # unknown stays unknown: no row, never 0
+            if float(value) == 0 and billing != FREE_TIER:
+                continue  # 0 off a free tier is "not metered" (plan) or no claim: unknown
             self._prices.append(
                 {
                     "provider_id": identity.provider_id,
                     "provider_model_id": provider_model_id,
                     "model_key": key,
                     "price_type": price_type,
+                    "above_tokens": above_tokens,
                     "usd_per_mtok": float(value),
                     "source": prov.source,
                     "source_kind": prov.source_kind,
                     "source_url": prov.source_url,
                     "fetched_at": prov.fetched_at,
+                    "_entry": entry,
                 }
             )
 
@@ -336,14 +366,26 @@ class BatchBuilder:
 
     def build(self) -> NormalisedBatch:
         offerings = pd.DataFrame(self._offerings, columns=OFFERING_COLUMNS)
-        # One offering per (provider, provider model id): a later duplicate in the same payload loses.
-        duplicated = offerings.duplicated(["provider_id", "provider_model_id"], keep="first")
-        for source_id in offerings.loc[duplicated, "provider_model_id"]:
-            self.reject(str(source_id), "duplicate id within the payload")
-        offerings = offerings.loc[~duplicated].reset_index(drop=True)
-        prices = pd.DataFrame(self._prices, columns=PRICE_COLUMNS).drop_duplicates(
-            ["provider_id", "provider_model_id", "price_type"], keep="first"
+        prices = pd.DataFrame(self._prices, columns=[*PRICE_COLUMNS, "_entry"])
+        # One offering per (provider, provider model id). When a payload lists one twice, the
+        # entry with prices wins (then the first); the other is rejected with its payload id.
+        priced = set(prices["_entry"])
+        has_prices = pd.Series([i in priced for i in range(len(offerings))], index=offerings.index, dtype=bool)
+        order = offerings.assign(_unpriced=~has_prices).sort_values("_unpriced", kind="stable")
+        duplicated = order.duplicated(["provider_id", "provider_model_id"], keep="first")
+        kept = order.loc[~duplicated]
+        winner = {(p, m): i for i, p, m in zip(kept.index, kept["provider_id"], kept["provider_model_id"])}
+        for entry in order.index[duplicated.to_numpy()]:
+            offering = offerings.loc[entry]
+            won = winner[(offering["provider_id"], offering["provider_model_id"])]
+            reason = DUPLICATE_KEPT_PRICED if has_prices[won] and not has_prices[entry] else DUPLICATE_KEPT_FIRST
+            self.reject(f"{self._source_ids[entry]} (kept {self._source_ids[won]})", reason)
+        keep = sorted(kept.index)
+        offerings = offerings.loc[keep].reset_index(drop=True)
+        prices = prices[prices["_entry"].isin(keep)].drop(columns="_entry").drop_duplicates(
+            ["provider_id", "provider_model_id", "price_type", "above_tokens"], keep="first"
         )
+        prices["above_tokens"] = prices["above_tokens"].astype("int64")
         return NormalisedBatch(
             source=self.provenance.source,
             offerings=offerings,

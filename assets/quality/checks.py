@@ -8,9 +8,10 @@ step, several checks):
 - ``schema`` (blocking): every column of the published table (``sql/migrations``) exists, each
   holds values of its SQL type, and the table's NOT NULL columns have no nulls;
 - ``keys`` (blocking): the table's primary key (and ``model_key``) has no nulls and is unique.
-  The key of ``prices`` is (provider_id, provider_model_id, price_type, valid_from): a provider
+  The key of ``prices`` is (provider_id, provider_model_id, price_type, above_tokens, valid_from): a provider
   may serve one model under several ids (regional or tiered), each with its own price history,
-  so (model_key, provider_id, price_type, valid_from) is not unique in real data;
+  so (model_key, provider_id, price_type, valid_from) is not unique in real data; ``above_tokens``
+  is the long-context tier (0 = base price);
 - ``non_negative_prices`` (blocking, prices): ``usd_per_mtok >= 0``;
 - ``context_window_positive`` (blocking, models and offerings): ``context_window > 0`` where known;
 - ``plausible_prices`` (warning, prices): current prices at most ``AISI_PRICE_CEILING_USD_PER_MTOK``
@@ -88,7 +89,7 @@ KEYS = Rule("keys", "The table's primary key (and model_key) has no nulls and is
 TABLE_RULES: dict[str, list[Rule]] = {
     "prices": [
         SCHEMA,
-        Rule("keys", "No null keys; (provider_id, provider_model_id, price_type, valid_from), the table's primary key, is unique.", True, _keys),
+        Rule("keys", "No null keys; (provider_id, provider_model_id, price_type, above_tokens, valid_from), the table's primary key, is unique.", True, _keys),
         Rule("non_negative_prices", "Every price (usd_per_mtok, USD per 1M tokens) is >= 0.", True, _non_negative_prices),
         Rule("plausible_prices", f"Current prices are at most {CEILING_VARIABLE} (default {DEFAULT_CEILING:g}) USD per 1M tokens; "
              "a warning with the suspicious rows, not a block.", False, _plausible_prices),
@@ -182,7 +183,7 @@ RECORD_FRAMES: dict[str, tuple[list[str], list[gxe.Expect]]] = {
 }
 RECORD_KEYS = {
     "offerings": ["provider_id", "provider_model_id"],
-    "prices": ["provider_id", "provider_model_id", "price_type"],
+    "prices": ["provider_id", "provider_model_id", "price_type", "above_tokens"],
     "benchmarks": ["model_key", "benchmark", "source_id"],
     "performance": ["provider_id", "provider_model_id", "metric"],
 }

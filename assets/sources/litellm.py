@@ -3,6 +3,7 @@ offerings across providers, keyed ``[provider/]model``; costs are USD per token.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -31,6 +32,9 @@ SPEC = SourceSpec(
     priority=2,
 )
 
+# Per-token prices only: prices in other units (``*_cost_per_image``, ``_per_second``,
+# ``_per_character``, ``_per_query``) are not read; they are no USD per 1M tokens and must not
+# mix with token prices (the entry itself is still used, so it is no reject).
 PRICE_KEYS = {
     "input_cost_per_token": "input",
     "output_cost_per_token": "output",
@@ -44,8 +48,15 @@ PRICE_KEYS = {
     "input_cost_per_audio_token": "audio_input",
     "output_cost_per_audio_token": "audio_output",
 }
+# Long-context tiers: ``<price key>_above_<N>k_tokens`` is the price for prompts above N
+# thousand tokens (``_priority`` variants are a service tier, ``_above_1hr`` a cache duration:
+# neither matches). ``tiered_pricing`` lists ``{range: [from, to], <price key>: ...}``.
+TIER_KEY = re.compile(r"^(?P<key>[a-z_]+?)_above_(?P<k>\d+)k_tokens$")
 # Entries of these modes are tools or stores, not models.
 NOT_MODELS = frozenset({"search", "vector_store"})
+# Modes whose output is not text tokens: their ``output_cost_per_token`` (0 on every
+# embedding) is not a text output price, so it is not published.
+NO_TEXT_OUTPUT = frozenset({"embedding", "rerank", "moderation"})
 OUTPUT_BY_MODE = {
     "chat": ["text"],
     "completion": ["text"],
@@ -79,13 +90,32 @@ def _input_modalities(entry: dict[str, Any]) -> list[str]:
     return modalities(found)
 
 
+def _tiers(entry: dict[str, Any]) -> dict[int, dict[str, float | None]]:
+    """Long-context prices by threshold (tokens) from ``*_above_<N>k_tokens`` and ``tiered_pricing``;
+    threshold 0 holds ``tiered_pricing``'s first range (base prices the top level may lack)."""
+    tiers: dict[int, dict[str, float | None]] = {}
+    for field, value in entry.items():
+        match = TIER_KEY.match(field)
+        if match and match["key"] in PRICE_KEYS:
+            tiers.setdefault(int(match["k"]) * 1000, {})[PRICE_KEYS[match["key"]]] = per_token_to_per_mtok(value)
+    for tier in entry.get("tiered_pricing") or ():
+        span = tier.get("range") if isinstance(tier, dict) else None
+        if not isinstance(span, list) or not span or span[0] is None:
+            continue
+        prices = tiers.setdefault(int(float(span[0])), {})  # the range from 0 is the base price
+        for theirs, ours in PRICE_KEYS.items():
+            if tier.get(theirs) is not None:
+                prices.setdefault(ours, per_token_to_per_mtok(tier[theirs]))
+    return tiers
+
+
 def canonical_order(entries: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
     """LiteLLM's entries in an order that does not depend on the file's.
 
     Some offerings are listed more than once: ``deepseek-chat`` and ``deepseek/deepseek-chat``,
     or under LiteLLM providers that are one provider to us (``mistral/codestral-latest`` and
-    ``codestral/codestral-latest``); the normaliser keeps the first. A file whose order changed
-    would otherwise make the other entry win and show a price change nobody made. First comes
+    ``codestral/codestral-latest``); the normaliser keeps the priced one, then the first. A file
+    whose order changed would otherwise make the other entry win and show a price change nobody made. First comes
     the entry under the provider's own name, then the one keyed ``provider/model``, then by key."""
     rules = default_rules()
 
@@ -124,11 +154,20 @@ def normalise(entries: list[tuple[str, Any]], provenance: Provenance) -> Normali
             continue
         try:
             prices = {ours: per_token_to_per_mtok(entry.get(theirs)) for theirs, ours in PRICE_KEYS.items()}
+            tiers = _tiers(entry)
+            for price_type, value in tiers.pop(0, {}).items():
+                prices[price_type] = value if prices.get(price_type) is None else prices[price_type]
+            if mode in NO_TEXT_OUTPUT:
+                prices["output"] = None
+                for tier in tiers.values():
+                    tier.pop("output", None)
             deprecation = entry.get("deprecation_date")
             batch.offering(
                 provider=provider,
                 provider_model_id=model_id,
                 prices=prices,
+                tiers=tiers,
+                source_id=key,
                 name=model_id.rsplit("/", 1)[-1],
                 context_window=to_int(entry.get("max_input_tokens") or entry.get("max_tokens")),
                 max_output=to_int(entry.get("max_output_tokens")),

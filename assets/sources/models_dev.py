@@ -37,7 +37,11 @@ COST_KEYS = {
     "reasoning": "reasoning",
     "input_audio": "audio_input",
     "output_audio": "audio_output",
+    "image": "image_output",
 }
+# Long-context prices: ``cost.tiers = [{tier: {type: context, size: N}, input, output, ...}]``
+# (the price for prompts above N tokens) and the older ``cost.context_over_200k = {...}``.
+CONTEXT_OVER_200K = 200_000
 
 
 def parse(payload: bytes) -> list[tuple[str, dict[str, Any], str, Any]]:
@@ -64,6 +68,40 @@ def _date(value: Any) -> date | None:
         return None  # a malformed date loses the date, not the model and its prices
 
 
+def _prices(cost: dict[str, Any]) -> dict[str, float | None]:
+    prices: dict[str, float | None] = {}
+    for theirs, ours in COST_KEYS.items():
+        value = to_number(cost.get(theirs)) if not isinstance(cost.get(theirs), (dict, list)) else None
+        if value is not None and prices.get(ours) is None:
+            prices[ours] = value
+    return prices
+
+
+def _output_kind(prices: dict[str, float | None], output_modalities: list[str]) -> dict[str, float | None]:
+    """``cost.output`` of a model that outputs no text is its image (or audio) output price."""
+    if "text" in output_modalities or prices.get("output") is None:
+        return prices
+    for modality in ("image", "audio"):
+        if modality in output_modalities:
+            kind = f"{modality}_output"
+            moved = {k: v for k, v in prices.items() if k != "output"}
+            moved[kind] = prices["output"] if moved.get(kind) is None else moved[kind]
+            return moved
+    return prices
+
+
+def _tiers(cost: dict[str, Any]) -> dict[int, dict[str, float | None]]:
+    tiers: dict[int, dict[str, float | None]] = {}
+    if isinstance(cost.get("context_over_200k"), dict):
+        tiers[CONTEXT_OVER_200K] = _prices(cost["context_over_200k"])
+    for tier in cost.get("tiers") or ():
+        spec = tier.get("tier") if isinstance(tier, dict) else None
+        if not isinstance(spec, dict) or spec.get("type", "context") != "context" or not to_int(spec.get("size")):
+            continue  # a tier of another kind (not a prompt size) is not a long-context price
+        tiers.setdefault(int(spec["size"]), {}).update(_prices(tier))
+    return tiers
+
+
 def normalise(entries: list[tuple[str, dict[str, Any], str, Any]], provenance: Provenance) -> NormalisedBatch:
     batch = BatchBuilder(provenance)
     for provider_id, info, model_id, model in entries:
@@ -74,24 +112,23 @@ def normalise(entries: list[tuple[str, dict[str, Any], str, Any]], provenance: P
             continue
         try:
             cost = model.get("cost") or {}
-            prices: dict[str, float | None] = {}
-            for theirs, ours in COST_KEYS.items():
-                value = to_number(cost.get(theirs)) if not isinstance(cost.get(theirs), dict) else None
-                if value is not None and prices.get(ours) is None:
-                    prices[ours] = value
             limit = model.get("limit") or {}
             mods = model.get("modalities") or {}
+            output_modalities = modalities(mods.get("output"))
+            tiers = {size: _output_kind(tier, output_modalities) for size, tier in _tiers(cost).items()}
             batch.offering(
                 provider=provider_id,
                 provider_model_id=model_id,
-                prices=prices,
+                prices=_output_kind(_prices(cost), output_modalities),
+                tiers=tiers,
+                source_id=source_id,
                 provider_name=info.get("name"),
                 name=model.get("name") or model_id,
                 family=model.get("family"),
                 context_window=to_int(limit.get("context")),
                 max_output=to_int(limit.get("output")),
                 input_modalities=modalities(mods.get("input")),
-                output_modalities=modalities(mods.get("output")),
+                output_modalities=output_modalities,
                 release_date=_date(model.get("release_date")),
                 open_weights=model.get("open_weights"),
                 deprecation_date=None,

@@ -44,6 +44,8 @@ PRICE_KEYS = {
     "audio_output": "audio_output",
     "image_output": "image_output",
 }
+# Long-context prices: ``pricing.overrides = [{min_prompt_tokens: N, prompt, completion, ...}]``.
+OVERRIDES_THRESHOLD = "min_prompt_tokens"
 
 
 def parse(payload: bytes) -> list[dict[str, Any]]:
@@ -58,6 +60,16 @@ def _price(value: Any) -> float | None:
     if isinstance(value, str) and value.strip().startswith("-"):
         return None  # "-1": variable price
     return per_token_to_per_mtok(value)
+
+
+def _tiers(pricing: dict[str, Any]) -> dict[int, dict[str, float | None]]:
+    """Prices for long prompts by threshold (tokens), from ``pricing.overrides``."""
+    tiers: dict[int, dict[str, float | None]] = {}
+    for override in pricing.get("overrides") or ():
+        threshold = to_int(override.get(OVERRIDES_THRESHOLD)) if isinstance(override, dict) else None
+        if threshold:  # an override on another condition is not a long-context price
+            tiers.setdefault(threshold, {}).update({ours: _price(override.get(theirs)) for theirs, ours in PRICE_KEYS.items()})
+    return tiers
 
 
 def normalise(entries: list[dict[str, Any]], provenance: Provenance) -> NormalisedBatch:
@@ -77,6 +89,7 @@ def normalise(entries: list[dict[str, Any]], provenance: Provenance) -> Normalis
                 provider="openrouter",
                 provider_model_id=model_id,
                 prices=prices,
+                tiers=_tiers(pricing),
                 provider_name="OpenRouter",
                 name=name.split(": ", 1)[1] if ": " in name else name,
                 context_window=to_int(top.get("context_length") or entry.get("context_length")),

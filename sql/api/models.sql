@@ -1,5 +1,6 @@
--- /api/v1/models: filtered, paged models with the lowest current paid input/output price
--- (of `provider` when given). Parameters: creator, provider, search, modality, min_context, limit, offset.
+-- /api/v1/models: filtered, paged models with the lowest current input/output base price of a
+-- metered offering (of `provider` when given; plan and free-tier offerings and long-context
+-- tiers do not count). Parameters: creator, provider, search, modality, min_context, limit, offset.
 WITH filtered AS (
     SELECT m.*
     FROM models m
@@ -19,7 +20,7 @@ lowest AS (
            min(CASE WHEN price_type = 'input' THEN usd_per_mtok END) AS min_input_usd_per_mtok,
            min(CASE WHEN price_type = 'output' THEN usd_per_mtok END) AS min_output_usd_per_mtok
     FROM current_prices
-    WHERE usd_per_mtok > 0
+    WHERE usd_per_mtok > 0 AND above_tokens = 0 AND billing = 'metered'
       AND (CAST($provider AS TEXT) IS NULL OR provider_id = CAST($provider AS TEXT))
     GROUP BY model_key
 )

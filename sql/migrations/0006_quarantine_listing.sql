@@ -1,4 +1,4 @@
--- depends: 0004_changes
+-- depends: 0005_price_tiers_billing
 -- Quarantined values (never published) and models kept while their removal is unconfirmed.
 
 ALTER TABLE models ADD COLUMN listed BOOLEAN DEFAULT TRUE;
@@ -11,6 +11,7 @@ CREATE TABLE quarantine (
     provider_model_id TEXT NOT NULL,
     model_key         TEXT NOT NULL,
     price_type        TEXT NOT NULL,
+    above_tokens      BIGINT NOT NULL DEFAULT 0,
     usd_per_mtok      DOUBLE PRECISION NOT NULL,
     source            TEXT NOT NULL,
     source_kind       TEXT NOT NULL,
@@ -20,9 +21,10 @@ CREATE TABLE quarantine (
     detail            TEXT NOT NULL,
     held_usd_per_mtok DOUBLE PRECISION,
     detected_at       TIMESTAMPTZ NOT NULL,
-    PRIMARY KEY (provider_id, provider_model_id, price_type, source, rule)
+    PRIMARY KEY (provider_id, provider_model_id, price_type, above_tokens, source, rule)
 );
 COMMENT ON TABLE quarantine IS 'Source prices that failed a plausibility rule in the latest run: not published, each with its rule and reason. The offering keeps its previous value where it had one (held_usd_per_mtok).';
+COMMENT ON COLUMN quarantine.above_tokens IS 'The long-context tier the price applies to (prompts above that many tokens); 0 = the base price.';
 COMMENT ON COLUMN quarantine.usd_per_mtok IS 'The value the source gave, USD per 1M tokens (not published).';
 COMMENT ON COLUMN quarantine.rule IS 'above_ceiling, far_from_other_sources or zero_output_on_metered.';
 COMMENT ON COLUMN quarantine.detail IS 'Why, in words, with the figures compared.';

@@ -133,8 +133,10 @@ def test_a_row_condition_limits_the_rows_checked():
 
 def test_the_prices_table_key_comes_from_the_migrations():
     contract = table_contract("prices")
-    assert contract.primary_key == ("provider_id", "provider_model_id", "price_type", "valid_from")
-    assert {"usd_per_mtok", "source", "source_kind"} <= set(contract.not_null)
+    assert contract.primary_key == ("provider_id", "provider_model_id", "price_type", "above_tokens", "valid_from")
+    assert {"usd_per_mtok", "above_tokens", "source", "source_kind"} <= set(contract.not_null)
+    assert contract.kind("above_tokens") == gxe.NUMBER
+    assert "billing" in table_contract("offerings").not_null
     assert contract.kind("usd_per_mtok") == gxe.NUMBER and contract.kind("valid_from") == gxe.TIMESTAMP
     assert table_contract("offerings").primary_key == ("provider_id", "provider_model_id")
     assert table_contract("models").primary_key == ("model_key",)
