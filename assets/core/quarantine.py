@@ -14,7 +14,9 @@ defend); otherwise the next source's plausible value, if any, is published. Rule
   nothing to compare, neither is;
 - ``zero_output_on_metered``: output priced 0 while the same source prices the offering's
   input above 0, on a model that writes text (a chat model's output is never free when its
-  input is not; embedding models have no output and are exempt).
+  input is not; embedding models have no output and are exempt). Parsers already publish no
+  0 on a metered offering (``BatchBuilder``: a 0 there is "not metered" or no claim, NULL);
+  this rule holds the line for any row that reaches the merge otherwise.
 
 A context window of 0 never reaches this far: parsers read 0 as unknown (NULL).
 """

@@ -71,19 +71,39 @@ def test_two_sources_100x_apart_are_decided_by_the_model_elsewhere_or_not_at_all
     assert merged.prices.set_index("provider_id").loc["groq", "usd_per_mtok"] == 0.04
 
 
-def test_output_zero_on_a_metered_text_model_but_not_on_an_embedding_model():
+def zero_output_rows(batch_, *model_ids: str):
+    """The batch with an output price of 0 on each of ``model_ids``, as a source that bypassed the
+    parse-time rule would give it (BatchBuilder already drops a 0 on a metered offering)."""
+    rows = batch_.prices[(batch_.prices["price_type"] == "input") & batch_.prices["provider_model_id"].isin(model_ids)]
+    batch_.prices = pd.concat([batch_.prices, rows.assign(price_type="output", usd_per_mtok=0.0)], ignore_index=True)
+    return batch_
+
+
+def test_a_zero_on_a_metered_offering_is_no_price_and_a_free_tier_zero_is_kept():
     source = batch(
         "litellm",
         offering("openai", "gpt-4o", {"input": 2.5, "output": 0.0}),
-        offering("openai", "text-embedding-3-small", {"input": 0.02, "output": 0.0}),
         offering("openrouter", "meta-llama/llama-3.1-8b-instruct:free", {"input": 0.0, "output": 0.0}),
     )
+    merged = merge_catalog([source], PRIORITY, {}, ceiling=1000)
+    prices = {(r.provider_model_id, r.price_type): r.usd_per_mtok for r in merged.prices.itertuples()}
+    assert ("gpt-4o", "output") not in prices and prices[("gpt-4o", "input")] == 2.5  # unknown, never 0
+    assert prices[("meta-llama/llama-3.1-8b-instruct:free", "output")] == 0.0  # free says free
+    assert merged.quarantine.empty
+
+
+def test_output_zero_reaching_the_merge_on_a_metered_text_model_but_not_on_an_embedding_model():
+    source = zero_output_rows(batch(
+        "litellm",
+        offering("openai", "gpt-4o", {"input": 2.5}),
+        offering("openai", "text-embedding-3-small", {"input": 0.02}),
+        offering("voyage", "voyage-3-large", {"input": 0.18}),
+    ), "gpt-4o", "text-embedding-3-small", "voyage-3-large")
     merged = merge_catalog([source], PRIORITY, {}, ceiling=1000)
     assert rules(merged) == {("litellm", "gpt-4o", "output"): "zero_output_on_metered"}
     prices = {(r.provider_model_id, r.price_type): r.usd_per_mtok for r in merged.prices.itertuples()}
     assert ("gpt-4o", "output") not in prices and prices[("gpt-4o", "input")] == 2.5
-    assert prices[("text-embedding-3-small", "output")] == 0.0
-    assert prices[("meta-llama/llama-3.1-8b-instruct:free", "output")] == 0.0  # free says free
+    assert prices[("text-embedding-3-small", "output")] == 0.0 and prices[("voyage-3-large", "output")] == 0.0
 
 
 def test_the_previous_value_stays_current_and_the_state_remembers_when_it_began():
