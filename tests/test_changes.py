@@ -17,6 +17,7 @@ import psycopg
 import pytest
 
 from assets.core.merge import DISAGREEMENT_TOLERANCE
+from assets.core.quarantine import TEXT_TOKEN_TYPES, price_ceiling
 from assets.normalise.records import Provenance
 from assets.sources import litellm, models_dev, openrouter
 from tests.replay import ReplayServer
@@ -62,10 +63,12 @@ def test_three_refreshes_one_price_change_in_history_feed_and_api(replay: Replay
     swap(replay, *LLAMA_INPUT)
     third = refresh()
     assert third.success, third.errors
-    feed = rows(home, "SELECT kind, model_key, provider_id, field, old, new, pct_change, source, run_id FROM changes ORDER BY kind")
+    feed = rows(home, "SELECT kind, model_key, provider_id, field, old, new, pct_change, source, run_id FROM changes ORDER BY kind, model_key")
     assert feed == [
+        # OpenRouter's own listing of provider openrouter wins over models.dev's copy of it.
+        ("price_changed", "meta/llama-3.1-70b-instruct", "openrouter", "input", "0.4", "0.5", pytest.approx(25.0), "openrouter", third.run_id),
         ("price_changed", "openai/gpt-4o", "openrouter", "input", "2.5", "2", pytest.approx(-20.0), "openrouter", third.run_id),
-        # models.dev outranks OpenRouter, so the merged llama price stays; the two now disagree.
+        # The copy still says 0.4: the two now disagree.
         ("source_disagreement", "meta/llama-3.1-70b-instruct", "openrouter", "input", "0.4", "0.5", pytest.approx(25.0),
          "models_dev,openrouter", third.run_id),
     ]
@@ -90,15 +93,15 @@ def test_three_refreshes_one_price_change_in_history_feed_and_api(replay: Replay
         assert api.get("/api/v1/pricing/history", params={"model": "openai/no-such-model"}).status_code == 404
 
         changes = api.get("/api/v1/changes").json()
-        assert changes["total"] == 2 and [c["kind"] for c in changes["items"]] == ["price_changed", "source_disagreement"]
+        assert changes["total"] == 3 and [c["kind"] for c in changes["items"]] == ["price_changed", "price_changed", "source_disagreement"]
         price = api.get("/api/v1/changes", params={"kind": "price_changed", "model": "openai/gpt-4o"}).json()["items"]
         assert [(c["old"], c["new"], c["pct_change"], c["field"], c["provider_model_id"]) for c in price] == [
             ("2.5", "2", -20.0, "input", "openai/gpt-4o")]
-        paged = api.get("/api/v1/changes", params={"limit": 1, "offset": 1}).json()
-        assert paged["total"] == 2 and [c["kind"] for c in paged["items"]] == ["source_disagreement"]
+        paged = api.get("/api/v1/changes", params={"limit": 1, "offset": 2}).json()
+        assert paged["total"] == 3 and [c["kind"] for c in paged["items"]] == ["source_disagreement"]
         day = detected_at.date().isoformat()
-        assert api.get("/api/v1/changes", params={"since": day}).json()["total"] == 2
-        assert api.get("/api/v1/changes", params={"since": detected_at.isoformat()}).json()["total"] == 2
+        assert api.get("/api/v1/changes", params={"since": day}).json()["total"] == 3
+        assert api.get("/api/v1/changes", params={"since": detected_at.isoformat()}).json()["total"] == 3
         later = (detected_at + timedelta(seconds=1)).astimezone(timezone.utc).replace(tzinfo=None).isoformat()  # naive = UTC
         assert api.get("/api/v1/changes", params={"since": later}).json() == {"items": [], "total": 0, "limit": 100, "offset": 0}
         for params, parameter in (({"since": "last tuesday"}, "since"), ({"kind": "model_renamed"}, "kind"), ({"limit": 0}, "limit")):
@@ -124,7 +127,10 @@ def test_model_removed_after_healthy_absent_runs_never_after_a_failed_fetch(
     monkeypatch.setenv("AISI_REMOVED_AFTER_RUNS", "2")
     monkeypatch.setenv("AISI_HTTP_MAX_ATTEMPTS", "2")
     assert refresh().success
-    only_openrouter = rows(home, "SELECT model_key FROM model_presence WHERE sources = 'openrouter' ORDER BY 1")
+    # A model only OpenRouter lists, with the fewest price rows: its removal is an ordinary
+    # change, not a collapse of the listing's prices (which the payload guard would hold back).
+    only_openrouter = rows(home, "SELECT p.model_key, (SELECT count(*) FROM current_prices c WHERE c.model_key = p.model_key) AS n "
+                                 "FROM model_presence p WHERE p.sources = 'openrouter' ORDER BY n, 1")
     assert only_openrouter
     model_key = only_openrouter[0][0]
     source_id = rows(home, "SELECT provider_model_id FROM offerings WHERE model_key = ? AND provider_id = 'openrouter'", model_key)[0][0]
@@ -144,9 +150,13 @@ def test_model_removed_after_healthy_absent_runs_never_after_a_failed_fetch(
     assert refresh().success
     assert rows(home, "SELECT missing_runs, removed_at IS NULL FROM model_presence WHERE model_key = ?", model_key) == [(1, True)]
     assert rows(home, "SELECT count(*) FROM changes") == [(0,)]
+    # Until the feed confirms the removal, the catalog keeps the model as it was, marked unlisted.
+    assert rows(home, "SELECT listed, unlisted_since IS NOT NULL FROM models WHERE model_key = ?", model_key) == [(False, True)]
+    assert rows(home, "SELECT count(*) FROM current_prices WHERE model_key = ?", model_key)[0][0] == only_openrouter[0][1]
     assert refresh().success
     assert rows(home, "SELECT kind, model_key, source FROM changes") == [("model_removed", model_key, "openrouter")]
     assert rows(home, "SELECT missing_runs, removed_at IS NOT NULL FROM model_presence WHERE model_key = ?", model_key) == [(2, True)]
+    assert rows(home, "SELECT count(*) FROM models WHERE model_key = ?", model_key) == [(0,)]
 
 
 @pytest.fixture
@@ -168,9 +178,9 @@ def test_changes_and_disagreements_reach_postgres_and_its_api(database: str, rep
     summary = refresh()
     assert summary.success and summary.postgres == "published"
 
-    feed_sql = "SELECT detected_at, kind, model_key, provider_id, field, old, new, pct_change, source, run_id FROM {}changes ORDER BY kind"
+    feed_sql = "SELECT detected_at, kind, model_key, provider_id, field, old, new, pct_change, source, run_id FROM {}changes ORDER BY kind, model_key"
     assert pg(database, feed_sql.format("curated.")) == rows(home, feed_sql.format(""))
-    assert [k for (_, k, *_rest) in pg(database, feed_sql.format("curated."))] == ["price_changed", "source_disagreement"]
+    assert [k for (_, k, *_rest) in pg(database, feed_sql.format("curated."))] == ["price_changed", "price_changed", "source_disagreement"]
     for table in ("source_disagreements", "price_disagreements", "model_presence"):
         assert sorted(pg(database, f"SELECT * FROM curated.{table}"), key=repr) == sorted(rows(home, f"SELECT * FROM {table}"), key=repr), table
     comment = pg(database, "SELECT obj_description('curated.changes'::regclass, 'pg_class')")[0][0]
@@ -237,6 +247,8 @@ def expected_disagreements(reference: Path) -> dict[tuple[str, str], tuple[int, 
         module = MODULES[name]
         batch = module.normalise(module.parse((reference / newer).read_bytes()), Provenance(name, "aggregator", "u", datetime.now(timezone.utc)))
         for p in batch.prices.itertuples():
+            if p.price_type in TEXT_TOKEN_TYPES and float(p.usd_per_mtok) > price_ceiling():
+                continue  # quarantined above the ceiling: never published, never compared
             values[(p.provider_id, p.provider_model_id, p.price_type, p.above_tokens)].setdefault(name, float(p.usd_per_mtok))
     compared: dict[tuple[str, str], set] = defaultdict(set)
     differ: dict[tuple[str, str], set] = defaultdict(set)
