@@ -335,5 +335,9 @@ def test_renamed_cost_fields_are_held_back_and_a_small_change_is_accepted(replay
     run, changed_offerings, changed_prices, rows = published(home, third.run_id, "models_dev")
     assert run == ("ok", "aggregator", None) and rows == 27
     gone = {o for o in offerings if o[1] in ("test-model-0", "test-model-1")}
-    assert len(gone) == 2 and changed_offerings == offerings - gone
+    # No source lists those two now: they stay published, unlisted, until their removal is confirmed.
+    assert len(gone) == 2 and changed_offerings == offerings
+    with duckdb.connect(str(home / "snapshots" / "latest.duckdb"), read_only=True) as con:
+        unlisted = set(con.execute("SELECT model_key FROM models WHERE NOT listed").fetchall())
+    assert unlisted == {(key,) for _, _, key in gone}
     assert guard_check(third.run_id, "models_dev_records").passed

@@ -184,8 +184,9 @@ def pg_rows(url: str, table: str) -> list[tuple[Any, ...]]:
 def test_a_failed_publish_leaves_the_previous_data(database: str, home: Path, refresh):
     assert refresh().success
     before = {t: pg_rows(database, t) for t in TABLES}
-    # No source here measures speed; one refresh of agreeing fixtures reports no change or disagreement.
-    assert all(before[t] for t in TABLES if t not in ("performance", "changes", "price_disagreements"))
+    # No source here measures speed; one refresh of agreeing, plausible fixtures reports no change,
+    # disagreement or quarantined value.
+    assert all(before[t] for t in TABLES if t not in ("performance", "changes", "price_disagreements", "quarantine"))
     warehouse = PostgresWarehouse(database)
 
     # Providers, models and offerings are replaced first; then a price without a value fails.
