@@ -10,31 +10,13 @@ from assets.normalise.assets import records_assets
 from assets.publish.assets import duckdb_snapshot, postgres_curated
 from assets.sources.assets import source_assets
 from assets.sources.registry import key_variables
+from pipelines.catalog_job import CATALOG_GROUPS, catalog_job, catalog_schedule  # noqa: F401 (re-exported)
 from resources.archive import RawArchiveResource
 from resources.browser import BrowserResource
 from resources.http import HttpClientResource
 from resources.keys import keys_from_environment
 from resources.snapshot_retention import keep_from_env
 from resources.warehouse import PostgresResource, SnapshotStoreResource
-
-CATALOG_GROUPS = ("sources", "normalise", "core", "publish")
-
-catalog_job = dg.define_asset_job(
-    "catalog_job",
-    selection=dg.AssetSelection.groups(*CATALOG_GROUPS),
-    description="Fetch every catalog source, normalise, merge and publish a snapshot (and PostgreSQL when configured).",
-    executor_def=dg.in_process_executor,
-    tags={"dagster/max_runtime": "900"},
-)
-
-# The seeds synced every 5 minutes; conditional requests make an unchanged source cheap.
-catalog_schedule = dg.ScheduleDefinition(
-    name="catalog_every_5_minutes",
-    job=catalog_job,
-    cron_schedule="*/5 * * * *",
-    execution_timezone="UTC",
-    default_status=dg.DefaultScheduleStatus.STOPPED,
-)
 
 
 def all_assets() -> list[dg.AssetsDefinition]:
@@ -58,7 +40,7 @@ def default_resources() -> dict[str, object]:
 
 
 def build_definitions() -> dg.Definitions:
-    # Imported here: these modules import catalog_job from this one.
+    # Imported here: the other areas are loaded only when the definitions are built.
     from assets.availability.assets import availability_checks, status_pages
     from pipelines.backfill import backfill_assets, backfill_jobs
     from pipelines.maintenance import maintenance_definitions

@@ -32,7 +32,7 @@ from assets.notify.channel import SlackNotifyResource, slack_notify_from_environ
 from assets.notify.events import failed_blocking_checks, run_errors
 from assets.notify.outbox import deliver_pending, notify, summary
 from assets.notify.report import gather
-from pipelines.catalog import catalog_job
+from pipelines.catalog_job import catalog_job
 from resources.monitor import MonitorStoreResource
 from resources.warehouse import SnapshotStoreResource
 from resources.settings import flag_setting
