@@ -14,7 +14,6 @@ models.dev, LiteLLM), merges them as a refresh does, and prints:
 
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -26,7 +25,7 @@ from assets.core.merge import Catalog, merge_catalog
 from assets.core.reference import basis_counts
 from assets.normalise.duplicate_figure import DuplicateFigure, duplicate_figure
 from assets.normalise.identity import default_rules
-from assets.normalise.identity_report import DEFAULT_REFERENCE, REFERENCE_FILES, load_batches
+from assets.normalise.identity_report import REFERENCE_FILES, load_batches, reference_argument
 
 
 @dataclass
@@ -64,10 +63,8 @@ def _examples(frame: pd.DataFrame, rule: str, count: int = 3) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    reference = Path(args[0]) if args else DEFAULT_REFERENCE
-    if not reference.is_dir():
-        print(f"reference data not found: {reference}", file=sys.stderr)
+    reference = reference_argument(argv)
+    if reference is None:
         return 2
     started = time.perf_counter()
     figures = trust_figures(reference)

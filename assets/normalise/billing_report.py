@@ -10,13 +10,11 @@ resolved in favour of the priced entry.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import pandas as pd
 
 from assets.normalise.billing import BILLING_KINDS
-from assets.normalise.identity_report import DEFAULT_REFERENCE, load_batches
+from assets.normalise.identity_report import load_batches, reference_argument
 from assets.normalise.records import DUPLICATE_KEPT_PRICED, NormalisedBatch
 
 
@@ -41,10 +39,8 @@ def price_figures(batches: dict[str, NormalisedBatch]) -> pd.DataFrame:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    reference = Path(args[0]) if args else DEFAULT_REFERENCE
-    if not reference.is_dir():
-        print(f"reference data not found: {reference}", file=sys.stderr)
+    reference = reference_argument(argv)
+    if reference is None:
         return 2
     batches = load_batches(reference)
     counts = billing_counts(batches)

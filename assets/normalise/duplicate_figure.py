@@ -31,18 +31,16 @@ are not stripped; dated snapshots are linked by ``alias_of`` anyway.
 from __future__ import annotations
 
 import re
-import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Iterable
 
 import pandas as pd
 
 from assets.normalise.identity import default_rules, family_alias
-from assets.normalise.identity_report import DEFAULT_REFERENCE, REFERENCE_FILES, load_batches
+from assets.normalise.identity_report import REFERENCE_FILES, load_batches, reference_argument
 from assets.normalise.records import NormalisedBatch
 
 # Trailing name parts that never make another model. Broader than folding's lists on purpose.
@@ -230,10 +228,8 @@ def _print(title: str, figure: DuplicateFigure, examples: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    reference = Path(args[0]) if args else DEFAULT_REFERENCE
-    if not reference.is_dir():
-        print(f"reference data not found: {reference}", file=sys.stderr)
+    reference = reference_argument(argv)
+    if reference is None:
         return 2
     started = time.perf_counter()
     batches = list(load_batches(reference).values())

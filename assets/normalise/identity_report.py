@@ -107,11 +107,20 @@ def _print_groups(groups: list[list[str]], examples: int) -> None:
         print(f"      {' | '.join(group)}")
 
 
-def main(argv: list[str] | None = None) -> int:
+def reference_argument(argv: list[str] | None) -> Path | None:
+    """The reference directory a report command was given (``argv``, default the command line's
+    arguments; none: ``DEFAULT_REFERENCE``), or None, having said so, when it is not there."""
     args = sys.argv[1:] if argv is None else argv
     reference = Path(args[0]) if args else DEFAULT_REFERENCE
     if not reference.is_dir():
         print(f"reference data not found: {reference}", file=sys.stderr)
+        return None
+    return reference
+
+
+def main(argv: list[str] | None = None) -> int:
+    reference = reference_argument(argv)
+    if reference is None:
         return 2
     started = time.perf_counter()
     figures, across, keys = report(reference)
