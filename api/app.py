@@ -155,6 +155,15 @@ def _missing_table(exc: BaseException) -> bool:
     return type(exc).__name__ == "CatalogException" or getattr(exc, "sqlstate", None) in _NO_CATALOG_SQLSTATES
 
 
+class OutdatedSnapshot(Exception):
+    """The served snapshot was written by an older version: a column this version reads is not in it."""
+
+
+def _missing_column(exc: BaseException) -> bool:
+    """DuckDB's binder error on an unknown column, or PostgreSQL's undefined_column."""
+    return type(exc).__name__ == "BinderException" or getattr(exc, "sqlstate", None) == "42703"
+
+
 def source_health(row: dict[str, Any], now: dt.datetime) -> SourceHealth:
     """A ``status_sources.sql`` row's verdict: failed, cached (held back too) or stale is unhealthy."""
     fetched = row.get("payload_fetched_at")
@@ -208,6 +217,10 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
     async def _no_snapshot(_: Request, exc: NoSnapshot) -> JSONResponse:
         return _error(503, str(exc))
 
+    @app.exception_handler(OutdatedSnapshot)
+    async def _outdated(_: Request, exc: OutdatedSnapshot) -> JSONResponse:
+        return _error(503, str(exc), hint="run `aisi refresh` once: it publishes a snapshot in this version's schema")
+
     async def cached(request: Request, if_none_match: str | None, build: Callable[[], tuple[int, Any]]) -> Response:
         """A hit is answered on the event loop; a miss queries the store in the thread pool."""
         state: Store = app.state.store
@@ -221,7 +234,14 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
         return Response(content=body, status_code=status, media_type="application/json", headers=headers)
 
     def q(name: str, **params: Any) -> list[dict[str, Any]]:
-        return app.state.store.query(name, params)
+        try:
+            return app.state.store.query(name, params)
+        except Exception as exc:
+            if _missing_column(exc):
+                raise OutdatedSnapshot(
+                    f"the served snapshot ({app.state.store.snapshot_id()}) predates this version's schema: {str(exc).splitlines()[0]}"
+                ) from exc
+            raise
 
     def page(rows: list[dict[str, Any]], limit: int, offset: int, count: Callable[[], int]) -> dict[str, Any]:
         total = rows[0]["total"] if rows else (count() if offset else 0)

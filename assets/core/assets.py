@@ -8,10 +8,10 @@ import dagster as dg
 import pandas as pd
 
 from assets.core.changes import ChangeFeed, PreviousState, build_feed, healthy_sources, listings, removed_after_runs, track_presence
-from assets.core.merge import PRICE_KEY, benchmark_history, disagreement_tolerance, measurement_history, merge_catalog, price_history
+from assets.core.merge import PRICE_KEY, provider_table, benchmark_history, disagreement_tolerance, measurement_history, merge_catalog, price_history
 from assets.core.quarantine import hold_previous, quarantine_state
 from assets.core.reference import basis_counts
-from assets.core.retention import PreviousCatalog, carry_unlisted
+from assets.core.retention import PreviousCatalog, carry_unlisted, renamed_keys
 from assets.normalise.identity import UNMATCHED, default_rules
 from assets.normalise.records import NormalisedBatch
 from assets.sources.registry import ALL_SOURCES
@@ -141,6 +141,10 @@ def catalog(context: dg.AssetExecutionContext, snapshots: SnapshotStoreResource,
     runs = _source_run_rows(context.run.run_id, batches)
     listed = listings([b.offerings for b in batches], merged.offerings)
     healthy = healthy_sources(runs)
+    previous_aliases = store.read_table("snapshot/previous_model_aliases.sql")
+    renamed = renamed_keys(previous_aliases, merged.model_aliases, set(merged.models["model_key"]))
+    if renamed and previous.presence is not None:  # renamed, not removed: no longer tracked
+        previous.presence = previous.presence[~previous.presence["model_key"].isin(renamed)]
     presence = track_presence(previous.presence, previous.models, listed, healthy, now, removed_after_runs())
     merged, carried = carry_unlisted(
         merged,
@@ -148,11 +152,13 @@ def catalog(context: dg.AssetExecutionContext, snapshots: SnapshotStoreResource,
             models=previous.models,
             offerings=store.read_table("snapshot/previous_offerings.sql"),
             prices=previous_prices,
-            aliases=store.read_table("snapshot/previous_model_aliases.sql"),
+            aliases=previous_aliases,
         ),
         presence.table,
         now,
     )
+    if carried:  # providers count the offerings carried too
+        merged.providers = provider_table(merged.offerings, SOURCE_PRIORITY, default_rules().first_party)
     current = hold_previous(merged.prices, merged.quarantine, previous_prices, PRICE_KEY)
     quarantine = quarantine_state(merged.quarantine, current, store.read_table("snapshot/previous_quarantine.sql"), PRICE_KEY, now)
     prices = price_history(previous_prices, current, now)

@@ -106,6 +106,11 @@ def merge_catalog(
 
     prices_ranked = _ranked([with_base_tier(b.prices) for b in batches], source_priority)
     quarantined = implausible(prices_ranked, offerings_ranked, PRICE_KEY, ceiling)
+    # Would the quarantined row have been published? Only then does its offering keep the
+    # previous value (a bad low-priority copy must not freeze a real change by the winner).
+    top = prices_ranked.drop_duplicates(PRICE_KEY, keep="first")[PRICE_KEY + ["source"]].assign(would_win=True)
+    quarantined = quarantined.merge(top, on=PRICE_KEY + ["source"], how="left")
+    quarantined["would_win"] = quarantined["would_win"].astype("boolean").fillna(False).astype(bool)
     prices_ranked = without(prices_ranked, quarantined, PRICE_KEY)
     disagreements = _disagreements(prices_ranked, tolerance)
     prices = prices_ranked.drop_duplicates(PRICE_KEY, keep="first")[PRICE_COLUMNS]
@@ -114,7 +119,7 @@ def merge_catalog(
     prices = prices[PRICE_COLUMNS].sort_values(PRICE_KEY).reset_index(drop=True)
 
     models = _models(offerings, source_priority, first_party)
-    providers = _providers(offerings, source_priority, first_party)
+    providers = provider_table(offerings, source_priority, first_party)
     return Catalog(
         providers=providers,
         models=models,
@@ -254,7 +259,7 @@ def _models(offerings: pd.DataFrame, source_priority: dict[str, int], first_part
     return models[columns].sort_values("model_key").reset_index(drop=True)
 
 
-def _providers(offerings: pd.DataFrame, source_priority: dict[str, int], first_party: dict[str, str]) -> pd.DataFrame:
+def provider_table(offerings: pd.DataFrame, source_priority: dict[str, int], first_party: dict[str, str]) -> pd.DataFrame:
     columns = ["provider_id", "name", "creator", "models_count", "offerings_count"] + PROVENANCE
     if offerings.empty:
         return pd.DataFrame(columns=columns)

@@ -180,8 +180,11 @@ def without(prices: pd.DataFrame, quarantined: pd.DataFrame, key: list[str]) -> 
 
 
 def hold_previous(current: pd.DataFrame, quarantined: pd.DataFrame, history: pd.DataFrame | None, key: list[str]) -> pd.DataFrame:
-    """The current prices where each quarantined (offering, price type) that had an open price
-    in ``history`` keeps that previous value (and its provenance), whatever else the merge picked."""
+    """The current prices where each quarantined (offering, price type) whose quarantined row
+    would have been published (``would_win``, when the merge says) and that had an open price in
+    ``history`` keeps that previous value (and its provenance), whatever else the merge picked."""
+    if "would_win" in quarantined.columns:
+        quarantined = quarantined[quarantined["would_win"].astype(bool)]
     if quarantined.empty or history is None or history.empty:
         return current
     previous = history[history["valid_to"].isna()][PRICE_COLUMNS]

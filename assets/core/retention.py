@@ -18,6 +18,7 @@ from datetime import datetime
 import pandas as pd
 
 from assets.core.merge import OFFERING_KEY, Catalog
+from assets.normalise.billing import billing_kind
 from assets.normalise.records import PRICE_COLUMNS
 
 
@@ -29,6 +30,21 @@ class PreviousCatalog:
     offerings: pd.DataFrame | None = None
     prices: pd.DataFrame | None = None  # the price history (open rows are current)
     aliases: pd.DataFrame | None = None
+
+
+def renamed_keys(previous_aliases: pd.DataFrame | None, aliases: pd.DataFrame, published: set[str]) -> set[str]:
+    """Previous model keys whose every source id now maps to another published key: the model
+    was renamed (folded onto its base model, or a corrected identity), not removed. Such a key
+    is neither carried nor reported as removed; its spellings live on in ``model_aliases``."""
+    if previous_aliases is None or previous_aliases.empty or aliases.empty:
+        return set()
+    ids = ["source", "provider_id", "source_id"]
+    joined = previous_aliases[ids + ["model_key"]].merge(aliases[ids + ["model_key"]], on=ids, suffixes=("_old", ""))
+    gone = joined[~joined["model_key_old"].isin(published)]
+    if gone.empty:
+        return set()
+    moved = gone.groupby("model_key_old")["model_key"].agg(lambda keys: all(k in published for k in keys))
+    return set(moved[moved].index)
 
 
 def awaiting_removal(presence: pd.DataFrame, listed_keys: set[str]) -> set[str]:
@@ -80,7 +96,13 @@ def carry_unlisted(merged: Catalog, previous: PreviousCatalog, presence: pd.Data
 
     offerings = _carried(previous.offerings, keys, list(merged.offerings.columns))
     known = merged.offerings.set_index(OFFERING_KEY).index
-    offerings = offerings[~offerings.set_index(OFFERING_KEY).index.isin(known)]
+    offerings = offerings[~offerings.set_index(OFFERING_KEY).index.isin(known)].copy()
+    if "billing" in offerings.columns:  # a snapshot from before billing: what its id says, else metered
+        offerings["billing"] = offerings["billing"].astype(object)
+        missing = offerings["billing"].isna()
+        offerings.loc[missing, "billing"] = [
+            billing_kind(p, m, []) for p, m in zip(offerings.loc[missing, "provider_id"], offerings.loc[missing, "provider_model_id"])
+        ]
     merged.offerings = _concat(merged.offerings, offerings)
 
     history = previous.prices

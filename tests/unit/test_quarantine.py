@@ -124,3 +124,15 @@ def test_the_previous_value_stays_current_and_the_state_remembers_when_it_began(
     # No previous value: nothing is held, the quarantined value is simply not published.
     fresh = quarantine_state(slipped.quarantine, slipped.prices, None, PRICE_KEY, t1)
     assert pd.isna(fresh.iloc[0].held_usd_per_mtok)
+
+
+def test_a_bad_copy_ranked_below_the_winner_does_not_freeze_a_real_change():
+    """The official page cuts input 2.5 -> 2.0 while LiteLLM slips to 2000: LiteLLM is
+    quarantined, and the page's new price is published (not the previous 2.5)."""
+    page = lambda value: batch("openai_pricing", offering("openai", "gpt-4o", {"input": value}))  # noqa: E731
+    before = merge_catalog([page(2.5), batch("litellm", offering("openai", "gpt-4o", {"input": 2.5}))], {**PRIORITY, "openai_pricing": 0}, {}, ceiling=1000)
+    history = price_history(None, before.prices, T0)
+    after = merge_catalog([page(2.0), batch("litellm", offering("openai", "gpt-4o", {"input": 2000.0}))], {**PRIORITY, "openai_pricing": 0}, {}, ceiling=1000)
+    assert list(after.quarantine["would_win"]) == [False]
+    current = hold_previous(after.prices, after.quarantine, history, PRICE_KEY)
+    assert list(current["usd_per_mtok"]) == [2.0] and list(current["source"]) == ["openai_pricing"]

@@ -8,7 +8,7 @@ import pandas as pd
 
 from assets.core.changes import listings, track_presence
 from assets.core.merge import merge_catalog, price_history
-from assets.core.retention import PreviousCatalog, carry_unlisted
+from assets.core.retention import PreviousCatalog, carry_unlisted, renamed_keys
 from assets.normalise.records import BatchBuilder, Provenance
 
 T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
@@ -76,3 +76,24 @@ def test_an_unlisted_model_keeps_its_first_unlisted_time():
     third = publish(second, listing("gpt-4o", at=t2), t2, removed_after=5)
     row = third["models"].set_index("model_key").loc["openai/gpt-4.1"]
     assert not row["listed"] and row["unlisted_since"] == pd.Timestamp(t1)
+
+
+def test_offerings_carried_from_a_snapshot_before_billing_get_a_billing_kind():
+    first = publish(None, listing("gpt-4o", "gpt-4.1", at=T0), T0)
+    old = {**first, "offerings": first["offerings"].drop(columns=["billing"])}  # written before migration 0005
+    t1 = T0 + timedelta(hours=1)
+    second = publish(old, listing("gpt-4o", at=t1), t1)
+    carried = second["offerings"].set_index("provider_model_id").loc["gpt-4.1"]
+    assert carried["billing"] == "metered"
+    assert second["offerings"]["billing"].notna().all()
+
+
+def test_a_key_whose_ids_now_map_to_another_published_key_was_renamed_not_removed():
+    previous = pd.DataFrame({
+        "source": ["litellm", "litellm", "litellm"], "provider_id": ["openai"] * 3,
+        "source_id": ["gpt-4o-latest", "gpt-4o", "gpt-3.5"],
+        "model_key": ["openai/gpt-4o-latest", "openai/gpt-4o", "openai/gpt-3.5"], "method": ["rule"] * 3,
+    })
+    now = previous.iloc[:2].assign(model_key="openai/gpt-4o")  # -latest folded onto gpt-4o; gpt-3.5 gone
+    assert renamed_keys(previous, now, {"openai/gpt-4o"}) == {"openai/gpt-4o-latest"}
+    assert renamed_keys(None, now, {"openai/gpt-4o"}) == set()
