@@ -286,7 +286,7 @@ def test_compaction_loses_no_write_of_another_process(home: Path) -> None:
         from pathlib import Path
         from resources.monitor_store import DuckDBMonitorStore
         store = DuckDBMonitorStore(Path({str(path)!r}))
-        for i in range(60):
+        for i in range(150):
             store.set_state(f"k{{i}}", i, datetime.now(timezone.utc))
         print("done")
     """)
@@ -298,6 +298,6 @@ def test_compaction_loses_no_write_of_another_process(home: Path) -> None:
         time.sleep(0.05)
     out, err = writer.communicate()
     assert writer.returncode == 0 and out.strip() == "done", err
-    assert compactions >= 3, compactions
-    assert [store.get_state(f"k{i}") for i in range(60)] == list(range(60))
+    assert compactions >= 1, compactions  # at least one compaction ran while the other process wrote
+    assert [store.get_state(f"k{i}") for i in range(150)] == list(range(150))
     assert store.query("monitor/queries/count_checks.sql")[0]["n"] == 2000
