@@ -104,7 +104,9 @@ def _far_from_others(prices: pd.DataFrame, key: list[str]) -> pd.DataFrame:
     decided = []
     for _, group in mutual.groupby(key):
         first = group.iloc[0]
-        elsewhere = positive[(positive["model_key"] == first["model_key"]) & (positive["price_type"] == first["price_type"])]
+        # The same price type and tier (every key column but the offering's) at other offerings.
+        same = (positive["model_key"] == first["model_key"]) & (positive[key[2:]] == first[key[2:]]).all(axis=1)
+        elsewhere = positive[same]
         elsewhere = elsewhere[~elsewhere.set_index(key[:2]).index.isin([tuple(first[k] for k in key[:2])])]
         if elsewhere.empty:
             continue
@@ -139,8 +141,9 @@ def _zero_output(prices: pd.DataFrame, offerings: pd.DataFrame, key: list[str]) 
     output = prices[(prices["price_type"] == "output") & (prices["usd_per_mtok"].astype(float) == 0)]
     if output.empty:
         return _empty()
-    inputs = prices[(prices["price_type"] == "input") & (prices["usd_per_mtok"].astype(float) > 0)][by_source + ["usd_per_mtok"]]
-    hit = output.reset_index(drop=True).merge(inputs.drop_duplicates(by_source), on=by_source, suffixes=("", "_input"))
+    tier = [c for c in key[2:] if c != "price_type"]  # an input price of the same tier
+    inputs = prices[(prices["price_type"] == "input") & (prices["usd_per_mtok"].astype(float) > 0)][by_source + tier + ["usd_per_mtok"]]
+    hit = output.reset_index(drop=True).merge(inputs.drop_duplicates(by_source + tier), on=by_source + tier, suffixes=("", "_input"))
     if hit.empty:
         return _empty()
     columns = offering_key + ["source", "provider_model_id", "model_key", "output_modalities"]

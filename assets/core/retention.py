@@ -5,7 +5,7 @@ step than the model is gone. The change feed only calls a model removed after it
 absent from every healthy source that listed it for ``AISI_REMOVED_AFTER_RUNS`` runs in a
 row (``assets/core/changes.py``); until then the catalog keeps it too, so the catalog and
 its own feed agree. Such a model is carried from the previous snapshot as it was (its
-model row, offerings, aliases and open prices, with their original provenance), marked
+model row, offerings, aliases, open prices and reference prices, with their original provenance), marked
 ``listed = false`` with ``unlisted_since`` (the first run that no longer saw it). A model
 listed again is simply listed; one confirmed removed is dropped.
 """
@@ -30,6 +30,7 @@ class PreviousCatalog:
     offerings: pd.DataFrame | None = None
     prices: pd.DataFrame | None = None  # the price history (open rows are current)
     aliases: pd.DataFrame | None = None
+    reference_prices: pd.DataFrame | None = None
 
 
 def renamed_keys(previous_aliases: pd.DataFrame | None, aliases: pd.DataFrame, published: set[str]) -> set[str]:
@@ -112,6 +113,9 @@ def carry_unlisted(merged: Catalog, previous: PreviousCatalog, presence: pd.Data
         carried_offerings = offerings.set_index(OFFERING_KEY).index
         prices = prices[prices.set_index(OFFERING_KEY).index.isin(carried_offerings)]
         merged.prices = _concat(merged.prices, prices)
+
+    references = _carried(previous.reference_prices, keys, list(merged.reference_prices.columns))
+    merged.reference_prices = _concat(merged.reference_prices, references)
 
     aliases = _carried(previous.aliases, keys, list(merged.model_aliases.columns))
     if not aliases.empty:

@@ -32,14 +32,15 @@ def publish(previous: dict | None, batch, now: datetime, removed_after: int = 2)
     )
     merged, carried = carry_unlisted(
         merged,
-        PreviousCatalog(previous.get("models"), previous.get("offerings"), previous.get("prices"), previous.get("aliases")),
+        PreviousCatalog(previous.get("models"), previous.get("offerings"), previous.get("prices"), previous.get("aliases"),
+                        previous.get("references")),
         presence.table,
         now,
     )
     return {
         "models": merged.models, "offerings": merged.offerings, "aliases": merged.model_aliases,
         "prices": price_history(previous.get("prices"), merged.prices, now), "presence": presence.table,
-        "carried": carried, "removed": list(presence.removed["model_key"]),
+        "carried": carried, "removed": list(presence.removed["model_key"]), "references": merged.reference_prices,
     }
 
 
@@ -55,6 +56,8 @@ def test_an_unlisted_model_stays_with_its_prices_until_removed_then_goes():
     assert models.loc["openai/gpt-4.1", "context_window"] == 128000  # as it was last seen
     assert "gpt-4.1" in set(second["offerings"]["provider_model_id"])
     assert set(second["aliases"]["source_id"]) == {"gpt-4o", "gpt-4.1"}
+    kept = second["references"].set_index(["model_key", "price_type"])
+    assert kept.loc[("openai/gpt-4.1", "input"), "usd_per_mtok"] == 1.0  # its reference price as last seen
     open_rows = second["prices"][second["prices"]["valid_to"].isna()]
     assert len(open_rows) == 4  # gpt-4.1's prices stay open: nothing closed
     assert second["prices"]["valid_to"].isna().all()
