@@ -69,11 +69,16 @@ class ReplayServer:
             def do_GET(self) -> None:  # noqa: N802
                 path = self.path.split("?", 1)[0]
                 route = server.routes.get(self.path) or server.routes.get(path)
-                status = self._serve(route)
+                self._path = path
+                self._serve(route)
+
+            def _record(self, status: int) -> None:
+                """Logged before the answer goes out: a client that has its answer finds it in ``seen``."""
                 with server._lock:
-                    server.requests.append(Seen(path, {k.lower(): v for k, v in self.headers.items()}, status, self.path))
+                    server.requests.append(Seen(self._path, {k.lower(): v for k, v in self.headers.items()}, status, self.path))
 
             def _send(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> int:
+                self._record(status)
                 self.send_response(status)
                 for key, value in (headers or {}).items():
                     self.send_header(key, value)
@@ -84,6 +89,7 @@ class ReplayServer:
                 return status
 
             def _drip(self, route: Route) -> int:
+                self._record(200)
                 self.send_response(200)
                 self.send_header("Content-Type", route.content_type)
                 self.send_header("Content-Length", str(len(route.body)))
