@@ -7,7 +7,7 @@ import dagster as dg
 
 from assets.core.assets import catalog
 from assets.normalise.assets import records_assets
-from assets.publish.assets import duckdb_snapshot, postgres_curated
+from assets.publish.assets import duckdb_snapshot, warehouse_history
 from assets.sources.assets import source_assets
 from assets.sources.registry import key_variables
 from pipelines.catalog_job import CATALOG_GROUPS, catalog_job, catalog_schedule  # noqa: F401 (re-exported)
@@ -16,11 +16,11 @@ from resources.browser import BrowserResource
 from resources.http import HttpClientResource
 from resources.keys import keys_from_environment
 from resources.snapshot_retention import keep_from_env
-from resources.warehouse import PostgresResource, SnapshotStoreResource
+from resources.warehouse import PostgresResource, SnapshotStoreResource, WarehouseResource
 
 
 def all_assets() -> list[dg.AssetsDefinition]:
-    return [*source_assets(), *records_assets(), catalog, duckdb_snapshot, postgres_curated]
+    return [*source_assets(), *records_assets(), catalog, warehouse_history, duckdb_snapshot]
 
 
 def default_resources() -> dict[str, object]:
@@ -36,6 +36,7 @@ def default_resources() -> dict[str, object]:
         "snapshots": SnapshotStoreResource(keep=keep_from_env()[0]),
         # The URL is a secret: resolved by Dagster from the environment at run time, never stored.
         "postgres": PostgresResource(url=dg.EnvVar("AISI_DATABASE_URL")) if os.environ.get("AISI_DATABASE_URL") else PostgresResource(),
+        "warehouse": WarehouseResource(url=dg.EnvVar("AISI_DATABASE_URL")) if os.environ.get("AISI_DATABASE_URL") else WarehouseResource(),
     }
 
 

@@ -5,7 +5,7 @@ code location root."""
 
 import dagster as dg
 
-CATALOG_GROUPS = ("sources", "normalise", "core", "publish")
+CATALOG_GROUPS = ("sources", "normalise", "core", "warehouse", "publish")
 
 catalog_job = dg.define_asset_job(
     "catalog_job",

@@ -18,7 +18,7 @@ class RefreshSummary:
     sources: list[dict[str, object]] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
     snapshot: str | None = None
-    postgres: str = "skipped"
+    warehouse: str = ""
     errors: list[str] = field(default_factory=list)
 
     def render(self, elapsed_s: float) -> str:
@@ -31,7 +31,7 @@ class RefreshSummary:
         lines.append("  " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
         lines.append("Rows: " + ", ".join(f"{t}={n}" for t, n in self.rows.items()))
         lines.append(f"Snapshot: {self.snapshot or 'none'}")
-        lines.append(f"PostgreSQL: {self.postgres}")
+        lines.append(f"Warehouse: {self.warehouse or 'not written'}")
         lines.extend(f"Error: {e}" for e in self.errors)
         return "\n".join(lines)
 
@@ -83,5 +83,6 @@ def run_refresh(sources: list[str], progress: Callable[[str], None]) -> RefreshS
     publication = result.output_for_node("duckdb_snapshot")
     summary.snapshot = publication.path
     summary.rows = {name: len(frame) for name, frame in publication.tables.items()}
-    summary.postgres = str(result.output_for_node("postgres_curated").get("status"))
+    commit = result.output_for_node("warehouse")
+    summary.warehouse = f"{commit.location}: committed as {commit.snapshot_id}"
     return summary

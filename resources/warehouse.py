@@ -1,13 +1,23 @@
-"""Warehouse resources: DuckDB snapshot files and the PostgreSQL ``curated`` schema.
+"""The warehouse (system of record) and the snapshot files exported from it.
 
-Both stores are built from the same migrations (``sql/migrations``, portable SQL): yoyo
-applies them to PostgreSQL; each DuckDB snapshot runs them in order into a fresh file.
+The warehouse holds the catalog and all its history: PostgreSQL schema ``curated`` when
+``AISI_DATABASE_URL`` is set, otherwise the embedded DuckDB file ``$AISI_HOME/warehouse.duckdb``.
+Both are built from the same migrations (``sql/migrations``, portable SQL): yoyo applies them
+to PostgreSQL, the DuckDB warehouse records them in ``warehouse_migrations``.
+
+Each catalog run commits to it once, in one transaction (:meth:`Warehouse.commit`): current-state
+tables (models, offerings, ...) are replaced, history tables are merged by key: new price rows
+open, closed ones get their ``valid_to``, changes, benchmarks, performance and source runs are
+appended; a row already stored is never written again. Snapshots are immutable point-in-time
+exports of the warehouse (:class:`SnapshotStore`): no run reads history back from a snapshot, and
+deleting every snapshot loses nothing.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
@@ -16,7 +26,8 @@ import pandas as pd
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from resources.paths import SQL_DIR, read_sql, snapshots_dir
+from resources.paths import SQL_DIR, aisi_home, read_sql, snapshots_dir
+from resources.sqlfiles import duckdb_sql, postgres_sql
 
 MIGRATIONS_DIR = SQL_DIR / "migrations"
 # Publish order: parents before children (no foreign keys today, but keep it stable).
@@ -25,18 +36,370 @@ TABLES = (
     "changes", "model_presence", "price_disagreements", "source_disagreements", "quarantine", "reference_prices", "publishes",
 )
 LATEST = "latest.duckdb"
+WAREHOUSE_FILE = "warehouse.duckdb"
+
+
+@dataclass(frozen=True)
+class History:
+    """How a history table is merged: by ``key``; ``updates`` says whether a stored row may
+    change (a price row closes) or rows are only ever appended."""
+
+    key: tuple[str, ...]
+    updates: bool = False
+
+
+# Tables that keep their history; every other table holds the current state and is replaced.
+HISTORY: dict[str, History] = {
+    "prices": History(("provider_id", "provider_model_id", "price_type", "above_tokens", "valid_from"), updates=True),
+    "performance": History(("provider_id", "provider_model_id", "metric", "percentile", "source", "measured_at")),
+    "benchmarks": History(("model_key", "benchmark", "variant", "source", "as_of")),
+    "source_runs": History(("run_id", "source")),
+    "changes": History(("run_id",)),  # a run's changes arrive together, once
+    "publishes": History(("snapshot_id",)),
+}
+# The queries the catalog reads its starting state with (sql/warehouse/state_<table>.sql).
+STATE_TABLES = (
+    "models", "offerings", "prices", "model_aliases", "performance", "benchmarks", "source_runs", "changes",
+    "model_presence", "price_disagreements", "quarantine", "reference_prices",
+)
 
 
 def migration_files() -> list[Path]:
     return sorted(MIGRATIONS_DIR.glob("*.sql"))
 
 
-def _snapshot_id(now: datetime, directory: Path) -> str:
+def new_snapshot_id(now: datetime, taken: set[str]) -> str:
+    """The UTC timestamp of ``now``, with ``-1``, ``-2`` ... when it is ``taken`` already."""
     base = now.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     candidate, n = base, 1
-    while (directory / f"{candidate}.duckdb").exists():
+    while candidate in taken:
         candidate, n = f"{base}-{n}", n + 1
     return candidate
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _merge_statements(table: str, staged: str, columns: list[str], history: History) -> list[str]:
+    """The UPDATE (when rows may change) and INSERT of a history table's merge, from
+    ``sql/warehouse``; identifiers come from the migrations and are quoted."""
+    key_match = " AND ".join(f"t.{_quote(c)} = s.{_quote(c)}" for c in history.key)
+    values = [c for c in columns if c not in history.key]
+    statements = []
+    if history.updates and values:
+        statements.append(read_sql("warehouse/update_changed.sql").format(
+            table=_quote(table), staged=_quote(staged), key_match=key_match,
+            assign=", ".join(f"{_quote(c)} = s.{_quote(c)}" for c in values),
+            stored=", ".join(f"t.{_quote(c)}" for c in values), incoming=", ".join(f"s.{_quote(c)}" for c in values),
+        ))
+    names = ", ".join(_quote(c) for c in columns)
+    statements.append(read_sql("warehouse/insert_new.sql").format(
+        table=_quote(table), staged=_quote(staged), columns=names, key_match=key_match,
+    ))
+    return statements
+
+
+@dataclass
+class WarehouseCommit:
+    """What one run wrote: the snapshot id it publishes as, and per table the rows inserted
+    and updated (replaced tables count their rows as inserted)."""
+
+    snapshot_id: str
+    location: str = ""
+    inserted: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+
+
+def publish_row(snapshot_id: str, run_id: str, now: datetime, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The ``publishes`` row of a commit: which run published what, when."""
+    prices = tables["prices"]
+    row = {
+        "snapshot_id": snapshot_id, "run_id": run_id, "published_at": pd.Timestamp(now),
+        "models": len(tables["models"]), "offerings": len(tables["offerings"]), "prices": int(prices["valid_to"].isna().sum()),
+    }
+    return pd.DataFrame([row])
+
+
+class Warehouse:
+    """The system of record; :class:`DuckDBWarehouse` or :class:`PostgresWarehouse`."""
+
+    kind: str
+    location: str
+
+    def migrate(self) -> list[str]:
+        raise NotImplementedError
+
+    def query(self, query_file: str) -> pd.DataFrame:
+        """Runs ``sql/<query_file>`` and returns its rows."""
+        raise NotImplementedError
+
+    def state(self, table: str) -> pd.DataFrame | None:
+        """A table as the run starts (``sql/warehouse/state_<table>.sql``); None while the
+        warehouse has never been written (the first run records a baseline)."""
+        if self.is_empty():
+            return None
+        return self.query(f"warehouse/state_{table}.sql")
+
+    def is_empty(self) -> bool:
+        return int(self.query("warehouse/is_empty.sql")["n"].iloc[0]) == 0
+
+    def export(self) -> dict[str, pd.DataFrame]:
+        """Every table as it is now: what a snapshot file is written from."""
+        return {table: self.query_table(table) for table in TABLES}
+
+    def query_table(self, table: str) -> pd.DataFrame:
+        raise NotImplementedError
+
+    def import_snapshot(self, snapshot: Path) -> dict[str, int]:
+        """An existing home's history, taken once from its latest snapshot into an empty
+        warehouse (``sql/snapshot/previous_*.sql`` read snapshots of every earlier layout)."""
+        return _import_snapshot(self, snapshot)
+
+    def append(self, tables: dict[str, pd.DataFrame]) -> None:
+        """Appends rows to tables in one transaction (the import of an existing home)."""
+        raise NotImplementedError
+
+    def commit(self, tables: dict[str, pd.DataFrame], run_id: str, now: datetime, taken: set[str] = frozenset()) -> WarehouseCommit:
+        """Writes one run in one transaction (current tables replaced, history merged) with its
+        ``publishes`` row; returns the snapshot id it publishes as, unique in the warehouse and
+        not in ``taken`` (the snapshot files present)."""
+        raise NotImplementedError
+
+
+class DuckDBWarehouse(Warehouse):
+    """The embedded warehouse: one DuckDB file, written by one catalog run at a time."""
+
+    kind = "duckdb"
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.location = str(path)
+
+    @contextmanager
+    def _connect(self, read_only: bool = False) -> Iterator[Any]:
+        import duckdb
+
+        if read_only and not self.path.exists():
+            self.migrate()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with duckdb.connect(str(self.path), read_only=read_only) as con:
+            yield con
+
+    def migrate(self) -> list[str]:
+        applied: list[str] = []
+        with self._connect() as con:
+            con.execute(duckdb_sql("warehouse/migrations_table.sql"))
+            done = {r[0] for r in con.execute(duckdb_sql("warehouse/applied_migrations.sql")).fetchall()}
+            for migration in migration_files():
+                if migration.stem in done:
+                    continue
+                con.execute("BEGIN TRANSACTION")
+                con.execute(migration.read_text(encoding="utf-8"))
+                con.execute(duckdb_sql("warehouse/record_migration.sql"),
+                            {"migration_id": migration.stem, "applied_at": datetime.now(timezone.utc)})
+                con.execute("COMMIT")
+                applied.append(migration.stem)
+        return applied
+
+    def query(self, query_file: str) -> pd.DataFrame:
+        with self._connect(read_only=True) as con:
+            return con.execute(duckdb_sql(query_file)).df()
+
+    def query_table(self, table: str) -> pd.DataFrame:
+        with self._connect(read_only=True) as con:
+            return con.execute(f"SELECT * FROM {_quote(table)}").df()
+
+    def commit(self, tables: dict[str, pd.DataFrame], run_id: str, now: datetime, taken: set[str] = frozenset()) -> WarehouseCommit:
+        with self._connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                ids = {r[0] for r in con.execute(duckdb_sql("warehouse/publish_ids.sql"),
+                                                 {"prefix": now.astimezone(timezone.utc).strftime("%Y%m%d") + "%"}).fetchall()}
+                commit = WarehouseCommit(snapshot_id=new_snapshot_id(now, ids | set(taken)), location=self.location)
+                full = {**tables, "publishes": publish_row(commit.snapshot_id, run_id, now, tables)}
+                for table in TABLES:
+                    columns = con.table(table).columns
+                    frame = full[table].reindex(columns=columns)
+                    history = HISTORY.get(table)
+                    if history is None:
+                        con.execute(read_sql("warehouse/replace_all.sql").format(table=_quote(table)))
+                        con.append(table, frame, by_name=True)
+                        commit.inserted[table] = len(frame)
+                        continue
+                    staged = f"staged_{table}"
+                    con.register(staged, frame)
+                    try:
+                        counts = [int(con.execute(s).fetchone()[0]) for s in _merge_statements(table, staged, list(columns), history)]
+                    finally:
+                        con.unregister(staged)
+                    commit.updated[table], commit.inserted[table] = (counts[0], counts[1]) if len(counts) == 2 else (0, counts[0])
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        return commit
+
+    def append(self, tables: dict[str, pd.DataFrame]) -> None:
+        with self._connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            for table, frame in tables.items():
+                con.append(table, frame.reindex(columns=con.table(table).columns), by_name=True)
+            con.execute("COMMIT")
+
+
+def _frame(cursor: Any) -> pd.DataFrame:
+    """A psycopg result as a DataFrame typed as DuckDB would give it: timestamps as UTC
+    datetimes, integers as nullable Int64, floats as float64."""
+    names = [d.name for d in cursor.description]
+    frame = pd.DataFrame.from_records(cursor.fetchall(), columns=names)
+    types = {d.name: d.type_code for d in cursor.description}
+    for name in names:
+        oid = types[name]
+        if oid in (1184, 1114):  # timestamptz, timestamp
+            frame[name] = pd.to_datetime(frame[name], utc=True)
+        elif oid in (20, 21, 23):  # bigint, smallint, integer
+            frame[name] = frame[name].astype("Int64")
+        elif oid in (700, 701, 1700):  # real, double, numeric
+            frame[name] = frame[name].astype("float64")
+        elif oid == 1082:  # date
+            frame[name] = pd.to_datetime(frame[name])
+    return frame
+
+
+def _with_integers(frame: pd.DataFrame, integer_columns: set[str]) -> pd.DataFrame:
+    """Integer columns as pandas' nullable Int64: a float 64000.0 is written as 64000."""
+    columns = [c for c in frame.columns if c in integer_columns]
+    return frame.astype({c: "Int64" for c in columns}) if columns else frame
+
+
+def _rows(frame: pd.DataFrame) -> Iterator[tuple[Any, ...]]:
+    clean = frame.astype(object).where(frame.notna(), None)
+    for row in clean.itertuples(index=False, name=None):
+        yield tuple(v.to_pydatetime() if isinstance(v, pd.Timestamp) else v for v in row)
+
+
+def yoyo_url(database_url: str, schema: str = "curated") -> str:
+    """yoyo's URL for psycopg 3, with ``schema`` as its search path."""
+    scheme, rest = database_url.split("://", 1)
+    separator = "&" if "?" in rest else "?"
+    return f"postgresql+psycopg://{rest}{separator}schema={schema}" if scheme.startswith("postgres") else database_url
+
+
+class PostgresWarehouse(Warehouse):
+    """The ``curated`` schema: migrated by yoyo, one transaction per run."""
+
+    kind = "postgres"
+
+    def __init__(self, url: str):
+        self.url = url
+        self.location = "PostgreSQL schema curated"
+
+    def migrate(self) -> list[str]:
+        import psycopg
+        from yoyo import get_backend, read_migrations
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(read_sql("postgres/create_schema.sql"))
+        backend = get_backend(yoyo_url(self.url))
+        migrations = read_migrations(str(MIGRATIONS_DIR))
+        with backend.lock():
+            pending = backend.to_apply(migrations)
+            backend.apply_migrations(pending)
+        return [m.id for m in pending]
+
+    def query(self, query_file: str) -> pd.DataFrame:
+        import psycopg
+
+        with psycopg.connect(self.url) as conn:
+            conn.execute(read_sql("postgres/set_search_path.sql"))
+            with conn.cursor() as cur:
+                return _frame(cur.execute(postgres_sql(query_file)))
+
+    def query_table(self, table: str) -> pd.DataFrame:
+        import psycopg
+        from psycopg import sql
+
+        with psycopg.connect(self.url) as conn, conn.cursor() as cur:
+            return _frame(cur.execute(sql.SQL("SELECT * FROM {}").format(sql.Identifier("curated", table))))
+
+    def _copy(self, cur: Any, table: str, frame: pd.DataFrame, integers: set[str], target: Any) -> None:
+        from psycopg import sql
+
+        frame = _with_integers(frame, integers)
+        statement = sql.SQL(read_sql("postgres/copy_table.sql")).format(
+            table=target, columns=sql.SQL(", ").join(sql.Identifier(c) for c in frame.columns),
+        )
+        with cur.copy(statement) as copy:
+            for row in _rows(frame):
+                copy.write_row(row)
+
+    def _columns(self, cur: Any, table: str) -> tuple[list[str], set[str]]:
+        rows = cur.execute(read_sql("postgres/table_columns.sql"), {"table": table}).fetchall()
+        return [r[0] for r in rows], {r[0] for r in rows if r[1] in ("smallint", "integer", "bigint")}
+
+    def commit(self, tables: dict[str, pd.DataFrame], run_id: str, now: datetime, taken: set[str] = frozenset()) -> WarehouseCommit:
+        import psycopg
+        from psycopg import sql
+
+        with psycopg.connect(self.url) as conn, conn.transaction(), conn.cursor() as cur:
+            cur.execute(read_sql("postgres/set_search_path.sql"))
+            # One writer at a time: a second run waits here rather than interleaving its rows.
+            cur.execute(read_sql("postgres/lock_publishes.sql"))
+            ids = {r[0] for r in cur.execute(postgres_sql("warehouse/publish_ids.sql"),
+                                             {"prefix": now.astimezone(timezone.utc).strftime("%Y%m%d") + "%"}).fetchall()}
+            commit = WarehouseCommit(snapshot_id=new_snapshot_id(now, ids | set(taken)), location=self.location)
+            full = {**tables, "publishes": publish_row(commit.snapshot_id, run_id, now, tables)}
+            for table in TABLES:
+                columns, integers = self._columns(cur, table)
+                frame = full[table].reindex(columns=columns)
+                history = HISTORY.get(table)
+                if history is None:
+                    cur.execute(sql.SQL(read_sql("warehouse/replace_all.sql")).format(table=sql.Identifier("curated", table)))
+                    self._copy(cur, table, frame, integers, sql.Identifier("curated", table))
+                    commit.inserted[table] = len(frame)
+                    continue
+                staged = f"staged_{table}"
+                cur.execute(sql.SQL(read_sql("postgres/stage_table.sql")).format(
+                    staged=sql.Identifier(staged), table=sql.Identifier("curated", table)))
+                self._copy(cur, table, frame, integers, sql.Identifier(staged))
+                counts = []
+                for statement in _merge_statements(table, staged, columns, history):
+                    cur.execute(statement)
+                    counts.append(cur.rowcount)
+                commit.updated[table], commit.inserted[table] = (counts[0], counts[1]) if len(counts) == 2 else (0, counts[0])
+        return commit
+
+    def append(self, tables: dict[str, pd.DataFrame]) -> None:
+        import psycopg
+        from psycopg import sql
+
+        with psycopg.connect(self.url) as conn, conn.transaction(), conn.cursor() as cur:
+            cur.execute(read_sql("postgres/set_search_path.sql"))
+            for table, frame in tables.items():
+                columns, integers = self._columns(cur, table)
+                self._copy(cur, table, frame.reindex(columns=columns), integers, sql.Identifier("curated", table))
+
+
+# What an existing home's latest snapshot gives the warehouse when it is adopted.
+IMPORTED = (
+    "models", "offerings", "prices", "model_aliases", "performance", "benchmarks", "source_runs", "changes",
+    "model_presence", "price_disagreements", "quarantine", "reference_prices", "publishes",
+)
+
+
+def _import_snapshot(warehouse: Warehouse, snapshot: Path) -> dict[str, int]:
+    import duckdb
+
+    tables: dict[str, pd.DataFrame] = {}
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        for table in IMPORTED:
+            try:
+                tables[table] = con.execute(read_sql(f"snapshot/previous_{table}.sql")).df()
+            except duckdb.CatalogException:
+                continue  # a snapshot from before the migration that added the table
+    warehouse.append(tables)
+    return {t: len(f) for t, f in tables.items()}
 
 
 @dataclass(frozen=True)
@@ -78,16 +441,15 @@ class SnapshotStore:
             except duckdb.CatalogException:
                 return None  # a snapshot from before the migration that added the table
 
-    def new_snapshot_id(self, now: datetime) -> str:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        return _snapshot_id(now, self.directory)
+    def snapshot_ids(self) -> set[str]:
+        return {p.stem for p in self.snapshots()}
 
     def write(self, snapshot_id: str, tables: dict[str, pd.DataFrame]) -> PublishedSnapshot:
         import duckdb
 
         self.directory.mkdir(parents=True, exist_ok=True)
         final = self.directory / f"{snapshot_id}.duckdb"
-        tmp = self.directory / f".{snapshot_id}.duckdb.tmp"
+        tmp = self.directory / f".{snapshot_id}.duckdb.{os.getpid()}.tmp"
         tmp.unlink(missing_ok=True)
         written: dict[str, pd.DataFrame] = {}
         try:
@@ -138,74 +500,20 @@ class SnapshotStoreResource(ConfigurableResource):
         return SnapshotStore(Path(self.directory) if self.directory else snapshots_dir(), keep=self.keep)
 
 
-def _with_integers(frame: pd.DataFrame, integer_columns: set[str]) -> pd.DataFrame:
-    """Integer columns as pandas' nullable Int64: a float 64000.0 is written as 64000."""
-    columns = [c for c in frame.columns if c in integer_columns]
-    return frame.astype({c: "Int64" for c in columns}) if columns else frame
+class WarehouseResource(ConfigurableResource):
+    """The system of record: PostgreSQL ``curated`` when ``url`` (AISI_DATABASE_URL) is set,
+    otherwise the DuckDB file ``path`` (default ``$AISI_HOME/warehouse.duckdb``)."""
 
+    url: str | None = Field(default=None, description="postgresql:// URL (AISI_DATABASE_URL); empty: the embedded DuckDB warehouse.")
+    path: str | None = Field(default=None, description="The embedded warehouse file; default $AISI_HOME/warehouse.duckdb.")
 
-def _rows(frame: pd.DataFrame) -> Iterator[tuple[Any, ...]]:
-    clean = frame.astype(object).where(frame.notna(), None)
-    for row in clean.itertuples(index=False, name=None):
-        yield tuple(v.to_pydatetime() if isinstance(v, pd.Timestamp) else v for v in row)
-
-
-def yoyo_url(database_url: str, schema: str = "curated") -> str:
-    """yoyo's URL for psycopg 3, with ``schema`` as its search path."""
-    scheme, rest = database_url.split("://", 1)
-    separator = "&" if "?" in rest else "?"
-    return f"postgresql+psycopg://{rest}{separator}schema={schema}" if scheme.startswith("postgres") else database_url
-
-
-class PostgresWarehouse:
-    """The ``curated`` schema: migrated by yoyo, replaced whole in one transaction per publish."""
-
-    def __init__(self, url: str):
-        self.url = url
-
-    def migrate(self) -> list[str]:
-        import psycopg
-        from yoyo import get_backend, read_migrations
-
-        with psycopg.connect(self.url, autocommit=True) as conn:
-            conn.execute(read_sql("postgres/create_schema.sql"))
-        backend = get_backend(yoyo_url(self.url))
-        migrations = read_migrations(str(MIGRATIONS_DIR))
-        with backend.lock():
-            pending = backend.to_apply(migrations)
-            backend.apply_migrations(pending)
-        return [m.id for m in pending]
-
-    def publish(self, tables: dict[str, pd.DataFrame]) -> dict[str, int]:
-        import psycopg
-        from psycopg import sql
-
-        copy_template = read_sql("postgres/copy_table.sql")
-        integer_columns_sql = read_sql("postgres/integer_columns.sql")
-        rows: dict[str, int] = {}
-        with psycopg.connect(self.url) as conn:
-            with conn.transaction():
-                conn.execute(read_sql("postgres/set_search_path.sql"))
-                conn.execute(read_sql("postgres/clear_current.sql"))
-                with conn.cursor() as cur:
-                    for table in TABLES:
-                        integers = {c for (c,) in cur.execute(integer_columns_sql, {"table": table}).fetchall()}
-                        frame = _with_integers(tables[table], integers)
-                        statement = sql.SQL(copy_template).format(
-                            table=sql.Identifier("curated", table),
-                            columns=sql.SQL(", ").join(sql.Identifier(c) for c in frame.columns),
-                        )
-                        with cur.copy(statement) as copy:
-                            for row in _rows(frame):
-                                copy.write_row(row)
-                        rows[table] = len(frame)
-        return rows
+    def open(self) -> DuckDBWarehouse | PostgresWarehouse:
+        if self.url:
+            return PostgresWarehouse(self.url)
+        return DuckDBWarehouse(Path(self.path) if self.path else aisi_home() / WAREHOUSE_FILE)
 
 
 class PostgresResource(ConfigurableResource):
-    """PostgreSQL for the ``curated`` schema; publishing is skipped when ``url`` is empty."""
+    """PostgreSQL for maintenance (VACUUM of ``curated`` and ``monitor``); empty ``url`` skips it."""
 
     url: str | None = Field(default=None, description="postgresql:// URL (AISI_DATABASE_URL); empty disables it.")
-
-    def open(self) -> PostgresWarehouse | None:
-        return PostgresWarehouse(self.url) if self.url else None

@@ -28,7 +28,7 @@ EXPECTED_GROUPS = {
     **{f"{s}_records": "normalise" for s in ("openrouter", "models_dev", "litellm", "model_defaults")},
     **{t: "core" for t in ("providers", "models", "offerings", "prices", "source_runs")},
     "duckdb_snapshot": "publish",
-    "postgres_curated": "publish",
+    "warehouse": "warehouse",
 }
 
 WORKSPACE_QUERY = """

@@ -3,6 +3,7 @@ publish), and the read API serving from it."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,7 @@ def pg_counts(url: str) -> dict[str, int]:
 def test_refresh_publishes_the_curated_schema(database: str, home: Path, refresh):
     summary = refresh()
     assert summary.success, summary.errors
-    assert summary.postgres == "published"
+    assert summary.warehouse.startswith("PostgreSQL")
 
     tables = {name for (name,) in pg(database, "SELECT table_name FROM information_schema.tables "
                                                 "WHERE table_schema = 'curated' AND table_type = 'BASE TABLE'")}
@@ -96,7 +97,7 @@ def test_refresh_publishes_the_curated_schema(database: str, home: Path, refresh
     # A second refresh: nothing re-applied, the same prices, one more publish.
     second = refresh()
     assert second.success, second.errors
-    assert second.postgres == "published"
+    assert second.warehouse.startswith("PostgreSQL")
     assert applied() == [(m.stem,) for m in migration_files()]
     assert apply_log() == 1
     again = pg_counts(database)
@@ -189,22 +190,23 @@ def test_a_failed_publish_leaves_the_previous_data(database: str, home: Path, re
     assert all(before[t] for t in TABLES if t not in ("performance", "changes", "price_disagreements", "quarantine"))
     warehouse = PostgresWarehouse(database)
 
-    # Providers, models and offerings are replaced first; then a price without a value fails.
+    # Providers, models and offerings are replaced first; then a price without a value fails the
+    # whole commit.
     tables = snapshot_tables(home)
     tables["models"] = tables["models"].iloc[:3]
     prices = tables["prices"].copy()
     prices.loc[prices.index[len(prices) // 2], "usd_per_mtok"] = None
     tables["prices"] = prices
     with pytest.raises(psycopg.errors.NotNullViolation):
-        warehouse.publish(tables)
+        warehouse.commit(tables, "run-failing", datetime.now(timezone.utc))
 
     after = {t: pg_rows(database, t) for t in TABLES}
     assert after == before
 
     # The same frames without the NULL publish (so the NULL was the failure), all at once.
     tables["prices"] = snapshot_tables(home)["prices"]
-    rows = warehouse.publish(tables)
-    assert rows["models"] == 3
+    commit = warehouse.commit(tables, "run-again", datetime.now(timezone.utc))
+    assert commit.inserted["models"] == 3 and commit.inserted["prices"] == 0 and commit.inserted["publishes"] == 1
     assert pg_scalar(database, "SELECT count(*) FROM curated.models") == 3
     assert pg_scalar(database, "SELECT count(*) FROM curated.prices") == len(before["prices"])
 
@@ -212,7 +214,7 @@ def test_a_failed_publish_leaves_the_previous_data(database: str, home: Path, re
 def test_official_prices_and_benchmarks_reach_postgres_and_its_api(database: str, home: Path, refresh, pages, aa, tmp_path: Path):
     summary = refresh()
     assert summary.success, summary.errors
-    assert summary.postgres == "published"
+    assert summary.warehouse.startswith("PostgreSQL")
     # Official page prices (badge scraped), AA benchmarks and speed, LMArena ratings: in PostgreSQL.
     official = pg(database, "SELECT usd_per_mtok, source, source_kind FROM curated.current_prices "
                             "WHERE provider_id = 'openai' AND provider_model_id = 'gpt-4o' AND price_type = 'input'")

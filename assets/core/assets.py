@@ -15,7 +15,7 @@ from assets.core.retention import PreviousCatalog, carry_unlisted, renamed_keys
 from assets.normalise.identity import UNMATCHED, default_rules
 from assets.normalise.records import NormalisedBatch
 from assets.sources.registry import ALL_SOURCES
-from resources.warehouse import SnapshotStore, SnapshotStoreResource
+from resources.warehouse import SnapshotStoreResource, Warehouse, WarehouseResource
 
 SOURCE_NAMES = [m.SPEC.name for m in ALL_SOURCES]
 SOURCE_PRIORITY = {m.SPEC.name: m.SPEC.priority for m in ALL_SOURCES}
@@ -75,14 +75,29 @@ def _source_run_rows(run_id: str, batches: list[NormalisedBatch]) -> pd.DataFram
     return frame
 
 
-def _previous_state(store: SnapshotStore) -> PreviousState:
-    """The change feed's inputs from the latest snapshot (None where there is none)."""
+def _previous_state(store: Warehouse) -> PreviousState:
+    """The change feed's inputs from the warehouse (None while it has never been written)."""
     return PreviousState(
-        models=store.read_table("snapshot/previous_models.sql"),
-        presence=store.read_table("snapshot/previous_model_presence.sql"),
-        disagreements=store.read_table("snapshot/previous_price_disagreements.sql"),
-        changes=store.read_table("snapshot/previous_changes.sql"),
+        models=store.state("models"),
+        presence=store.state("model_presence"),
+        disagreements=store.state("price_disagreements"),
+        changes=store.state("changes"),
     )
+
+
+def open_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource, snapshots: SnapshotStoreResource) -> Warehouse:
+    """The warehouse, migrated; an existing home whose history lived only in snapshot files has
+    it imported once from its latest snapshot."""
+    store = warehouse.open()
+    applied = store.migrate()
+    if applied:
+        context.log.info(f"warehouse {store.location}: applied migrations {', '.join(applied)}")
+    latest = snapshots.open().latest_path()
+    if latest is not None and store.is_empty():
+        imported = store.import_snapshot(latest)
+        context.log.info(f"warehouse {store.location}: history imported once from snapshot {latest.name}: "
+                         + ", ".join(f"{t}={n}" for t, n in imported.items()))
+    return store
 
 
 def _log_feed(context: dg.AssetExecutionContext, feed: ChangeFeed) -> None:
@@ -129,19 +144,23 @@ def _feed_metadata(feed: ChangeFeed) -> dict[str, dict[str, object]]:
     group_name="core",
     outs={name: dg.AssetOut(description=text, kinds={"pandas"}) for name, text in TABLE_DESCRIPTIONS.items()},
     ins={f"{name}_records": dg.AssetIn(f"{name}_records") for name in SOURCE_NAMES},
-    description="Merges every source by priority (manual > api > scraped > aggregator > cached > config).",
+    description=(
+        "Merges every source by priority (manual > api > scraped > aggregator > cached > config) onto the state "
+        "the warehouse holds (its price history, change feed, presence): each output is its table as this run "
+        "leaves it, which the `warehouse` asset commits."
+    ),
 )
-def catalog(context: dg.AssetExecutionContext, snapshots: SnapshotStoreResource, **records: NormalisedBatch):
+def catalog(context: dg.AssetExecutionContext, warehouse: WarehouseResource, snapshots: SnapshotStoreResource, **records: NormalisedBatch):
     batches = [records[f"{name}_records"] for name in SOURCE_NAMES]
     now = datetime.now(timezone.utc)
     merged = merge_catalog(batches, SOURCE_PRIORITY, default_rules().first_party)
-    store = snapshots.open()
+    store = open_warehouse(context, warehouse, snapshots)
     previous = _previous_state(store)
-    previous_prices = store.read_table("snapshot/previous_prices.sql")
+    previous_prices = store.state("prices")
     runs = _source_run_rows(context.run.run_id, batches)
     listed = listings([b.offerings for b in batches], merged.offerings)
     healthy = healthy_sources(runs)
-    previous_aliases = store.read_table("snapshot/previous_model_aliases.sql")
+    previous_aliases = store.state("model_aliases")
     renamed = renamed_keys(previous_aliases, merged.model_aliases, set(merged.models["model_key"]))
     if renamed and previous.presence is not None:  # renamed, not removed: no longer tracked
         previous.presence = previous.presence[~previous.presence["model_key"].isin(renamed)]
@@ -150,10 +169,10 @@ def catalog(context: dg.AssetExecutionContext, snapshots: SnapshotStoreResource,
         merged,
         PreviousCatalog(
             models=previous.models,
-            offerings=store.read_table("snapshot/previous_offerings.sql"),
+            offerings=store.state("offerings"),
             prices=previous_prices,
             aliases=previous_aliases,
-            reference_prices=store.read_table("snapshot/previous_reference_prices.sql"),
+            reference_prices=store.state("reference_prices"),
         ),
         presence.table,
         now,
@@ -161,11 +180,11 @@ def catalog(context: dg.AssetExecutionContext, snapshots: SnapshotStoreResource,
     if carried:  # providers count the offerings carried too
         merged.providers = provider_table(merged.offerings, SOURCE_PRIORITY, default_rules().first_party)
     current = hold_previous(merged.prices, merged.quarantine, previous_prices, PRICE_KEY)
-    quarantine = quarantine_state(merged.quarantine, current, store.read_table("snapshot/previous_quarantine.sql"), PRICE_KEY, now)
+    quarantine = quarantine_state(merged.quarantine, current, store.state("quarantine"), PRICE_KEY, now)
     prices = price_history(previous_prices, current, now)
-    performance = measurement_history(store.read_table("snapshot/previous_performance.sql"), merged.performance)
-    benchmarks = benchmark_history(store.read_table("snapshot/previous_benchmarks.sql"), merged.benchmarks)
-    previous_runs = store.read_table("snapshot/previous_source_runs.sql")
+    performance = measurement_history(store.state("performance"), merged.performance)
+    benchmarks = benchmark_history(store.state("benchmarks"), merged.benchmarks)
+    previous_runs = store.state("source_runs")
     feed = build_feed(
         previous, merged.models, listed, healthy, prices, merged.comparisons, now, context.run.run_id, removed_after_runs(), presence
     )

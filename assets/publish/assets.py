@@ -1,4 +1,4 @@
-"""Publish assets (group ``publish``): the DuckDB snapshot file and PostgreSQL ``curated``."""
+"""The warehouse commit (group ``warehouse``) and the snapshot exported from it (group ``publish``)."""
 
 
 from dataclasses import dataclass
@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import dagster as dg
 import pandas as pd
 
-from resources.warehouse import PostgresResource, SnapshotStoreResource
+from resources.warehouse import SnapshotStoreResource, WarehouseCommit, WarehouseResource
 
 CORE_TABLES = (
     "providers", "models", "offerings", "prices", "model_aliases", "performance", "benchmarks", "source_runs",
@@ -22,72 +22,68 @@ class Publication:
     tables: dict[str, pd.DataFrame]
 
 
-def _publishes(previous: pd.DataFrame | None, row: dict[str, object]) -> pd.DataFrame:
-    current = pd.DataFrame([row])
-    current["published_at"] = pd.to_datetime(current["published_at"], utc=True)
-    if previous is None or previous.empty:
-        return current
-    return pd.concat([previous[current.columns], current], ignore_index=True)
+@dg.asset(
+    name="warehouse",
+    group_name="warehouse",
+    kinds={"duckdb", "postgres"},
+    ins={name: dg.AssetIn(name) for name in CORE_TABLES},
+    description=(
+        "The system of record: the catalog and its whole history (price rows with valid_from / valid_to, the "
+        "change feed, benchmarks, performance, source runs, publishes). PostgreSQL schema `curated` when "
+        "AISI_DATABASE_URL is set, otherwise $AISI_HOME/warehouse.duckdb. Each run commits once, in one "
+        "transaction: current tables replaced, history merged by key (new price rows open, changed ones close, "
+        "the rest appended; nothing stored is written twice). The catalog reads its starting state from here."
+    ),
+    retry_policy=dg.RetryPolicy(max_retries=2, delay=2, backoff=dg.Backoff.EXPONENTIAL),
+)
+def warehouse_history(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, snapshots: SnapshotStoreResource, **tables: pd.DataFrame
+) -> WarehouseCommit:
+    store = warehouse.open()
+    store.migrate()
+    commit = store.commit(tables, context.run.run_id, datetime.now(timezone.utc), taken=snapshots.open().snapshot_ids())
+    written = {t: {"inserted": commit.inserted.get(t, 0), "updated": commit.updated.get(t, 0)} for t in commit.inserted}
+    context.log.info(
+        f"warehouse {store.location}: committed as {commit.snapshot_id}; price rows opened "
+        f"{commit.inserted.get('prices', 0)}, updated {commit.updated.get('prices', 0)}, changes {commit.inserted.get('changes', 0)}"
+    )
+    context.add_output_metadata({
+        "store": store.kind,
+        "location": store.location,
+        "snapshot_id": commit.snapshot_id,
+        "price_rows_inserted": commit.inserted.get("prices", 0),
+        "price_rows_updated": commit.updated.get("prices", 0),
+        "changes_appended": commit.inserted.get("changes", 0),
+        "rows_written": dg.MetadataValue.json(written),
+    })
+    return commit
 
 
 @dg.asset(
     group_name="publish",
     kinds={"duckdb"},
-    ins={name: dg.AssetIn(name) for name in CORE_TABLES},
+    ins={"commit": dg.AssetIn("warehouse")},
     description=(
-        "The published snapshot: $AISI_HOME/snapshots/<UTC timestamp>.duckdb, written aside and renamed "
-        "into place, with latest.duckdb pointing at it. Tables providers, models, offerings, prices, "
-        "source_runs, changes, source_disagreements, quarantine, reference_prices, publishes and the view current_prices. Analysts open it with DuckDB."
+        "The published snapshot: an immutable point-in-time export of the warehouse, "
+        "$AISI_HOME/snapshots/<UTC timestamp>.duckdb, written aside and renamed into place, with latest.duckdb "
+        "pointing at it. Tables providers, models, offerings, prices, source_runs, changes, source_disagreements, "
+        "quarantine, reference_prices, publishes and the view current_prices. The read API serves it; analysts "
+        "open it with DuckDB. Deleting snapshots loses nothing: the next publish exports the warehouse again."
     ),
     retry_policy=dg.RetryPolicy(max_retries=1, delay=1),
 )
-def duckdb_snapshot(context: dg.AssetExecutionContext, snapshots: SnapshotStoreResource, **tables: pd.DataFrame) -> Publication:
+def duckdb_snapshot(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, snapshots: SnapshotStoreResource, commit: WarehouseCommit
+) -> Publication:
     store = snapshots.open()
-    now = datetime.now(timezone.utc)
-    snapshot_id = store.new_snapshot_id(now)
-    full = dict(tables)
-    full["publishes"] = _publishes(
-        store.read_table("snapshot/previous_publishes.sql"),
-        {
-            "snapshot_id": snapshot_id,
-            "run_id": context.run.run_id,
-            "published_at": now,
-            "models": len(tables["models"]),
-            "offerings": len(tables["offerings"]),
-            "prices": int(tables["prices"]["valid_to"].isna().sum()),
-        },
-    )
-    published = store.write(snapshot_id, full)
+    published = store.write(commit.snapshot_id, warehouse.open().export())
     context.log.info(f"snapshot {published.path} ({published.rows})")
     context.add_output_metadata(
         {
             "path": dg.MetadataValue.path(str(published.path)),
             "latest": dg.MetadataValue.path(str(store.latest)),
-            "snapshot_id": snapshot_id,
+            "snapshot_id": commit.snapshot_id,
             "rows": dg.MetadataValue.json(published.rows),
         }
     )
-    return Publication(snapshot_id=snapshot_id, path=str(published.path), tables=published.tables)
-
-
-@dg.asset(
-    group_name="publish",
-    kinds={"postgres"},
-    description=(
-        "The same tables in PostgreSQL schema `curated`, migrated by yoyo from sql/migrations and "
-        "replaced in one transaction per publish. Skipped when AISI_DATABASE_URL is not set."
-    ),
-    retry_policy=dg.RetryPolicy(max_retries=2, delay=2, backoff=dg.Backoff.EXPONENTIAL),
-)
-def postgres_curated(context: dg.AssetExecutionContext, postgres: PostgresResource, duckdb_snapshot: Publication) -> dict[str, object]:
-    warehouse = postgres.open()
-    if warehouse is None:
-        context.log.info("PostgreSQL publish skipped: AISI_DATABASE_URL is not set")
-        context.add_output_metadata({"status": "skipped", "reason": "AISI_DATABASE_URL not set"})
-        return {"status": "skipped"}
-    applied = warehouse.migrate()
-    rows = warehouse.publish(duckdb_snapshot.tables)
-    context.add_output_metadata(
-        {"status": "published", "snapshot_id": duckdb_snapshot.snapshot_id, "migrations_applied": len(applied), "rows": dg.MetadataValue.json(rows)}
-    )
-    return {"status": "published", "snapshot_id": duckdb_snapshot.snapshot_id, "rows": rows}
+    return Publication(snapshot_id=commit.snapshot_id, path=str(published.path), tables=published.tables)
