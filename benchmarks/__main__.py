@@ -43,8 +43,11 @@ def main(argv: list[str] | None = None) -> int:
         for r in runs:
             print(f"  {r.run:<10} {r.wall_s:>7.2f} {r.cpu_s:>6.2f} {r.peak_rss_mib:>12.1f} {r.models:>7} {r.offerings:>9} {r.prices:>7} "
                   f"{r.rows_per_s:>10.0f} {r.new_price_rows:>14} {f'{r.not_modified}/{r.requests}':>8}")
-        unchanged = runs[-1]
-        print(f"  unchanged refresh wrote no new price rows: {'yes' if unchanged.new_price_rows == 0 else 'NO'}")
+        first, unchanged = runs[0], runs[-1]
+        print(f"  unchanged refresh wrote no new price rows: {'yes' if unchanged.new_price_rows == 0 else 'NO'}; "
+              f"published no snapshot: {'yes' if unchanged.snapshot == first.snapshot else 'NO'}")
+        print(f"  unchanged/first CPU ratio {unchanged.cpu_s / first.cpu_s:.2f} (goal <= 0.20), "
+              f"unchanged/first wall ratio {unchanged.wall_s / first.wall_s:.2f}; first refresh wall {first.wall_s:.1f} s (goal < 10 s)")
         sys.stdout.flush()
 
         figures, checks = api.run(home, logs, n=args.n, budget_s=args.budget)
@@ -70,8 +73,8 @@ def main(argv: list[str] | None = None) -> int:
             problems.append(f"unchanged refresh wrote {unchanged.new_price_rows} new price rows")
         if unchanged.not_modified != unchanged.requests or unchanged.requests != len(SOURCES):
             problems.append(f"unchanged refresh: {unchanged.not_modified}/{unchanged.requests} source answers were 304")
-        if runs[0].snapshot == unchanged.snapshot:
-            problems.append("unchanged refresh published no new snapshot")
+        if runs[0].snapshot != unchanged.snapshot:
+            problems.append("unchanged refresh published a new snapshot: it should stop after its fetches")
         if checks["status"] != 200 or not checks["etag"] or not checks["same_bytes"] or not checks["static_same_bytes"]:
             problems.append("API response has no ETag or differs from the static bytes")
         if checks["not_modified"] != 304:

@@ -4,8 +4,8 @@ failure, source degraded to cached / config, price change and new model -> Slack
 - ``slack_run_failures`` (run failure sensor, every job of the code location): one message per
   failed run (job, error, link to the run), and one per blocking asset check that failed in it
   (which check, sample rows from its metadata), read from the run's ASSET_CHECK_EVALUATION events.
-- ``slack_catalog_updates`` (run status sensor, ``catalog_job`` SUCCESS): from the latest published
-  snapshot, one "API Failure Alert" per source that is degraded (cached / config) per streak (since
+- ``slack_catalog_updates`` (run status sensor, any successful run that published a snapshot): from
+  the latest published snapshot, one "API Failure Alert" per source that is degraded (cached / config) per streak (since
   its first degraded run), and one digest of the run's price changes and new models (top N).
 - ``slack_outbox``: posts what an earlier attempt could not (a Slack outage), every minute, a
   bounded number of times.
@@ -32,7 +32,7 @@ from assets.notify.channel import SlackNotifyResource, slack_notify_from_environ
 from assets.notify.events import failed_blocking_checks, run_errors
 from assets.notify.outbox import deliver_pending, notify, summary
 from assets.notify.report import gather
-from pipelines.catalog_job import catalog_job
+SNAPSHOT_ASSET = dg.AssetKey("duckdb_snapshot")
 from resources.monitor import MonitorStoreResource
 from resources.warehouse import SnapshotStoreResource
 from resources.settings import flag_setting
@@ -99,20 +99,29 @@ def catalog_notifications(snapshots: SnapshotStoreResource, slack_notify: SlackN
     return notes + ([digest] if digest else [])
 
 
+def published_snapshot(instance: dg.DagsterInstance, run_id: str) -> bool:
+    """Whether the run published a snapshot: a catalog run whose sources were unchanged, or a run
+    of another job, did not (sources run on their own cadence, derived assets by automation)."""
+    records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records
+    return any(r.asset_key == SNAPSHOT_ASSET for r in records)
+
+
 @dg.run_status_sensor(
     run_status=dg.DagsterRunStatus.SUCCESS,
-    monitored_jobs=[catalog_job],
     name="slack_catalog_updates",
     minimum_interval_seconds=30,
     default_status=_sensor_status(),
     description=(
-        "Slack after each successful catalog_job run, from the latest snapshot: an 'API Failure Alert' per source "
+        "Slack after each successful run that published a snapshot (catalog_job, or the runs automation "
+        "starts when a source's data changed), from the latest snapshot: an 'API Failure Alert' per source "
         "degraded to cached or config (which source, error, since its first degraded run; once per streak) and a "
         "digest of the run's price changes and new models (top AISI_SLACK_DIGEST_TOP, default 10)."
     ),
 )
 def slack_catalog_updates(context: dg.RunStatusSensorContext, snapshots: SnapshotStoreResource,
                           monitor: MonitorStoreResource, slack_notify: SlackNotifyResource) -> dg.SkipReason:
+    if not published_snapshot(context.instance, context.dagster_run.run_id):
+        return dg.SkipReason(f"run {context.dagster_run.run_id} published no snapshot")
     now = _now()
     notes = catalog_notifications(snapshots, slack_notify, context.dagster_run.run_id, now)
     with opened(monitor) as store:

@@ -1,4 +1,11 @@
-"""``aisi refresh``: one in-process run of the catalog job, with progress and a summary."""
+"""``aisi refresh``: fetch the sources, then recompute only what their new data calls for.
+
+Two in-process runs of the catalog job on this home's Dagster instance: the first fetches the
+sources (conditionally: an unchanged source answers 304 and keeps its data version); the second
+materialises the derived assets Dagster reports as stale or missing (``pipelines.incremental``)
+and everything downstream of them. When no source's data changed there is no second run: nothing
+is re-parsed, re-merged or published.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,11 @@ import dagster as dg
 
 from assets.core.assets import SOURCE_NAMES
 from pipelines.catalog import CATALOG_GROUPS, build_definitions
+from pipelines.incremental import stale_or_missing
+from resources.run_storage import prune_run_storage
+
+SOURCE_GROUP = CATALOG_GROUPS[0]
+DERIVED_GROUPS = CATALOG_GROUPS[1:]
 
 
 @dataclass
@@ -19,6 +31,7 @@ class RefreshSummary:
     rows: dict[str, int] = field(default_factory=dict)
     snapshot: str | None = None
     warehouse: str = ""
+    recomputed: list[str] = field(default_factory=list)  # the derived assets the second run materialised
     errors: list[str] = field(default_factory=list)
 
     def render(self, elapsed_s: float) -> str:
@@ -29,6 +42,10 @@ class RefreshSummary:
             error = f"  ({s['error']})" if s.get("error") else ""
             lines.append(f"  {s['source']:<29} {s['status']:<7} badge={s['badge'] or '-':<10} rows={s['rows']:<6} rejected={s['rejected']}{error}")
         lines.append("  " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+        if self.success and not self.recomputed:
+            lines.append("Unchanged: no source's data changed since the last publish; nothing recomputed, no new snapshot.")
+        else:
+            lines.append(f"Recomputed: {len(self.recomputed)} assets")
         lines.append("Rows: " + ", ".join(f"{t}={n}" for t, n in self.rows.items()))
         lines.append(f"Snapshot: {self.snapshot or 'none'}")
         lines.append(f"Warehouse: {self.warehouse or 'not written'}")
@@ -36,53 +53,83 @@ class RefreshSummary:
         return "\n".join(lines)
 
 
-def _selection(sources: list[str]) -> dg.AssetSelection:
+def _fetch_selection(sources: list[str], instance: dg.DagsterInstance) -> dg.AssetSelection:
     if not sources:
-        return dg.AssetSelection.groups(*CATALOG_GROUPS)
+        return dg.AssetSelection.groups(SOURCE_GROUP)
     unknown = sorted(set(sources) - set(SOURCE_NAMES))
     if unknown:
         raise SystemExit(f"unknown source(s): {', '.join(unknown)}; known: {', '.join(SOURCE_NAMES)}")
-    instance = dg.DagsterInstance.get()
-    # Sources never materialised on this instance are fetched too: the merge needs every input.
+    # Sources never fetched on this instance are fetched too: the merge needs every input.
     chosen = [
         name
         for name in SOURCE_NAMES
-        if name in sources or instance.get_latest_materialization_event(dg.AssetKey(f"{name}_records")) is None
+        if name in sources or instance.get_latest_materialization_event(dg.AssetKey(f"{name}_raw")) is None
     ]
-    roots = dg.AssetSelection.assets(*[f"{n}_raw" for n in chosen], *[f"{n}_records" for n in chosen])
-    return roots | roots.downstream()
+    return dg.AssetSelection.assets(*[f"{n}_raw" for n in chosen])
+
+
+def _errors(result: dg.ExecuteInProcessResult) -> list[str]:
+    return [
+        f"{event.step_key}: {event.step_failure_data.error.message.strip()}"
+        for event in result.all_events
+        if event.is_step_failure and event.step_failure_data and event.step_failure_data.error
+    ]
+
+
+def _execute(job: dg.JobDefinition, instance: dg.DagsterInstance, keys: set[dg.AssetKey], sources: list[str],
+             phase: str) -> dg.ExecuteInProcessResult:
+    # The console logger at INFO shows each source's outcome and each publish as it happens.
+    return job.execute_in_process(
+        instance=instance,
+        asset_selection=sorted(keys),
+        raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        tags={"aisi/trigger": "cli", "aisi/sources": ",".join(sources) or "all", "aisi/phase": phase},
+    )
 
 
 def run_refresh(sources: list[str], progress: Callable[[str], None]) -> RefreshSummary:
     definitions = build_definitions()
     job = definitions.resolve_job_def("catalog_job")
     instance = dg.DagsterInstance.get()
-    selection = _selection(sources)
-    asset_keys = selection.resolve(definitions.resolve_asset_graph())
+    graph = definitions.resolve_asset_graph()
 
-    progress(f"Refreshing {len(asset_keys)} assets; Dagster's INFO lines below are the progress.")
-    # The console logger at INFO shows each source's outcome and each publish as it happens.
-    result = job.execute_in_process(
-        instance=instance,
-        asset_selection=list(asset_keys),
-        raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-        tags={"aisi/trigger": "cli", "aisi/sources": ",".join(sources) or "all"},
-    )
+    fetch_keys = _fetch_selection(sources, instance).resolve(graph)
+    progress(f"Fetching {len(fetch_keys)} sources; Dagster's INFO lines below are the progress.")
+    fetched = _execute(job, instance, fetch_keys, sources, "fetch")
+    summary = RefreshSummary(success=fetched.success, run_id=fetched.run_id, errors=_errors(fetched))
+    for key in sorted(fetch_keys):
+        outcome = fetched.output_for_node(key.path[-1]) if fetched.success else None
+        if outcome is not None:
+            summary.sources.append({"source": outcome.source, "status": outcome.status, "badge": outcome.badge,
+                                    "rows": len(outcome.entries), "rejected": "-", "error": outcome.error})
+    if not fetched.success:
+        return summary
 
-    summary = RefreshSummary(success=result.success, run_id=result.run_id)
-    for event in result.all_events:
-        if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
-            summary.errors.append(f"{event.step_key}: {event.step_failure_data.error.message.strip()}")
+    derived = dg.AssetSelection.groups(*DERIVED_GROUPS)
+    stale = stale_or_missing(definitions, instance, derived.resolve(graph))
+    if not stale:
+        prune_run_storage(instance)
+        return summary
+    chosen = dg.AssetSelection.assets(*stale)
+    todo = ((chosen | chosen.downstream()) & derived).resolve(graph)
+    summary.recomputed = sorted(k.to_user_string() for k in todo)
+    progress(f"Recomputing {len(todo)} assets whose inputs changed.")
+    result = _execute(job, instance, todo, sources, "derive")
+    summary.success, summary.run_id = result.success, result.run_id
+    summary.errors.extend(_errors(result))
     if not result.success:
         return summary
-    runs = result.output_for_node("catalog", "source_runs")
-    latest = runs[runs["run_id"] == result.run_id]
-    columns = latest[["source", "status", "badge", "rows", "rejected", "error"]]
-    summary.sources = columns.astype(object).where(columns.notna(), None).to_dict("records")
-    publication = result.output_for_node("duckdb_snapshot")
-    summary.snapshot = publication.path
-    summary.rows = {name: len(frame) for name, frame in publication.tables.items()}
-    commit = result.output_for_node("warehouse")
-    summary.warehouse = f"{commit.location}: committed as {commit.snapshot_id}"
+    prune_run_storage(instance)
+    if dg.AssetKey("source_runs") in todo:
+        runs = result.output_for_node("catalog", "source_runs")
+        latest = runs[runs["run_id"] == result.run_id]
+        columns = latest[["source", "status", "badge", "rows", "rejected", "error"]]
+        summary.sources = columns.astype(object).where(columns.notna(), None).to_dict("records")
+    if dg.AssetKey("duckdb_snapshot") in todo:
+        publication = result.output_for_node("duckdb_snapshot")
+        summary.snapshot = publication.path
+        summary.rows = {name: len(frame) for name, frame in publication.tables.items()}
+        commit = result.output_for_node("warehouse")
+        summary.warehouse = f"{commit.location}: committed as {commit.snapshot_id}"
     return summary

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
@@ -79,8 +80,9 @@ def test_refresh_publishes_every_source_with_provenance(replay, home, refresh):
     assert summary.rows["models"] > 49  # config's 49 plus the fixtures' others
 
 
-def test_second_refresh_is_conditional_and_adds_no_price_rows(replay, home, refresh):
-    assert refresh().success
+def test_second_refresh_is_conditional_and_stops_after_its_fetches(replay, home, refresh):
+    first_summary = refresh()
+    assert first_summary.success and first_summary.snapshot
     price_rows = scalar(home, "SELECT count(*) FROM prices")
     first = replay.seen(OPENROUTER_PATH)
     assert len(first) == 1 and "if-none-match" not in first[0].headers
@@ -90,15 +92,21 @@ def test_second_refresh_is_conditional_and_adds_no_price_rows(replay, home, refr
     again = replay.seen(OPENROUTER_PATH)[-1]
     assert again.headers.get("if-none-match") == replay.routes[OPENROUTER_PATH].etag
     assert again.status == 304
+    # Nothing changed: the fetch run is the only run; it materialised the source assets and
+    # nothing else (Dagster's event log), and no snapshot was published.
+    assert second.recomputed == [] and second.snapshot is None
+    instance = dg.DagsterInstance.get()
+    records = instance.get_records_for_run(second.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records
+    materialized = {r.asset_key.to_user_string() for r in records}
+    assert materialized and all(key.endswith("_raw") for key in materialized), materialized
+    runs = instance.get_run_records(dg.RunsFilter(tags={"aisi/trigger": "cli"}))
+    assert [r.dagster_run.tags["aisi/phase"] for r in runs] == ["fetch", "derive", "fetch"]
     assert scalar(home, "SELECT count(*) FROM prices") == price_rows
     assert scalar(home, "SELECT count(*) FROM prices WHERE valid_to IS NOT NULL") == 0
-    with latest(home) as con:
-        runs = con.execute(
-            "SELECT source, status, badge, not_modified FROM source_runs WHERE run_id = ? ORDER BY source", [second.run_id]
-        ).fetchall()
-    assert ("openrouter", "ok", "aggregator", True) in runs
-    assert scalar(home, "SELECT count(DISTINCT run_id) FROM source_runs") == 2
-    assert scalar(home, "SELECT count(*) FROM publishes") == 2
+    assert scalar(home, "SELECT count(DISTINCT run_id) FROM source_runs") == 1
+    assert scalar(home, "SELECT count(*) FROM publishes") == 1
+    summary_text = second.render(1.0)
+    assert "Unchanged" in summary_text and "openrouter" in summary_text
 
 
 def test_price_change_closes_the_old_row_and_opens_a_new_one(replay, home, refresh):

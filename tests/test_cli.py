@@ -101,10 +101,17 @@ def test_definitions_have_the_job_the_schedule_and_described_grouped_assets(home
 
     job = defs.resolve_job_def("catalog_job")
     assert job.name == "catalog_job"
-    schedule = defs.resolve_schedule_def("catalog_every_5_minutes")
-    assert schedule.job_name == "catalog_job"
-    assert schedule.cron_schedule == "*/5 * * * *"
-    assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
+    # One schedule per cadence, each fetching its sources only; the derived assets follow by
+    # their automation condition, and carry the code version they are computed with.
+    schedules = {s.name: s for s in defs.schedules}
+    assert schedules["sources_every_5_minutes"].cron_schedule == "*/5 * * * *"
+    assert schedules["sources_hourly"].cron_schedule == "0 * * * *"
+    assert schedules["sources_every_6_hours"].cron_schedule == "0 */6 * * *"
+    assert schedules["sources_daily"].cron_schedule == "0 6 * * *"
+    hourly = defs.resolve_job_def("sources_hourly")
+    assert {"openrouter_raw", "models_dev_raw", "litellm_raw", "openrouter_endpoints_raw", "model_defaults_raw"} <= {
+        k.to_user_string() for k in hourly.asset_layer.selected_asset_keys}
+    assert all(s.default_status == dg.DefaultScheduleStatus.STOPPED for n, s in schedules.items() if n.startswith("sources_"))
 
     graph = defs.resolve_asset_graph()
     keys = graph.get_all_asset_keys()
@@ -113,6 +120,9 @@ def test_definitions_have_the_job_the_schedule_and_described_grouped_assets(home
         node = graph.get(key)
         assert (node.description or "").strip(), f"{key.to_user_string()} has no description"
         assert node.group_name in (*CATALOG_GROUPS, "monitor", "history"), f"{key.to_user_string()} is in group {node.group_name!r}"
+        if node.group_name in CATALOG_GROUPS[1:]:
+            assert node.code_version and node.automation_condition is not None, key.to_user_string()
+            assert node.automation_condition.get_label() == "on_input_change"
     catalog_keys = {k for k in keys if graph.get(k).group_name in CATALOG_GROUPS}
     monitor_keys = {k.to_user_string() for k in keys if graph.get(k).group_name == "monitor"}
     assert monitor_keys == {"status_pages", "availability_checks"}

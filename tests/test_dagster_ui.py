@@ -209,7 +209,8 @@ def test_ui_shows_the_asset_graph_and_runs_catalog_job(webserver: Webserver, rep
     [repository] = [r for r in repositories["nodes"] if r["location"]["name"] == "aisi"]
     assert repository["name"] == "__repository__"
     assert "catalog_job" in {p["name"] for p in repository["pipelines"]}
-    assert "catalog_every_5_minutes" in {s["name"] for s in repository["schedules"]}
+    assert {"sources_every_5_minutes", "sources_hourly", "sources_every_6_hours", "sources_daily"} <= {
+        s["name"] for s in repository["schedules"]}
 
     # The asset graph: every asset, in its group, in catalog_job, described, wired.
     nodes = {"/".join(n["assetKey"]["path"]): n for n in webserver.graphql(ASSET_NODES_QUERY)["assetNodes"]}
@@ -221,7 +222,8 @@ def test_ui_shows_the_asset_graph_and_runs_catalog_job(webserver: Webserver, rep
     deps = {name: {"/".join(d["path"]) for d in node["dependencyKeys"]} for name, node in nodes.items()}
     assert deps["openrouter_records"] == {"openrouter_raw"}
     assert {f"{s}_records" for s in ("openrouter", "models_dev", "litellm", "model_defaults")} <= deps["models"]
-    assert {"providers", "models", "offerings", "prices", "source_runs"} <= deps["duckdb_snapshot"]
+    assert {"providers", "models", "offerings", "prices", "source_runs"} <= deps["warehouse"]
+    assert deps["duckdb_snapshot"] == {"warehouse"}
 
     # Launch catalog_job as the UI's "Materialize all" does, and wait for it.
     snapshots = home / "snapshots"

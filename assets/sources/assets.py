@@ -68,9 +68,11 @@ SourceEvents = Iterator[dg.Output[FetchOutcome] | dg.AssetCheckResult]
 def source_events(
     context: dg.AssetExecutionContext, asset: str, outcome: FetchOutcome, cadence: str, metadata: dict[str, object]
 ) -> SourceEvents:
-    """What a source asset yields: its outcome (with ``metadata``) and, when selected, its
-    ``source_health`` result, logged as a warning when it fails."""
-    yield dg.Output(outcome, metadata=metadata)
+    """What a source asset yields: its outcome (with ``metadata``) under its data version (the
+    payload in use and how it is served: downstream assets run only when it changed) and, when
+    selected, its ``source_health`` result, logged as a warning when it fails."""
+    yield dg.Output(outcome, metadata=metadata,
+                    data_version=dg.DataVersion(outcome.data_version))
     if dg.AssetCheckKey(dg.AssetKey(asset), SOURCE_HEALTH) not in context.selected_asset_check_keys:
         return
     verdict = assess_source(

@@ -17,6 +17,7 @@ digest at all is unparseable. A 304 reuses the last good fetch's counts: nothing
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -53,6 +54,15 @@ class FetchOutcome:
     pages: int = 0
     error: str | None = None
     drop_guard: PayloadCheck | None = None  # the fresh payload's counts against the last good one's
+
+    @property
+    def data_version(self) -> str:
+        """What the assets downstream depend on: the payload in use (its content hash) and how it
+        is served (status and badge: a source turning `cached` changes its badge and its rank).
+        The same payload fetched again, or answered 304, is the same version: nothing downstream
+        needs to run."""
+        payload = self.sha256 or hashlib.sha256(json.dumps(self.entries, sort_keys=True, default=str).encode()).hexdigest()
+        return f"{payload[:24]}:{self.status}:{self.badge or 'none'}"
 
     @property
     def summary(self) -> str:

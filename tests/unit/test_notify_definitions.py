@@ -10,7 +10,7 @@ from assets.notify.channel import LogNotificationSink, SlackBotSink, SlackNotify
 
 def _definitions() -> dg.Definitions:
     from assets.availability.assets import availability_checks, status_pages
-    from pipelines.catalog import all_assets, catalog_job, catalog_schedule, default_resources
+    from pipelines.catalog import all_assets, cadence_schedules, catalog_job, default_resources
     from pipelines.maintenance import maintenance_definitions
     from pipelines.monitor import monitor_resources, monitor_schedules, probe_job, provider_alerts, status_job
     from pipelines.notify import notify_definitions
@@ -21,7 +21,7 @@ def _definitions() -> dg.Definitions:
     return dg.Definitions(
         assets=[*all_assets(), status_pages, availability_checks, *n["assets"], *m["assets"]],
         jobs=[catalog_job, status_job, probe_job, *n["jobs"], *m["jobs"]],
-        schedules=[catalog_schedule, *monitor_schedules(), *n["schedules"], *m["schedules"]],
+        schedules=[*cadence_schedules(), *monitor_schedules(), *n["schedules"], *m["schedules"]],
         sensors=[provider_alerts, *n["sensors"], *m["sensors"]],
         resources={**default_resources(), **monitor_resources(), **n["resources"], **m["resources"]},
     )
