@@ -129,7 +129,10 @@ def monitor(once: bool, interval: float) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=3000, show_default=True, type=int)
 def ui(host: str, port: int) -> None:
-    """Start the Dagster UI and daemon (dagster dev) on this project."""
+    """Start the Dagster UI and daemon (dagster dev) on this project.
+
+    The daemon launches the runs the UI, schedules and sensors queue (one catalog run at a
+    time), runs the schedules and sensors, and monitors runs (dagster.yaml)."""
     prepare_instance()
     os.environ.setdefault("AISI_HOME", str(aisi_home()))
     command = [sys.executable, "-m", "dagster", "dev", "-w", str(REPO_ROOT / "workspace.yaml"), "-h", host, "-p", str(port)]
