@@ -16,12 +16,12 @@ from dagster._core.events import EngineEventData
 from resources.run_sweep import (
     HOST_TAG,
     PID_TAG,
+    DagsterRunsBusy,
     active_catalog_runs,
     process_alive,
     process_tags,
     sweep_dead_runs,
     wait_for_catalog_runs,
-    DagsterRunsBusy,
 )
 
 
