@@ -16,6 +16,11 @@ capped by it, and a retry starts only if a quarter of ``timeout_s`` is left afte
 The only overrun is a read started just before the deadline on a server that then goes
 silent, cut by its read timeout: at worst ``(budget_factor + 1) x timeout_s`` in all.
 
+A ``HostBreaker`` (``resources/http_core.py``) passed to ``get`` by a caller making many
+requests to one host (the OpenRouter endpoints fan-out) counts the attempts that got no answer
+at all (timeout, refused, DNS); once it gives the host up, calls send nothing (kind
+``unreachable``, "not asked: ...") and calls under way make no further attempt.
+
 Redirects (``RedirectChain`` in ``resources/http_core.py``, Dagster-free and shared with the
 availability probes): at most ``max_redirects`` hops, a URL seen before is a loop, only
 http(s) targets (kind ``redirect``, not retried). The caller's own headers (API keys,
@@ -177,14 +182,14 @@ class HttpClientResource(ConfigurableResource):
             def attempt() -> tuple[int, httpx.Headers, bytes]:
                 nonlocal attempts, last_failure
                 if breaker is not None and last_failure is not None and breaker.down(url) is not None:
-                    raise last_failure  # the host went down during the backoff: no further attempt
+                    raise last_failure  # the host was given up during the backoff: no further attempt
                 attempts += 1
                 try:
                     answer = self._attempt(client, url, headers or {}, min(time.monotonic() + timeout_s, call_deadline))
                 except Exception as exc:
+                    last_failure = exc
                     if breaker is not None and _no_answer(exc):
                         breaker.failed(url, _describe(exc, timeout_s)[1])
-                        last_failure = exc
                     elif breaker is not None and isinstance(exc, (_RetryableStatus, _DeadlineExceeded, FetchError, httpx.DecodingError)):
                         breaker.answered(url)  # a 5xx, 429, slow body or bad redirect is an answer
                     raise
