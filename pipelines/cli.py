@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from resources.paths import CONFIG_DIR, REPO_ROOT, aisi_home, dagster_home
+from resources.run_lock import CatalogBusy, LockHolder, catalog_lock
 
 
 def prepare_instance() -> Path:
@@ -32,17 +33,70 @@ def main() -> None:
     """AI Server Information: every AI model, its prices and where each value came from."""
 
 
+# Exit code of a refresh that found another one running and did not (or no longer) wait:
+# EX_TEMPFAIL, "try again later", so a scheduler can tell it from a failed refresh (1).
+BUSY_EXIT_CODE = 75
+
+
 @main.command()
 @click.option("--source", "sources", multiple=True, help="Refresh only this source (repeatable): openrouter, models_dev, litellm.")
-def refresh(sources: tuple[str, ...]) -> None:
-    """Materialise the catalog graph once, in this process, and print a summary."""
-    prepare_instance()
-    from pipelines.refresh import run_refresh
+@click.option("--wait/--no-wait", default=True, show_default=True,
+              help="When another refresh holds this AISI_HOME (or a catalog run launched from the Dagster UI "
+                   "is in progress), wait for it to end; --no-wait exits at once with code 75 naming it.")
+@click.option("--wait-timeout", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+              help="Wait at most this long, then exit with code 75 (default: as long as it takes).")
+def refresh(sources: tuple[str, ...], wait: bool, wait_timeout: float | None) -> None:
+    """Materialise the catalog graph once, in this process, and print a summary.
 
-    started = time.monotonic()
-    summary = run_refresh(list(sources), progress=lambda line: click.echo(line, err=True))
+    One refresh at a time per AISI_HOME: a second one waits for the first (it says which one
+    it waits for), or with --no-wait exits with code 75. Before it starts, runs left
+    unfinished by a killed refresh are marked failed and the pool slots they held are freed.
+    """
+    home = aisi_home()
+    budget: bool | float = False if not wait else (True if wait_timeout is None else wait_timeout)
+    deadline = None if budget is True else time.monotonic() + float(budget)
+
+    def waiting(holder: LockHolder) -> None:
+        limit = "" if wait_timeout is None else f" (at most {wait_timeout:g} s)"
+        click.echo(f"another refresh ({holder.describe()}) holds {home}; waiting{limit}", err=True)
+
+    try:
+        with catalog_lock(home, budget, on_wait=waiting):
+            prepare_instance()
+            _settle_instance(deadline, no_wait=not wait)
+            from pipelines.refresh import run_refresh
+
+            started = time.monotonic()
+            summary = run_refresh(list(sources), progress=lambda line: click.echo(line, err=True))
+    except CatalogBusy as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(BUSY_EXIT_CODE)
     click.echo(summary.render(time.monotonic() - started))
     sys.exit(0 if summary.success else 1)
+
+
+def _settle_instance(deadline: float | None, no_wait: bool) -> None:
+    """Before a refresh, with the catalog lock held: ends the runs a dead process left behind
+    (freeing their pool slots) and waits for catalog runs launched from Dagster to finish."""
+    import dagster as dg
+
+    from resources.run_sweep import DagsterRunsBusy, SweepReport, sweep_dead_runs, wait_for_catalog_runs
+
+    def report(sweep: SweepReport) -> None:
+        for line in sweep.lines():
+            click.echo(line, err=True)
+
+    def waiting(runs: list[dg.DagsterRun]) -> None:
+        ids = ", ".join(f"{r.run_id} ({r.status.value})" for r in runs)
+        click.echo(f"a catalog run launched from Dagster is in progress: {ids}; waiting", err=True)
+
+    instance = dg.DagsterInstance.get()
+    report(sweep_dead_runs(instance, lock_held=True))
+    try:
+        wait_for_catalog_runs(instance, deadline=deadline, no_wait=no_wait, on_wait=waiting, on_sweep=report)
+    except DagsterRunsBusy as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(BUSY_EXIT_CODE)
 
 
 @main.command()
@@ -75,7 +129,10 @@ def monitor(once: bool, interval: float) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=3000, show_default=True, type=int)
 def ui(host: str, port: int) -> None:
-    """Start the Dagster UI and daemon (dagster dev) on this project."""
+    """Start the Dagster UI and daemon (dagster dev) on this project.
+
+    The daemon launches the runs the UI, schedules and sensors queue (one catalog run at a
+    time), runs the schedules and sensors, and monitors runs (dagster.yaml)."""
     prepare_instance()
     os.environ.setdefault("AISI_HOME", str(aisi_home()))
     command = [sys.executable, "-m", "dagster", "dev", "-w", str(REPO_ROOT / "workspace.yaml"), "-h", host, "-p", str(port)]

@@ -16,6 +16,11 @@ capped by it, and a retry starts only if a quarter of ``timeout_s`` is left afte
 The only overrun is a read started just before the deadline on a server that then goes
 silent, cut by its read timeout: at worst ``(budget_factor + 1) x timeout_s`` in all.
 
+A ``HostBreaker`` (``resources/http_core.py``) passed to ``get`` by a caller making many
+requests to one host (the OpenRouter endpoints fan-out) counts the attempts that got no answer
+at all (timeout, refused, DNS); once it gives the host up, calls send nothing (kind
+``unreachable``, "not asked: ...") and calls under way make no further attempt.
+
 Redirects (``RedirectChain`` in ``resources/http_core.py``, Dagster-free and shared with the
 availability probes): at most ``max_redirects`` hops, a URL seen before is a loop, only
 http(s) targets (kind ``redirect``, not retried). The caller's own headers (API keys,
@@ -37,9 +42,20 @@ from dagster import ConfigurableResource
 from pydantic import Field
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, stop_before_delay
 
-from resources.http_core import MAX_REDIRECTS, REDIRECT_STATUSES, FetchError, RedirectChain, origin, shown
+from resources.http_core import (
+    CONNECTION_FAILED,
+    MAX_REDIRECTS,
+    NOT_ASKED,
+    REDIRECT_STATUSES,
+    TIMED_OUT,
+    FetchError,
+    HostBreaker,
+    RedirectChain,
+    origin,
+    shown,
+)
 
-__all__ = ["FetchError", "HttpClientResource", "HttpResult", "RedirectChain", "REDIRECT_STATUSES", "origin", "shown"]
+__all__ = ["FetchError", "HostBreaker", "HttpClientResource", "HttpResult", "RedirectChain", "REDIRECT_STATUSES", "origin", "shown"]
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -98,14 +114,20 @@ def _is_retryable(exc: BaseException) -> bool:
     )
 
 
+def _no_answer(exc: BaseException) -> bool:
+    """The attempt got nothing from the host: no connection (refused, DNS, connect timeout) or
+    no answer in time. A body cut off at the deadline (the host was answering) is not counted."""
+    return isinstance(exc, (httpx.TimeoutException, httpx.ConnectError))
+
+
 def _describe(exc: BaseException, timeout_s: float) -> tuple[str, str]:
     if isinstance(exc, (httpx.TimeoutException, _DeadlineExceeded)):
-        return "timeout", f"timed out: no complete answer within {timeout_s:g} s ({type(exc).__name__.lstrip('_')})"
+        return "timeout", f"{TIMED_OUT}no complete answer within {timeout_s:g} s ({type(exc).__name__.lstrip('_')})"
     if isinstance(exc, httpx.ConnectError):
         text = str(exc) or type(exc).__name__
         dns = any(marker in text for marker in ("Name or service not known", "name resolution", "nodename nor servname"))
         kind = "dns" if dns else ("refused" if "refused" in text.lower() else "connect")
-        return kind, f"connection failed: {text}"
+        return kind, f"{CONNECTION_FAILED}{text}"
     if isinstance(exc, httpx.DecodingError):
         return "decoding", f"body could not be decoded (Content-Encoding): {exc}"
     if isinstance(exc, httpx.TransportError):
@@ -124,31 +146,56 @@ class HttpClientResource(ConfigurableResource):
     budget_factor: float = Field(default=2.0, description="The whole call, retries and waits included, ends within this many times timeout_s.")
     max_redirects: int = Field(default=MAX_REDIRECTS, description="Redirect hops followed per attempt.")
 
-    def get(self, url: str, *, headers: dict[str, str] | None = None, timeout_s: float = 20.0) -> HttpResult:
+    def get(
+        self, url: str, *, headers: dict[str, str] | None = None, timeout_s: float = 20.0, breaker: HostBreaker | None = None
+    ) -> HttpResult:
         """GET ``url``; returns any final non-retryable response (200, 304, 4xx, a 3xx without
-        Location) or raises FetchError. ``headers`` go only to ``url``'s origin."""
+        Location) or raises FetchError. ``headers`` go only to ``url``'s origin.
+
+        ``breaker`` (shared by the requests of one run) counts the attempts that got no answer
+        from ``url``'s host: once it says the host is down, this call sends nothing (FetchError
+        kind ``unreachable``, "not asked: ...") or, already under way, makes no more attempts."""
         started = time.monotonic()
         budget = max(1.0, self.budget_factor) * timeout_s
         call_deadline = started + budget
         attempts = 0
+        if breaker is not None and (reason := breaker.down(url)) is not None:
+            raise FetchError("unreachable", f"{NOT_ASKED}{shown(url)}: its host did not answer earlier in this run ({reason})", attempts=0)
+        last_failure: BaseException | None = None
 
         def wait(state: RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None
             return self._wait(exc, state.attempt_number) if exc is not None else 0.0
 
+        def host_down(state: RetryCallState) -> bool:
+            return breaker is not None and breaker.down(url) is not None
+
         # Retried while attempts remain and a quarter of timeout_s is left after the wait.
         retrying = Retrying(
             retry=retry_if_exception(_is_retryable),
-            stop=stop_after_attempt(max(1, self.max_attempts)) | stop_before_delay(budget - timeout_s / 4),
+            stop=stop_after_attempt(max(1, self.max_attempts)) | stop_before_delay(budget - timeout_s / 4) | host_down,
             wait=wait,
             reraise=True,
         )
         with httpx.Client(follow_redirects=False) as client:
 
             def attempt() -> tuple[int, httpx.Headers, bytes]:
-                nonlocal attempts
+                nonlocal attempts, last_failure
+                if breaker is not None and last_failure is not None and breaker.down(url) is not None:
+                    raise last_failure  # the host was given up during the backoff: no further attempt
                 attempts += 1
-                return self._attempt(client, url, headers or {}, min(time.monotonic() + timeout_s, call_deadline))
+                try:
+                    answer = self._attempt(client, url, headers or {}, min(time.monotonic() + timeout_s, call_deadline))
+                except Exception as exc:
+                    last_failure = exc
+                    if breaker is not None and _no_answer(exc):
+                        breaker.failed(url, _describe(exc, timeout_s)[1])
+                    elif breaker is not None and isinstance(exc, (_RetryableStatus, _DeadlineExceeded, FetchError, httpx.DecodingError)):
+                        breaker.answered(url)  # a 5xx, 429, slow body or bad redirect is an answer
+                    raise
+                if breaker is not None:
+                    breaker.answered(url)
+                return answer
 
             try:
                 status, response_headers, body = retrying(attempt)

@@ -1,10 +1,12 @@
-"""The Dagster-free half of the HTTP client: the error every transport fault becomes, and
+"""The Dagster-free half of the HTTP client: the error every transport fault becomes,
 redirects followed by hand (``RedirectChain``), shared by ``resources.http`` and the
-availability probes so that a credential only ever goes to the host it belongs to.
+availability probes so that a credential only ever goes to the host it belongs to, and the
+``HostBreaker`` that stops a run from asking a host that does not answer.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Mapping
 
 import httpx
@@ -21,6 +23,22 @@ class FetchError(Exception):
         self.kind = kind
         self.status = status
         self.attempts = attempts
+
+
+# How ``resources.http`` words a request that never reached an answer (``FetchError`` text,
+# kept verbatim in a FetchOutcome's error): the host did not answer at all.
+TIMED_OUT = "timed out: "
+CONNECTION_FAILED = "connection failed: "
+NOT_ASKED = "not asked: "
+# FetchError kinds of the same: timeouts, refused connections, DNS failures, other connect errors.
+UNREACHABLE_KINDS = frozenset({"timeout", "refused", "dns", "connect"})
+
+
+def unreachable_error(error: str | None) -> bool:
+    """True when ``error`` (a FetchError's text, or a source's error built on one) says the host
+    never answered: timed out, refused, not found by DNS, not connectable, or not asked because
+    it had not answered before. An HTTP status, a redirect loop or a bad body is an answer."""
+    return bool(error) and str(error).startswith((TIMED_OUT, CONNECTION_FAILED, NOT_ASKED))
 
 
 def origin(url: str | httpx.URL) -> tuple[str, str, int | None]:
@@ -79,3 +97,50 @@ class RedirectChain:
         self.visited.append(str(target))
         self.url = str(target)
         return True
+
+
+class HostBreaker:
+    """Stops asking a host that does not answer, for the rest of one run (one fan-out).
+
+    Shared by the requests of a run: each attempt that ends without any answer from the host
+    (timeout, refused, DNS, connect error: ``failed``) counts against its origin; any answer,
+    even a 404 or a 500, resets the count (``answered``). After ``threshold`` such failures in
+    a row the origin is down (``trip`` also marks it down at once, for a host known to be down
+    from an earlier step): ``down`` then gives the reason, requests not yet sent are not sent,
+    and requests under way make no further attempts. Thread-safe.
+    """
+
+    def __init__(self, threshold: int = 2):
+        self.threshold = max(1, threshold)
+        self._lock = threading.Lock()
+        self._failures: dict[tuple[str, str, int | None], int] = {}
+        self._down: dict[tuple[str, str, int | None], str] = {}
+
+    def down(self, url: str) -> str | None:
+        """Why ``url``'s origin is not asked any more, or None while it is."""
+        with self._lock:
+            return self._down.get(origin(url))
+
+    def trip(self, url: str, reason: str) -> None:
+        """Marks ``url``'s origin down for the rest of the run (the first reason is kept)."""
+        with self._lock:
+            self._down.setdefault(origin(url), reason)
+
+    def failed(self, url: str, reason: str) -> None:
+        """One attempt at ``url`` got no answer at all; ``reason`` says how."""
+        key = origin(url)
+        with self._lock:
+            self._failures[key] = self._failures.get(key, 0) + 1
+            if self._failures[key] >= self.threshold:
+                self._down.setdefault(key, f"{self._failures[key]} attempts in a row without an answer, the last: {reason}")
+
+    def answered(self, url: str) -> None:
+        """``url``'s host answered (any HTTP status)."""
+        with self._lock:
+            self._failures[origin(url)] = 0
+
+    @property
+    def down_hosts(self) -> dict[str, str]:
+        """``host:port`` -> reason, for every origin found down."""
+        with self._lock:
+            return {f"{host}:{port}" if port else host: reason for (_, host, port), reason in self._down.items()}

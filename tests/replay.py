@@ -166,3 +166,55 @@ class ReplayServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class HangingServer:
+    """A host that takes connections and never answers (a hung server behind a working
+    network): every request to it times out. Counts the connections it was sent."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0):
+        import socket
+
+        self._socket = socket.create_server((host, port), backlog=128)
+        self._socket.settimeout(0.2)
+        self._connections: list[object] = []
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+
+    def _accept(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                connection, _ = self._socket.accept()
+            except OSError:  # the accept timeout (to notice stop), or the socket closed
+                continue
+            with self._lock:
+                self._connections.append(connection)  # kept open, never read, never answered
+
+    @property
+    def url(self) -> str:
+        host, port = self._socket.getsockname()[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def connections(self) -> int:
+        with self._lock:
+            return len(self._connections)
+
+    def start(self) -> "HangingServer":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join(timeout=5)
+        self._socket.close()
+        with self._lock:
+            for connection in self._connections:
+                connection.close()  # type: ignore[attr-defined]
+
+    def __enter__(self) -> "HangingServer":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,6 +1,7 @@
 """The Dagster UI as an operator uses it: a real dagster-webserver on this workspace, its
 GraphQL API showing the asset graph, and a catalog_job run launched from it that publishes
-a snapshot fetched from the replay server."""
+a snapshot fetched from the replay server. The daemon runs beside it (as `aisi ui` starts
+both): runs launched from the UI wait in Dagster's run queue until the daemon launches them."""
 
 from __future__ import annotations
 
@@ -161,18 +162,22 @@ class Webserver:
 
     def stop(self) -> None:
         self.client.close()
-        if self.process.poll() is None:
-            # The webserver, its code server and any run worker share this process group.
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-        try:  # stragglers of the group (a run worker) once the leader is gone
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        stop_group(self.process)
+
+
+def stop_group(process: subprocess.Popen) -> None:
+    """Stops ``process`` and the process group it leads (its code server, any run worker)."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+    try:  # stragglers of the group (a run worker) once the leader is gone
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 @pytest.fixture
@@ -195,11 +200,20 @@ def webserver(replay, home: Path, tmp_path: Path) -> Iterator[Webserver]:
             command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
     server = Webserver(process, f"http://127.0.0.1:{port}", log)
+    daemon: subprocess.Popen | None = None
     try:
-        server.wait_ready(STARTUP_TIMEOUT_S)
+        server.wait_ready(STARTUP_TIMEOUT_S)  # the instance's SQLite storage exists from here on
+        # The daemon launches the queued runs (dagster.yaml: QueuedRunCoordinator), as in `aisi ui`.
+        daemon_command = [*venv_script("dagster-daemon", "dagster._daemon"), "run", "-w", str(REPO / "workspace.yaml")]
+        with (tmp_path / "daemon.log").open("wb") as out:
+            daemon = subprocess.Popen(
+                daemon_command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
         yield server
     finally:
         server.stop()
+        if daemon is not None:
+            stop_group(daemon)
 
 
 def test_ui_shows_the_asset_graph_and_runs_catalog_job(webserver: Webserver, replay, home: Path):

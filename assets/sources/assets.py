@@ -10,7 +10,7 @@ import dagster as dg
 
 from assets.sources import cadence as cadences
 from assets.sources import model_defaults, openrouter_endpoints
-from assets.sources.fanout import fetch_endpoints
+from assets.sources.fanout import fetch_endpoints, host_down
 from assets.sources.fetch import FetchOutcome, fetch_source
 from assets.sources.health import assess_source
 from assets.sources.registry import HTTP_SOURCES
@@ -179,12 +179,15 @@ def openrouter_endpoints_raw(
     context: dg.AssetExecutionContext, models: FetchOutcome, http: HttpClientResource, archive: RawArchiveResource
 ) -> SourceEvents:
     model_ids = [e["id"] for e in models.entries if isinstance(e, dict) and isinstance(e.get("id"), str)]
+    # The listing's host did not answer in this run: the same host is not asked 60 more times.
+    run = context.instance.get_run_record_by_id(context.run.run_id)
     outcome = fetch_endpoints(
         model_ids,
         http,
         archive.open(),
         max_per_run=int(os.environ.get("AISI_OPENROUTER_ENDPOINTS_PER_RUN", "60")),
         concurrency=int(os.environ.get("AISI_OPENROUTER_ENDPOINTS_CONCURRENCY", "4")),
+        down=host_down(models, since=run.create_timestamp if run is not None else None),
     )
     log = context.log.info if outcome.status == "ok" and not outcome.error else context.log.warning
     log(f"openrouter_endpoints: {outcome.pages} models fetched this run, {len(outcome.entries)} endpoints in use"
