@@ -10,7 +10,7 @@ from assets.normalise.assets import records_assets
 from assets.publish.assets import duckdb_snapshot, warehouse_history
 from assets.sources.assets import source_assets
 from assets.sources.registry import key_variables
-from pipelines.catalog_job import CATALOG_GROUPS, cadence_schedules, catalog_job  # noqa: F401 (re-exported)
+from pipelines.catalog_job import CATALOG_GROUPS, cadence_schedules, catalog_automation, catalog_job  # noqa: F401 (re-exported)
 from pipelines.incremental import on_input_change
 from resources.archive import RawArchiveResource
 from resources.browser import BrowserResource
@@ -70,6 +70,6 @@ def build_definitions() -> dg.Definitions:
         asset_checks=quality_checks(),
         jobs=[catalog_job, status_job, probe_job, *backfill_jobs(), *(j for p in parts for j in p["jobs"])],
         schedules=[*cadence_schedules(), *monitor_schedules(), *(s for p in parts for s in p["schedules"])],
-        sensors=[provider_alerts, *(s for p in parts for s in p["sensors"])],
+        sensors=[catalog_automation(), provider_alerts, *(s for p in parts for s in p["sensors"])],
         resources={**default_resources(), **monitor_resources(), **{k: v for p in parts for k, v in p["resources"].items()}},
     )

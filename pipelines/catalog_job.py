@@ -73,3 +73,15 @@ def cadence_schedules(default_status: dg.DefaultScheduleStatus = dg.DefaultSched
             description=f"Fetches {len(assets)} source(s) on `{cron}`.",
         ))
     return schedules
+
+
+def catalog_automation(default_status: dg.DefaultSensorStatus = dg.DefaultSensorStatus.STOPPED) -> dg.AutomationConditionSensorDefinition:
+    """Evaluates the derived assets' automation condition (``on_input_change``) and launches
+    their runs, tagged as catalog runs so the run queue keeps them one at a time."""
+    return dg.AutomationConditionSensorDefinition(
+        "catalog_automation",
+        target=dg.AssetSelection.groups(*CATALOG_GROUPS[1:]),
+        run_tags=CATALOG_TAGS,
+        default_status=default_status,
+        description="Runs the records, merge, warehouse commit and snapshot when a source's data (or the code) changed.",
+    )

@@ -17,7 +17,9 @@ import dagster as dg
 from assets.core.assets import SOURCE_NAMES
 from pipelines.catalog import CATALOG_GROUPS, build_definitions
 from pipelines.incremental import stale_or_missing
+from pipelines.catalog_job import CATALOG_TAGS
 from resources.run_storage import prune_run_storage
+from resources.run_sweep import process_tags
 
 SOURCE_GROUP = CATALOG_GROUPS[0]
 DERIVED_GROUPS = CATALOG_GROUPS[1:]
@@ -84,7 +86,7 @@ def _execute(job: dg.JobDefinition, instance: dg.DagsterInstance, keys: set[dg.A
         asset_selection=sorted(keys),
         raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-        tags={"aisi/trigger": "cli", "aisi/sources": ",".join(sources) or "all", "aisi/phase": phase},
+        tags={**CATALOG_TAGS, **process_tags(), "aisi/trigger": "cli", "aisi/sources": ",".join(sources) or "all", "aisi/phase": phase},
     )
 
 
