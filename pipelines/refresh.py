@@ -23,6 +23,7 @@ from resources.run_sweep import process_tags
 
 SOURCE_GROUP = CATALOG_GROUPS[0]
 DERIVED_GROUPS = CATALOG_GROUPS[1:]
+MERGE_GROUP = "core"  # the catalog's merged tables
 
 
 @dataclass
@@ -70,6 +71,15 @@ def _fetch_selection(sources: list[str], instance: dg.DagsterInstance) -> dg.Ass
     return dg.AssetSelection.assets(*[f"{n}_raw" for n in chosen])
 
 
+def _pending_removals(instance: dg.DagsterInstance) -> int:
+    """Models absent from every healthy source that listed them, not yet confirmed removed (the
+    metadata of the last ``model_presence``). The removal rule counts healthy refreshes, so while
+    any is pending the merge runs again even when no source's data changed."""
+    event = instance.get_latest_materialization_event(dg.AssetKey("model_presence"))
+    pending = event.asset_materialization.metadata.get("missing_not_yet_removed") if event and event.asset_materialization else None
+    return int(pending.value) if pending is not None else 0
+
+
 def _errors(result: dg.ExecuteInProcessResult) -> list[str]:
     return [
         f"{event.step_key}: {event.step_failure_data.error.message.strip()}"
@@ -110,6 +120,9 @@ def run_refresh(sources: list[str], progress: Callable[[str], None]) -> RefreshS
 
     derived = dg.AssetSelection.groups(*DERIVED_GROUPS)
     stale = stale_or_missing(definitions, instance, derived.resolve(graph))
+    if not stale and (pending := _pending_removals(instance)):
+        progress(f"{pending} model(s) await the confirmation of their removal: merging again.")
+        stale = dg.AssetSelection.groups(MERGE_GROUP).resolve(graph)
     if not stale:
         prune_run_storage(instance)
         return summary

@@ -71,7 +71,7 @@ def prune_run_storage(instance: dg.DagsterInstance, base_dir: str | None = None)
         for path in run_dir.rglob("*")
         if path.is_file() and not path.name.startswith(".")
     }
-    latest = (instance.get_latest_materialization_event(key) for key in keys)
+    latest = instance.get_latest_materialization_events(keys).values()
     needed = {event.run_id for event in latest if event is not None}
     removed = []
     for run_dir in root.iterdir():

@@ -126,6 +126,16 @@ class Warehouse:
 
     kind: str
     location: str
+    _empty: bool | None = None  # whether it has never been written, once asked
+
+    def __enter__(self) -> "Warehouse":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Lets go of any connection held (the embedded warehouse keeps one while in use)."""
 
     def migrate(self) -> list[str]:
         raise NotImplementedError
@@ -137,9 +147,9 @@ class Warehouse:
     def state(self, table: str) -> pd.DataFrame | None:
         """A table as the run starts (``sql/warehouse/state_<table>.sql``); None while the
         warehouse has never been written (the first run records a baseline)."""
-        if self.is_empty():
-            return None
-        return self.query(f"warehouse/state_{table}.sql")
+        if self._empty is None:
+            self._empty = self.is_empty()
+        return None if self._empty else self.query(f"warehouse/state_{table}.sql")
 
     def is_empty(self) -> bool:
         return int(self.query("warehouse/is_empty.sql")["n"].iloc[0]) == 0
@@ -175,16 +185,23 @@ class DuckDBWarehouse(Warehouse):
     def __init__(self, path: Path):
         self.path = path
         self.location = str(path)
+        self._connection: Any = None
 
     @contextmanager
-    def _connect(self, read_only: bool = False) -> Iterator[Any]:
-        import duckdb
+    def _connect(self) -> Iterator[Any]:
+        """The warehouse's one connection, opened on first use and kept while this object
+        lives (a run reads its state, commits and exports through it); closed by :meth:`close`."""
+        if self._connection is None:
+            import duckdb
 
-        if read_only and not self.path.exists():
-            self.migrate()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with duckdb.connect(str(self.path), read_only=read_only) as con:
-            yield con
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._connection = duckdb.connect(str(self.path))
+        yield self._connection
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
     def migrate(self) -> list[str]:
         applied: list[str] = []
@@ -203,11 +220,11 @@ class DuckDBWarehouse(Warehouse):
         return applied
 
     def query(self, query_file: str) -> pd.DataFrame:
-        with self._connect(read_only=True) as con:
+        with self._connect() as con:
             return con.execute(duckdb_sql(query_file)).df()
 
     def query_table(self, table: str) -> pd.DataFrame:
-        with self._connect(read_only=True) as con:
+        with self._connect() as con:
             return con.execute(f"SELECT * FROM {_quote(table)}").df()
 
     def commit(self, tables: dict[str, pd.DataFrame], run_id: str, now: datetime, taken: set[str] = frozenset()) -> WarehouseCommit:
@@ -391,6 +408,7 @@ IMPORTED = (
 def _import_snapshot(warehouse: Warehouse, snapshot: Path) -> dict[str, int]:
     import duckdb
 
+    warehouse._empty = None
     tables: dict[str, pd.DataFrame] = {}
     with duckdb.connect(str(snapshot), read_only=True) as con:
         for table in IMPORTED:

@@ -65,7 +65,7 @@ def test_deleting_every_snapshot_loses_no_history(replay: ReplayServer, home: Pa
                               "AND provider_id = 'openrouter' AND field = 'input'").fetchall()
         publishes = con.execute("SELECT count(*) FROM publishes").fetchone()[0]
     assert exported == [(2.5, False), (2.0, True)]
-    assert changes == [("price_changed", "2.5", "2.0")]
+    assert changes == [("price_changed", "2.5", "2")]
     assert publishes == 2  # the first publish is remembered though its file is gone
     assert len(store.query_table("source_runs")["run_id"].unique()) == 2
 

@@ -185,6 +185,7 @@ def catalog(context: dg.AssetExecutionContext, warehouse: WarehouseResource, sna
     performance = measurement_history(store.state("performance"), merged.performance)
     benchmarks = benchmark_history(store.state("benchmarks"), merged.benchmarks)
     previous_runs = store.state("source_runs")
+    store.close()  # everything this run builds on is read
     feed = build_feed(
         previous, merged.models, listed, healthy, prices, merged.comparisons, now, context.run.run_id, removed_after_runs(), presence
     )

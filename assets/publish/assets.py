@@ -39,9 +39,9 @@ class Publication:
 def warehouse_history(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, snapshots: SnapshotStoreResource, **tables: pd.DataFrame
 ) -> WarehouseCommit:
-    store = warehouse.open()
-    store.migrate()
-    commit = store.commit(tables, context.run.run_id, datetime.now(timezone.utc), taken=snapshots.open().snapshot_ids())
+    with warehouse.open() as store:
+        store.migrate()
+        commit = store.commit(tables, context.run.run_id, datetime.now(timezone.utc), taken=snapshots.open().snapshot_ids())
     written = {t: {"inserted": commit.inserted.get(t, 0), "updated": commit.updated.get(t, 0)} for t in commit.inserted}
     context.log.info(
         f"warehouse {store.location}: committed as {commit.snapshot_id}; price rows opened "
@@ -76,7 +76,9 @@ def duckdb_snapshot(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, snapshots: SnapshotStoreResource, commit: WarehouseCommit
 ) -> Publication:
     store = snapshots.open()
-    published = store.write(commit.snapshot_id, warehouse.open().export())
+    with warehouse.open() as source:
+        tables = source.export()
+    published = store.write(commit.snapshot_id, tables)
     context.log.info(f"snapshot {published.path} ({published.rows})")
     context.add_output_metadata(
         {
