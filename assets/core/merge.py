@@ -192,13 +192,17 @@ def _disagreements(prices_ranked: pd.DataFrame, tolerance: float = DISAGREEMENT_
     grouped = prices_ranked.groupby(PRICE_KEY).agg(
         min_usd_per_mtok=("usd_per_mtok", "min"),
         max_usd_per_mtok=("usd_per_mtok", "max"),
-        sources=("source", lambda s: ",".join(sorted(set(s)))),
         n=("source", "nunique"),
     )
     spread = (grouped["max_usd_per_mtok"] - grouped["min_usd_per_mtok"]) / grouped["max_usd_per_mtok"].where(
         grouped["max_usd_per_mtok"] > 0
     )
     found = grouped[(grouped["n"] > 1) & (spread > tolerance)]
+    # The sources of each one found: distinct, sorted, comma-separated.
+    named = prices_ranked[PRICE_KEY + ["source"]].merge(found.index.to_frame(index=False), on=PRICE_KEY)
+    named = named.drop_duplicates().sort_values(PRICE_KEY + ["source"])
+    listed = (named["source"] + ",").groupby([named[k] for k in PRICE_KEY]).sum().str[:-1]
+    found = found.assign(sources=listed.reindex(found.index))
     return found.reset_index()[columns]
 
 

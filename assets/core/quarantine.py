@@ -91,7 +91,7 @@ def _far_from_others(prices: pd.DataFrame, key: list[str]) -> pd.DataFrame:
     pairs = rows[key + ["_row", "source", "usd_per_mtok"]].merge(rows[key + ["source", "usd_per_mtok"]], on=key, suffixes=("", "_other"))
     pairs = pairs[pairs["source"] != pairs["source_other"]]
     pairs["_far"] = _log_distance(pairs["usd_per_mtok"], pairs["usd_per_mtok_other"]) > far
-    verdict = pairs.groupby("_row").agg(_far_from_all=("_far", "all"), _others=("usd_per_mtok_other", lambda s: sorted(set(map(float, s)))))
+    verdict = pairs.groupby("_row").agg(_far_from_all=("_far", "all"))
     rows = rows.join(verdict, on="_row")
     rows["_group_size"] = rows.groupby(key)["source"].transform("size")
     candidates = rows[rows["_far_from_all"]].copy()
@@ -101,28 +101,57 @@ def _far_from_others(prices: pd.DataFrame, key: list[str]) -> pd.DataFrame:
     # Every source far from every other (two sources 100x apart): the same model's price at
     # other offerings decides; the farther one goes, and only when it is itself 100x away.
     mutual = candidates[candidates["_candidates"] == candidates["_group_size"]]
-    decided = []
-    for _, group in mutual.groupby(key):
-        first = group.iloc[0]
-        # The same price type and tier (every key column but the offering's) at other offerings.
-        same = (positive["model_key"] == first["model_key"]) & (positive[key[2:]] == first[key[2:]]).all(axis=1)
-        elsewhere = positive[same]
-        elsewhere = elsewhere[~elsewhere.set_index(key[:2]).index.isin([tuple(first[k] for k in key[:2])])]
-        if elsewhere.empty:
-            continue
-        median = float(elsewhere["usd_per_mtok"].astype(float).median())
-        distance = group["usd_per_mtok"].astype(float).map(lambda v: abs(math.log10(v / median)))
-        worst = distance.idxmax()
-        if distance[worst] > far:
-            decided.append(group.loc[[worst]])
-    hit = pd.concat([clear, *decided], ignore_index=True)
+    decided = _decided_by_elsewhere(mutual, positive, key, far)
+    hit = pd.concat([clear, decided] if len(decided) else [clear], ignore_index=True)
     if hit.empty:
         return _empty()
+    others = _other_values(pairs, hit["_row"])
     detail = [
-        f"{float(v):g} USD per 1M tokens is more than {FAR_FACTOR:g}x away from every other source's price ({', '.join(f'{o:g}' for o in others)})"
-        for v, others in zip(hit["usd_per_mtok"], hit["_others"])
+        f"{float(v):g} USD per 1M tokens is more than {FAR_FACTOR:g}x away from every other source's price ({', '.join(f'{o:g}' for o in others[row])})"
+        for v, row in zip(hit["usd_per_mtok"], hit["_row"])
     ]
     return _with_rule(hit, "far_from_other_sources", pd.Series(detail, index=hit.index, dtype=object))
+
+
+def _decided_by_elsewhere(mutual: pd.DataFrame, positive: pd.DataFrame, key: list[str], far: float) -> pd.DataFrame:
+    """Of each group of ``mutual`` rows (one ``key``, every source far from every other), the
+    row farthest from the median of the same model's price (same price type and tier: every key
+    column but the offering's) at other offerings in ``positive``, when more than ``far``
+    (log10) away; groups in key order. The model is the group's first row's."""
+    if mutual.empty:
+        return mutual
+    offering, rest = key[:2], key[2:]
+    mutual = mutual.assign(_group=mutual.groupby(key, sort=True).ngroup())
+    mutual = mutual[mutual["_group"] >= 0]
+    first = mutual.drop_duplicates("_group")[["_group", "model_key"] + key]
+    # Equal keys only (a missing model key or key part matches nothing, as with ==).
+    first = first[first[["model_key"] + rest].notna().all(axis=1)]
+    elsewhere = first.merge(positive[["model_key"] + key + ["usd_per_mtok"]], on=["model_key"] + rest, suffixes=("", "_elsewhere"))
+    same_offering = pd.Series(True, index=elsewhere.index)
+    for column in offering:
+        mine, theirs = elsewhere[column], elsewhere[f"{column}_elsewhere"]
+        same_offering &= (mine == theirs) | (mine.isna() & theirs.isna())
+    elsewhere = elsewhere[~same_offering]
+    median = elsewhere.assign(_value=elsewhere["usd_per_mtok"].astype(float)).groupby("_group")["_value"].median()
+    judged = mutual[mutual["_group"].isin(median.index)]
+    if judged.empty:
+        return mutual.iloc[:0]
+    medians = judged["_group"].map(median)
+    # math.log10 as before: numpy's log10 may differ in the last bit, and 100x exactly is not far.
+    distance = pd.Series(
+        [abs(math.log10(v / m)) for v, m in zip(judged["usd_per_mtok"].astype(float), medians)], index=judged.index, dtype=float
+    )
+    worst = distance.groupby(judged["_group"], sort=True).idxmax()
+    worst = worst[distance[worst].to_numpy() > far]
+    return mutual.loc[worst.to_numpy()].drop(columns="_group")
+
+
+def _other_values(pairs: pd.DataFrame, hit_rows: pd.Series) -> dict[int, list[float]]:
+    """Per row of ``hit_rows``: the other sources' values for its key, distinct and sorted."""
+    values = pairs.loc[pairs["_row"].isin(hit_rows), ["_row", "usd_per_mtok_other"]]
+    values = values.assign(_value=values["usd_per_mtok_other"].astype(float)).drop_duplicates(["_row", "_value"])
+    values = values.sort_values(["_row", "_value"])
+    return {int(row): group.tolist() for row, group in values.groupby("_row")["_value"]}
 
 
 def _writes_text(offerings: pd.DataFrame) -> pd.Series:

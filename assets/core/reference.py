@@ -50,32 +50,51 @@ def _own_prices(prices_ranked: pd.DataFrame, offerings: pd.DataFrame, first_part
     return rows
 
 
-def _agreeing(values: list[float]) -> list[bool]:
-    """Which values have at least one other within the tolerance of the higher of the two."""
-    flags = []
-    for i, a in enumerate(values):
-        flags.append(any(
-            j != i and (max(a, b) == 0 or abs(a - b) / max(a, b) <= CONSENSUS_TOLERANCE) for j, b in enumerate(values)
-        ))
-    return flags
+def _agreeing(aggregators: pd.DataFrame) -> pd.Series:
+    """Per row of ``aggregators`` (one row per group and source, column ``_group``): does at
+    least one other row of its group have a value within the tolerance of the higher of the two?"""
+    values = aggregators[["_group", "usd_per_mtok"]].astype({"usd_per_mtok": float}).reset_index(names="_row")
+    pairs = values.merge(values, on="_group", suffixes=("", "_other"))
+    pairs = pairs[pairs["_row"] != pairs["_row_other"]]
+    a, b = pairs["usd_per_mtok"].to_numpy(), pairs["usd_per_mtok_other"].to_numpy()
+    high = np.where(b > a, b, a)  # max(a, b) as Python's max
+    with np.errstate(divide="ignore", invalid="ignore"):
+        close = (high == 0) | (np.abs(a - b) / high <= CONSENSUS_TOLERANCE)
+    agreeing = pairs.loc[close, "_row"].unique()
+    return pd.Series(aggregators.index.isin(agreeing), index=aggregators.index)
 
 
-def _pick(group: pd.DataFrame) -> tuple[pd.Series, str]:
-    """The row that gives the reference price of one model and price type, and its basis.
-    ``group`` is in merge order (badge as its source's own, then source priority)."""
-    kinds = group["_kind"]
-    for badge in ("manual", "scraped", "api"):
-        chosen = group[kinds == badge]
-        if len(chosen):
-            return chosen.iloc[0], BASIS[badge]
-    aggregators = group[kinds == "aggregator"].drop_duplicates("source")
+def _picks(rows: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Per group (``_group``) of ``rows`` (one model and price type each, in merge order: badge
+    as its source's own, then source priority): the position of the row that gives its
+    reference price, and its basis, both indexed by group.
+
+    The first ``manual``, else ``scraped``, else ``api`` row; else, among the aggregators (each
+    source's first row), the first that at least one other agrees with (``consensus``) or the
+    first (``single_aggregator``); else the group's first row (its badge's basis, else
+    ``config``)."""
+    kinds = rows["_kind"]
+    badges = {badge: i for i, badge in enumerate(("manual", "scraped", "api"))}
+    authoritative = rows[kinds.isin(badges.keys())]
+    authoritative = authoritative.assign(_priority=authoritative["_kind"].map(badges)).sort_values(["_group", "_priority"], kind="stable")
+    authoritative = authoritative.drop_duplicates("_group")
+    picked = pd.Series(authoritative.index, index=authoritative["_group"].to_numpy())
+    basis = pd.Series(authoritative["_kind"].map(BASIS).to_numpy(), index=picked.index, dtype=object)
+
+    aggregators = rows[(kinds == "aggregator") & ~rows["_group"].isin(picked.index)].drop_duplicates(["_group", "source"])
     if len(aggregators):
-        values = aggregators["usd_per_mtok"].astype(float).tolist()
-        agree = _agreeing(values)
-        if len(aggregators) >= 2 and any(agree):
-            return aggregators[agree].iloc[0], "consensus"
-        return aggregators.iloc[0], "single_aggregator"
-    return group.iloc[0], BASIS.get(str(kinds.iloc[0]), "config")
+        agree = _agreeing(aggregators)
+        consensus = aggregators[agree].drop_duplicates("_group")
+        single = aggregators[~aggregators["_group"].isin(consensus["_group"])].drop_duplicates("_group")
+        for chosen, name in ((consensus, "consensus"), (single, "single_aggregator")):
+            picked = pd.concat([picked, pd.Series(chosen.index, index=chosen["_group"].to_numpy())])
+            basis = pd.concat([basis, pd.Series(name, index=chosen["_group"].to_numpy(), dtype=object)])
+
+    rest = rows[~rows["_group"].isin(picked.index)].drop_duplicates("_group")
+    picked = pd.concat([picked, pd.Series(rest.index, index=rest["_group"].to_numpy())])
+    rest_basis = rest["_kind"].astype(str).map(BASIS).fillna("config").to_numpy()
+    basis = pd.concat([basis, pd.Series(rest_basis, index=rest["_group"].to_numpy(), dtype=object)])
+    return picked.sort_index(), basis.sort_index()
 
 
 def reference_prices(prices_ranked: pd.DataFrame, offerings: pd.DataFrame, first_party: dict[str, str]) -> pd.DataFrame:
@@ -89,20 +108,39 @@ def reference_prices(prices_ranked: pd.DataFrame, offerings: pd.DataFrame, first
     rows = rows.assign(_kind=rank.map(lambda r: BADGE_PRIORITY[int(r)] if r < len(BADGE_PRIORITY) else "cached"))
     order = [c for c in ("_badge_rank", "_own_rank", "_source_rank") if c in rows.columns]
     rows = rows.assign(_badge_rank=rank).sort_values(order or ["_badge_rank"], kind="stable")
-    picked = []
-    for (model_key, price_type), group in rows.groupby(["model_key", "price_type"], sort=True):
-        row, basis = _pick(group)
-        values = group.drop_duplicates("source")["usd_per_mtok"].astype(float)
-        high = float(values.max())
-        picked.append({
-            "model_key": model_key, "price_type": price_type, "usd_per_mtok": float(row["usd_per_mtok"]), "basis": basis,
-            "provider_id": row["provider_id"], "provider_model_id": row["provider_model_id"], "source": row["source"],
-            "source_kind": row["source_kind"], "source_url": row["source_url"], "fetched_at": row["fetched_at"],
-            "sources": int(values.size), "min_usd_per_mtok": float(values.min()), "max_usd_per_mtok": high,
-            "spread": round((high - float(values.min())) / high, 6) if high > 0 else 0.0,
-        })
-    frame = pd.DataFrame(picked, columns=REFERENCE_COLUMNS)
-    frame["sources"] = frame["sources"].astype(np.int64)
+    # Groups numbered in sorted key order (rows with a missing key belong to none, as in a groupby);
+    # within a group, rows keep the merge order.
+    rows = rows.assign(_group=rows.groupby(["model_key", "price_type"], sort=True).ngroup())
+    rows = rows[rows["_group"] >= 0].sort_values("_group", kind="stable").reset_index(drop=True)
+    if rows.empty:
+        frame = pd.DataFrame([], columns=REFERENCE_COLUMNS)
+        frame["sources"] = frame["sources"].astype(np.int64)
+        return frame
+    picked, basis = _picks(rows)
+    row = rows.loc[picked.to_numpy()].reset_index(drop=True)
+    # The spread over every source pricing it (each source's first row); groups in key order.
+    by_source = rows.drop_duplicates(["_group", "source"]).assign(_value=lambda f: f["usd_per_mtok"].astype(float))
+    stats = by_source.groupby("_group", sort=True)["_value"].agg(["size", "min", "max"])
+    low, high = stats["min"].to_numpy(), stats["max"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = (high - low) / high
+    # Python's round, not numpy's (which can differ in the last digit).
+    spread = [round(float(s), 6) if h > 0 else 0.0 for s, h in zip(share, high)]
+    # The chosen rows' values as Python objects, so each column's dtype is inferred from its
+    # values (a column with no value at all is float NaN), as for a frame built row by row.
+    carried = {c: row[c].tolist() for c in ("model_key", "price_type", "provider_id", "provider_model_id", "source", "source_kind", "source_url", "fetched_at")}
+    frame = pd.DataFrame(
+        {
+            **carried,
+            "usd_per_mtok": row["usd_per_mtok"].astype(float).to_numpy(),
+            "basis": basis.tolist(),
+            "sources": stats["size"].to_numpy().astype(np.int64),
+            "min_usd_per_mtok": low,
+            "max_usd_per_mtok": high,
+            "spread": np.array(spread, dtype=float),
+        },
+        columns=REFERENCE_COLUMNS,
+    )
     return frame
 
 
