@@ -1,4 +1,5 @@
-"""Asset checks on the merged tables (blocking publish) and on each source's records (warnings).
+"""Asset checks on the merged tables (blocking publish) and on each source's records (warnings,
+check specs of the records asset: evaluated in its own step).
 
 Each blocking check fails on a crafted bad frame, materialised as the table's asset with a
 stand-in for publish downstream: the check fails with ERROR and publish does not run. The whole
@@ -13,6 +14,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Callable
 
 import dagster as dg
@@ -21,11 +23,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from assets.normalise.assets import build_records_asset, records_assets
 from assets.normalise.records import BatchBuilder, Provenance
 from assets.quality import expectations as gxe
-from assets.quality.checks import DEFAULT_CEILING, quality_checks, records_check, table_check
+from assets.quality import records as records_checks
+from assets.quality.checks import DEFAULT_CEILING, quality_checks, table_check
 from assets.quality.tables import table_contract
-from assets.sources import openrouter
+from assets.sources import model_defaults, openrouter
+from assets.sources.fetch import FetchOutcome
 from tests.conftest import REPO
 
 WHEN = pd.Timestamp("2026-01-01", tz="UTC")
@@ -193,21 +198,41 @@ def bad_records(source: str = "openrouter") -> Any:
     return batch
 
 
-def test_records_checks_warn_on_a_bad_source_without_stopping_anything(tmp_path):
-    @dg.asset(name="openrouter_records")
-    def stand_in() -> Any:
-        return bad_records()
+def materialise_records(
+    tmp_path: Path, batch: Any, module: Any = openrouter, selection: dg.AssetSelection | None = None
+) -> dg.ExecuteInProcessResult:
+    """``<source>_records`` (the real asset, normalising to ``batch``) with a stand-in raw asset
+    upstream and a stand-in catalog downstream."""
+    name = module.SPEC.name
 
-    @dg.asset(name="catalog_stand_in", deps=["openrouter_records"])
+    @dg.asset(name=f"{name}_raw")
+    def raw() -> FetchOutcome:
+        when = WHEN.to_pydatetime()
+        return FetchOutcome(source=name, status="ok", badge="aggregator", url="http://x", entries=[], fetched_at=when, attempted_at=when)
+
+    @dg.asset(name="catalog_stand_in", deps=[f"{name}_records"])
     def catalog() -> int:
         return 1
 
-    result = dg.materialize(
-        [stand_in, records_check(openrouter), catalog],
+    stub = SimpleNamespace(SPEC=module.SPEC, normalise=lambda entries, provenance: batch)
+    return dg.materialize(
+        [raw, build_records_asset(stub), catalog],
         resources={"io_manager": dg.FilesystemIOManager(base_dir=str(tmp_path / "storage"))},
         instance=dg.DagsterInstance.ephemeral(),
+        selection=selection,
+        raise_on_error=False,
     )
+
+
+def step_keys(result: dg.ExecuteInProcessResult) -> list[str]:
+    return sorted(e.step_key for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_START)
+
+
+def test_records_checks_warn_on_a_bad_source_without_stopping_anything(tmp_path):
+    result = materialise_records(tmp_path, bad_records())
     assert result.success and "catalog_stand_in" in materialised_keys(result)
+    # The checks ran inside the records asset's own step: no step of their own.
+    assert step_keys(result) == ["catalog_stand_in", "openrouter_raw", "openrouter_records"]
     evaluation = evaluations(result)[("openrouter_records", "records_valid")]
     assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
     failed = {(f["frame"], f["expectation"]) for f in evaluation.metadata["failed_expectations"].value}
@@ -217,19 +242,69 @@ def test_records_checks_warn_on_a_bad_source_without_stopping_anything(tmp_path)
     assert evaluations(result)[("openrouter_records", "payload_guard")].passed
 
 
+def test_a_clean_source_passes_and_only_fetched_sources_have_a_payload_guard(tmp_path):
+    provenance = Provenance("model_defaults", "config", "file:config/model-defaults.json", WHEN.to_pydatetime())
+    builder = BatchBuilder(provenance)
+    builder.offering(provider="openai", provider_model_id="gpt-4o", prices={"input": 2.5, "output": 10.0}, context_window=128000)
+    result = materialise_records(tmp_path, builder.build(), module=model_defaults)
+    assert result.success
+    found = evaluations(result)
+    assert set(found) == {("model_defaults_records", "records_valid")}
+    evaluation = found[("model_defaults_records", "records_valid")]
+    assert evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
+    assert evaluation.description == "All expectations met."
+    assert evaluation.metadata["rows"].value == {"offerings": 1, "prices": 2}
+
+
+def test_only_the_selected_records_checks_are_evaluated(tmp_path):
+    assets = dg.AssetSelection.assets("openrouter_raw", "openrouter_records").without_checks()
+    guard = dg.AssetSelection.checks(dg.AssetCheckKey(dg.AssetKey("openrouter_records"), "payload_guard"))
+    result = materialise_records(tmp_path, bad_records(), selection=assets | guard)
+    assert result.success
+    assert set(evaluations(result)) == {("openrouter_records", "payload_guard")}
+
+    unchecked = materialise_records(tmp_path, bad_records(), selection=assets)
+    assert unchecked.success and "openrouter_records" in materialised_keys(unchecked)
+    assert evaluations(unchecked) == {}
+
+    # A check alone (the UI's "execute check"): the batch is checked, nothing is materialised.
+    alone = dg.AssetSelection.checks(dg.AssetCheckKey(dg.AssetKey("openrouter_records"), "records_valid"))
+    checked = materialise_records(tmp_path, bad_records(), selection=alone)
+    assert checked.success and materialised_keys(checked) == set()
+    assert set(evaluations(checked)) == {("openrouter_records", "records_valid")}
+    assert not evaluations(checked)[("openrouter_records", "records_valid")].passed
+
+
+def test_a_records_check_that_raises_warns_and_the_step_succeeds(tmp_path, monkeypatch):
+    def broken(batch):
+        raise RuntimeError("validator unavailable")
+
+    monkeypatch.setattr(records_checks, "validate_records", broken)
+    result = materialise_records(tmp_path, bad_records())
+    assert result.success and "catalog_stand_in" in materialised_keys(result)
+    evaluation = evaluations(result)[("openrouter_records", "records_valid")]
+    assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
+    assert evaluation.description == "could not validate the records: RuntimeError: validator unavailable"
+
+
 def test_quality_checks_cover_the_merged_tables_and_every_source():
     from assets.sources.registry import ALL_SOURCES, HTTP_SOURCES
 
-    keys = {key for checks in quality_checks() for key in checks.check_keys}
+    definitions = [*quality_checks(), *records_assets()]
+    keys = {key for checks in definitions for key in checks.check_keys}
     names = {(k.asset_key.to_user_string(), k.name) for k in keys}
     assert {("prices", "schema"), ("prices", "keys"), ("prices", "non_negative_prices"), ("prices", "plausible_prices"),
             ("models", "schema"), ("models", "keys"), ("models", "context_window_positive"),
-            ("offerings", "schema"), ("offerings", "keys"), ("offerings", "context_window_positive")} <= names
+            ("offerings", "schema"), ("offerings", "keys"), ("offerings", "context_window_positive"),
+            ("quarantine", "nothing_quarantined")} <= names
     for module in ALL_SOURCES:
         assert (f"{module.SPEC.name}_records", "records_valid") in names
     for module in HTTP_SOURCES:
         assert (f"{module.SPEC.name}_records", "payload_guard") in names
-    blocking = {(k.asset_key.to_user_string(), k.name) for checks in quality_checks() for k in checks.check_keys
+    assert ("model_defaults_records", "payload_guard") not in names
+    # The records checks are check specs of their asset (its step), no separate definitions.
+    assert not any(k.asset_key.to_user_string().endswith("_records") for checks in quality_checks() for k in checks.check_keys)
+    blocking = {(k.asset_key.to_user_string(), k.name) for checks in definitions for k in checks.check_keys
                 if checks.get_spec_for_check_key(k).blocking}
     assert ("prices", "plausible_prices") not in blocking and ("prices", "non_negative_prices") in blocking
     assert not any(asset.endswith("_records") for asset, _ in blocking)
@@ -279,6 +354,11 @@ def gpt4o_input(client: TestClient) -> float:
 def test_a_negative_price_holds_publish_and_the_last_snapshot_keeps_serving(replay, home, refresh, monkeypatch):
     first = refresh()
     assert first.success, first.errors
+    # Each source's records checks run in its records step: no step of their own.
+    steps = {r.event_log_entry.step_key for r in dg.DagsterInstance.get().get_records_for_run(
+        first.run_id, of_type=dg.DagsterEventType.STEP_START).records}
+    assert {"openrouter_records", "prices_quality"} <= steps and not any(s.endswith("_records_quality") for s in steps)
+    assert ("openrouter_records", "records_valid") in run_checks(first.run_id)
     # The merged tables' checks pass (sources the replay does not serve fail their own WARN checks).
     assert all(e.passed for (asset, _), e in run_checks(first.run_id).items() if not asset.endswith(("_records", "_raw")))
     latest = home / "snapshots" / "latest.duckdb"

@@ -1,14 +1,21 @@
 """Normalise assets (group ``normalise``): each source's payload as unified offerings and
-prices with provenance; unusable records are counted with their reason."""
+prices with provenance; unusable records are counted with their reason.
 
+Each ``<source>_records`` carries its WARN checks (``records_valid``, and ``payload_guard`` for a
+fetched source) as check specs, evaluated in its own step after its output
+(``assets/quality/records.py``)."""
+
+
+from typing import Iterator
 
 import dagster as dg
 
 from assets.normalise.identity import UNMATCHED
 from assets.normalise.records import NormalisedBatch, Provenance
+from assets.quality.records import records_check_results, records_check_specs
 from assets.sources.assets import fetch_record
 from assets.sources.fetch import FetchOutcome
-from assets.sources.registry import ALL_SOURCES
+from assets.sources.registry import ALL_SOURCES, HTTP_SOURCES
 from assets.sources.spec import SourceModule
 
 
@@ -18,19 +25,34 @@ def _preview(batch: NormalisedBatch) -> dg.MetadataValue:
 
 
 def build_records_asset(module: SourceModule) -> dg.AssetsDefinition:
+    """``<source>_records`` and its WARN checks, one step. A single-asset ``multi_asset`` so that
+    its checks can be selected apart from it: the asset without its checks, or a check alone
+    (the UI's "execute check": the batch is normalised again from ``<source>_raw`` and checked,
+    nothing materialised)."""
     name = module.SPEC.name
+    asset = f"{name}_records"
+    guarded = any(m.SPEC.name == name for m in HTTP_SOURCES)
 
-    @dg.asset(
-        name=f"{name}_records",
-        group_name="normalise",
-        kinds={"pandas"},
+    @dg.multi_asset(
+        name=asset,
+        outs={
+            asset: dg.AssetOut(
+                is_required=False,  # not produced when only its checks are selected
+                group_name="normalise",
+                kinds={"pandas"},
+                description=(
+                    f"{name}'s models as unified offerings and prices (USD per 1M tokens), each row with its "
+                    "source, badge, source URL and fetch time; records that cannot be used are counted by reason."
+                ),
+            )
+        },
         ins={"outcome": dg.AssetIn(f"{name}_raw")},
-        description=(
-            f"{name}'s models as unified offerings and prices (USD per 1M tokens), each row with its "
-            "source, badge, source URL and fetch time; records that cannot be used are counted by reason."
-        ),
+        check_specs=records_check_specs(name, guarded),
+        can_subset=True,
     )
-    def _records(context: dg.AssetExecutionContext, outcome: FetchOutcome) -> NormalisedBatch:
+    def _records(
+        context: dg.AssetExecutionContext, outcome: FetchOutcome
+    ) -> Iterator[dg.Output[NormalisedBatch] | dg.AssetCheckResult]:
         provenance = Provenance(
             source=name,
             source_kind=outcome.badge or "cached",
@@ -39,23 +61,26 @@ def build_records_asset(module: SourceModule) -> dg.AssetsDefinition:
         )
         batch = module.normalise(outcome.entries, provenance)
         batch.fetch = fetch_record(outcome)
-        unmatched = int((batch.offerings["identity_method"] == UNMATCHED).sum())
-        for reason, count in batch.reject_reasons.items():
-            context.log.info(f"{name}: {count} record(s) not used: {reason}")
-        context.add_output_metadata(
-            {
-                "dagster/row_count": len(batch.offerings),
-                "entries": batch.entries,
-                "offerings": len(batch.offerings),
-                "prices": len(batch.prices),
-                "rejected": len(batch.rejects),
-                "rejected_reasons": dg.MetadataValue.json(batch.reject_reasons),
-                "unmatched_creator": unmatched,
-                "badge": provenance.source_kind,
-                "preview": _preview(batch),
-            }
-        )
-        return batch
+        if dg.AssetKey(asset) in context.selected_asset_keys:
+            unmatched = int((batch.offerings["identity_method"] == UNMATCHED).sum())
+            for reason, count in batch.reject_reasons.items():
+                context.log.info(f"{name}: {count} record(s) not used: {reason}")
+            yield dg.Output(
+                batch,
+                output_name=asset,
+                metadata={
+                    "dagster/row_count": len(batch.offerings),
+                    "entries": batch.entries,
+                    "offerings": len(batch.offerings),
+                    "prices": len(batch.prices),
+                    "rejected": len(batch.rejects),
+                    "rejected_reasons": dg.MetadataValue.json(batch.reject_reasons),
+                    "unmatched_creator": unmatched,
+                    "badge": provenance.source_kind,
+                    "preview": _preview(batch),
+                },
+            )
+        yield from records_check_results(context, name, batch)
 
     return _records
 

@@ -2,9 +2,15 @@
 
 Expectations are declared without GX (``Expect``: the name of a class in
 ``great_expectations.expectations`` and its arguments), so the code location imports nothing
-heavy; ``validate`` imports GX, builds the suite and validates the whole frame as one batch of
-an ephemeral, per-process data context (pandas data source, dataframe asset, whole-dataframe
-batch definition).
+heavy; ``validate`` imports GX and validates the whole frame as one batch of an ephemeral data
+context (pandas data source, dataframe asset, whole-dataframe batch definition).
+
+Cost: the GX import (seconds) and the context are paid once per process, each suite is built once
+per process, and a validation loads its batch once (no fingerprint of the frame). It runs in two
+passes: every expectation with ``BOOLEAN_ONLY`` results (GX computes whether it holds, not the
+failing rows: the common, passing case stops here), then only the failed ones again with
+``SUMMARY`` results (counts, percentages, the indexes of failing rows for the sample). The
+verdicts and the details of each failure are those of one ``SUMMARY`` validation.
 
 Types: GX 1.24 compares a column's dtype by name and does not recognise pandas 3's default
 ``str`` dtype or time-zone-aware ``datetime64[.., UTC]``; such columns (and columns that are
@@ -178,21 +184,41 @@ def _plain(value: Any) -> Any:
 _LOCK = threading.Lock()
 
 
+@dataclass(frozen=True)
+class _Runtime:
+    """What every validation of the process shares: the ``great_expectations`` module, the
+    whole-dataframe batch definition of one ephemeral context's pandas data source, and GX's
+    validator class (the one ``Batch.validate`` builds)."""
+
+    gx: Any
+    batch_definition: Any
+    validator: Any
+
+
 @lru_cache(maxsize=1)
-def _gx() -> tuple[Any, Any]:
-    """(the ``great_expectations`` module, the whole-dataframe batch definition), once per process."""
+def _gx() -> _Runtime:
+    """The GX runtime, built once per process (the import alone is seconds; the context and
+    data source are reused by every validation)."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.execution_engine import pandas_execution_engine
+    from great_expectations.validator.v1_validator import Validator
 
+    # GX fingerprints every pandas batch (an md5 of the hashed frame, or of the pickled frame when
+    # a column holds lists) for the result's batch markers, which nothing here reads: up to 0.1 s a
+    # frame on the catalog's tables. Frames smaller than this threshold are fingerprinted; none is.
+    if hasattr(pandas_execution_engine, "HASH_THRESHOLD"):
+        pandas_execution_engine.HASH_THRESHOLD = 0
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     asset = context.data_sources.add_pandas(name="aisi").add_dataframe_asset(name="frames")
-    return gx, asset.add_batch_definition_whole_dataframe("whole_frame")
+    return _Runtime(gx, asset.add_batch_definition_whole_dataframe("whole_frame"), Validator)
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=128)
 def _suite(name: str, expectations: tuple[Expect, ...]) -> Any:
-    gx, _ = _gx()
+    """The GX suite of ``expectations`` (each tagged with its index), built once per process."""
+    gx = _gx().gx
     suite = gx.ExpectationSuite(name=name)
     for index, expect in enumerate(expectations):
         expectation = expect.build(gx)
@@ -201,11 +227,30 @@ def _suite(name: str, expectations: tuple[Expect, ...]) -> Any:
     return suite
 
 
-def _typed_view(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with a fresh index; string, time-zone-aware and all-null columns as object."""
+# Pass 1 decides; pass 2 (only for what failed) counts the failing rows and samples them.
+_DECIDE = {"result_format": "BOOLEAN_ONLY"}
+_DETAIL = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_ROWS}
+
+
+def _run(view: pd.DataFrame, suite_name: str, expectations: tuple[Expect, ...], result_format: dict[str, Any]) -> list[tuple[Expect, Any]]:
+    """(expectation, GX result) for each expectation, validated on ``view`` as one batch: one
+    batch load, one metric graph for the suite (what ``Batch.validate`` does, without loading the
+    batch a second time into a throwaway batch definition)."""
+    runtime = _gx()
+    validator = runtime.validator(
+        batch_definition=runtime.batch_definition, batch_parameters={"dataframe": view}, result_format=dict(result_format)
+    )
+    result = validator.validate_expectation_suite(_suite(suite_name, expectations))
+    return [(expectations[int(item.expectation_config.meta["aisi_index"])], item) for item in result.results]
+
+
+def _typed_view(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.DataFrame:
+    """``frame`` with a fresh index; its string, time-zone-aware and all-null columns as object.
+    Only ``columns`` (those the expectations read; all when None) are cast: the others are only
+    counted among the frame's columns, and casting a string column copies every value."""
     view = frame.reset_index(drop=True)
     cast = {}
-    for column in view.columns:
+    for column in view.columns if columns is None else dict.fromkeys(columns):
         dtype = view[column].dtype
         if isinstance(dtype, (pd.StringDtype, pd.DatetimeTZDtype)) or (len(view) and view[column].isna().all()):
             cast[column] = object
@@ -234,17 +279,15 @@ def validate(
         for e in expectations
         if e not in runnable
     ]
-    view = _typed_view(frame)
+    view = _typed_view(frame, (c for e in runnable for c in e.columns))
     if runnable:
         with _LOCK:
-            _, batch_definition = _gx()
-            suite = _suite(suite_name, runnable)
-            batch = batch_definition.get_batch(batch_parameters={"dataframe": view})
-            result = batch.validate(suite, result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_ROWS})
-        for item in result.results:
-            if item.success:
+            decided = _run(view, suite_name, runnable, _DECIDE)
+            failing = tuple(expect for expect, item in decided if not item.success)
+            detailed = _run(view, suite_name, failing, _DETAIL) if failing else []
+        for expect, item in detailed:
+            if item.success:  # the verdict is the detailed pass's, as when it was the only one
                 continue
-            expect = runnable[int(item.expectation_config.meta["aisi_index"])]
             details = item.result or {}
             info = item.exception_info or {}
             error = None
@@ -274,6 +317,17 @@ def validate(
         failed=failed,
         elapsed_s=time.perf_counter() - started,
     )
+
+
+def describe(failures: Sequence[Failure]) -> str:
+    """The failures in one line, for a check result's description."""
+    if not failures:
+        return "All expectations met."
+    parts = []
+    for f in failures:
+        count = f" ({f.unexpected_count} rows)" if f.unexpected_count is not None else ""
+        parts.append(f"{f.expectation}{count}" + (f": {f.error}" if f.error else ""))
+    return "Failed: " + "; ".join(parts)
 
 
 def failures_markdown(failures: Sequence[Failure]) -> str:

@@ -131,6 +131,47 @@ def test_a_row_condition_limits_the_rows_checked():
     assert outcome.failed[0].sample["usd_per_mtok"].tolist() == [7000.0]
 
 
+def test_two_passes_report_what_one_summary_validation_reports(monkeypatch):
+    """Pass 1 (BOOLEAN_ONLY, every expectation) decides; pass 2 (SUMMARY) runs only the failed
+    ones. Together they report what a single SUMMARY validation of the whole suite reports."""
+    frame = prices_frame(8)
+    frame.loc[2, "usd_per_mtok"] = -1.5
+    frame.loc[5, "provider_model_id"] = None
+    frame.loc[7, "provider_model_id"] = "vendor/model-6"  # the same key as row 6
+    frame["model_key"] = pd.Series([1, "a", "b", "c", "d", "e", "f", "g"], dtype=object)
+    suite = [*SUITE, gxe.between("usd_per_mtok", max_value=10, where_null="valid_to")]
+
+    passes: list[tuple[str, int]] = []
+    run = gxe._run
+
+    def counted(view, name, expectations, result_format):
+        passes.append((result_format["result_format"], len(expectations)))
+        return run(view, name, expectations, result_format)
+
+    monkeypatch.setattr(gxe, "_run", counted)
+    outcome = gxe.validate(frame, "prices_equivalence", suite, sample_columns=KEY)
+
+    runtime = gxe._gx()
+    batch = runtime.batch_definition.get_batch(batch_parameters={"dataframe": gxe._typed_view(frame)})
+    reference = batch.validate(gxe._suite("prices_equivalence_reference", tuple(suite)),
+                               result_format={"result_format": "SUMMARY", "partial_unexpected_count": gxe.SAMPLE_ROWS})
+    failed_there = {suite[int(r.expectation_config.meta["aisi_index"])]: r.result for r in reference.results if not r.success}
+
+    assert passes == [("BOOLEAN_ONLY", len(suite)), ("SUMMARY", len(failed_there))]
+    assert [f.expect for f in outcome.failed] == [e for e in suite if e in failed_there]
+    assert len(outcome.failed) == 5
+    for failure in outcome.failed:
+        there = failed_there[failure.expect]
+        assert failure.unexpected_count == there.get("unexpected_count")
+        assert failure.unexpected_percent == there.get("unexpected_percent")
+        rows = list(failure.sample.index)
+        assert rows == list(there.get("partial_unexpected_index_list") or [])[: gxe.SAMPLE_ROWS]
+
+    passes.clear()
+    assert gxe.validate(prices_frame(), "prices_equivalence", SUITE, sample_columns=KEY).success
+    assert passes == [("BOOLEAN_ONLY", len(SUITE))]  # nothing failed: no second pass
+
+
 def test_the_prices_table_key_comes_from_the_migrations():
     contract = table_contract("prices")
     assert contract.primary_key == ("provider_id", "provider_model_id", "price_type", "above_tokens", "valid_from")
