@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
+import pipelines.catalog as catalog_definitions
 from api.app import create_app
 from assets.normalise.assets import build_records_asset, records_assets
 from assets.normalise.records import BatchBuilder, Provenance
@@ -374,7 +375,9 @@ def test_a_negative_price_holds_publish_and_the_last_snapshot_keeps_serving(repl
             batch.prices.loc[batch.prices["provider_model_id"] == "openai/gpt-4o", "usd_per_mtok"] = -2.5
             return batch
 
+        # A parser change is a code change: a new code version makes the derived assets stale.
         monkeypatch.setattr(openrouter, "normalise", buggy)
+        monkeypatch.setattr(catalog_definitions, "derivation_version", lambda: "buggy-parser")
         held = refresh()
         assert not held.success
         assert any("non_negative_prices" in e for e in held.errors), held.errors
@@ -391,6 +394,7 @@ def test_a_negative_price_holds_publish_and_the_last_snapshot_keeps_serving(repl
         assert gpt4o_input(client) == 2.5
 
         monkeypatch.setattr(openrouter, "normalise", parse)
+        monkeypatch.setattr(catalog_definitions, "derivation_version", lambda: "fixed-parser")
         fixed = refresh()
         assert fixed.success, fixed.errors
         assert latest.resolve() != served
