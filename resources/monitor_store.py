@@ -8,6 +8,12 @@ days are also exported as Parquet (``monitor/parquet/date=YYYY-MM-DD/``) for ana
 With ``AISI_DATABASE_URL``: schema ``monitor`` in PostgreSQL, migrated by yoyo, with
 ``availability_checks`` partitioned by day (partitions made ahead, old ones dropped).
 
+Both keep ``availability_rollups`` beside the checks (``sql/monitor/migrations/0005_rollups.sql``):
+per UTC hour and per UTC day, provider and probe, the counts and a latency histogram of its checks.
+Each check insert upserts its hour's and day's rollups in the same transaction, and the retention
+drops the rollups of the days whose checks it drops, so the rollups always sum exactly the checks
+there are; the uptime view reads them (plus at most the first partial hour of raw checks).
+
 Both run the same SQL files (``sql/monitor``) with driver parameters.
 """
 
@@ -29,11 +35,14 @@ MIGRATIONS_DIR = MONITOR_SQL / "migrations"
 # Embedded store: the portable migrations, with DuckDB's own availability_checks in place of
 # PostgreSQL's partitioned one.
 DUCKDB_SCHEMA = ("migrations/0001_status.sql", "duckdb_availability_checks.sql", "migrations/0003_views.sql",
-                 "migrations/0004_notifications.sql")
+                 "migrations/0004_notifications.sql", "migrations/0005_rollups.sql")
 PARTITIONS_AHEAD_DAYS = 2
 DEFAULT_RETENTION_DAYS = 90
 CHECK_COLUMNS = ("checked_at", "provider_id", "probe", "target", "up", "state", "error_kind", "http_status", "latency_ms",
                  "authenticated", "ttft_ms", "tokens_per_s", "tokens", "detail")
+ROLLUP_COLUMNS = ("checked_at", "provider_id", "probe", "up", "latency_ms")  # what write/upsert_rollups.sql takes
+INSERT_CHECK = "monitor/write/insert_check.sql"
+UPSERT_ROLLUPS = "monitor/write/upsert_rollups.sql"
 
 
 class MonitorStore(Protocol):
@@ -61,6 +70,13 @@ def _check_params(row: Mapping[str, Any]) -> dict[str, Any]:
     if missing:
         raise ValueError(f"availability check for {row.get('provider_id')!r} lacks {', '.join(missing)}")
     return {c: row.get(c) for c in CHECK_COLUMNS}
+
+
+def _checks_and_rollups(rows: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The parameters of each check's insert and of its rollups' upsert. Ordered by provider, probe
+    and time, so that concurrent writers lock the rollup rows they share in the same order."""
+    checks = sorted((_check_params(r) for r in rows), key=lambda c: (c["provider_id"], c["probe"], c["checked_at"]))
+    return checks, [{c: check[c] for c in ROLLUP_COLUMNS} for check in checks]
 
 
 def _status_statements(reading: Any) -> list[tuple[str, dict[str, Any]]]:
@@ -114,9 +130,13 @@ class DuckDBMonitorStore(_SqlStore):
 
     kind = "duckdb"
 
-    def __init__(self, path: Path, lock_wait_s: float = 15.0):
+    def __init__(self, path: Path, lock_wait_s: float = 15.0, schema: Sequence[str] = DUCKDB_SCHEMA):
+        """``schema``: the SQL files (under ``sql/monitor``) run on the first write, every one of
+        ``DUCKDB_SCHEMA`` by default; a shorter prefix of it leaves the store as an older release
+        had it (the tests and the benchmark load checks so, then let the rollups migration backfill)."""
         self.path = path
         self.lock_wait_s = lock_wait_s
+        self.schema = tuple(schema)
         self._migrated = False
 
     @property
@@ -147,7 +167,7 @@ class DuckDBMonitorStore(_SqlStore):
             try:
                 con.execute("SET TimeZone = 'UTC'")
                 if not read_only and not self._migrated:
-                    for relative in DUCKDB_SCHEMA:
+                    for relative in self.schema:
                         con.execute(duckdb_sql(f"monitor/{relative}"))
                     self._migrated = True
                 yield con
@@ -157,22 +177,30 @@ class DuckDBMonitorStore(_SqlStore):
     def migrate(self) -> list[str]:
         with self.connect():
             pass
-        return list(DUCKDB_SCHEMA)
+        return list(self.schema)
 
-    def _run(self, statements: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        """A connection inside one transaction: committed when the block ends, else rolled back."""
         with self.connect() as con:
             con.execute("BEGIN TRANSACTION")
             try:
-                for relative, params in statements:
-                    con.execute(duckdb_sql(relative), dict(params))
+                yield con
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
 
+    def _run(self, statements: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
+        with self.transaction() as con:
+            for relative, params in statements:
+                con.execute(duckdb_sql(relative), dict(params))
+
     def append_checks(self, rows: Sequence[Mapping[str, Any]]) -> int:
-        if rows:
-            self._run([("monitor/write/insert_check.sql", _check_params(r)) for r in rows])
+        """Inserts the checks and upserts their rollups, in one transaction."""
+        checks, rollups = _checks_and_rollups(rows)
+        if checks:
+            self._run([*((INSERT_CHECK, c) for c in checks), *((UPSERT_ROLLUPS, r) for r in rollups)])
         return len(rows)
 
     def query(self, relative: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -184,11 +212,13 @@ class DuckDBMonitorStore(_SqlStore):
             return as_dicts(result)
 
     def retention(self, now: datetime, keep_days: int) -> dict[str, int]:
-        """Drops probes and page reads older than ``keep_days``; exports closed days to Parquet first."""
+        """Drops probes, their rollups and page reads older than ``keep_days`` (one transaction);
+        exports closed days to Parquet first."""
         exported = self.export_parquet(now)
         cutoff = datetime.combine(now.date() - timedelta(days=keep_days), time(), timezone.utc)
-        with self.connect() as con:
+        with self.transaction() as con:
             deleted = con.execute(duckdb_sql("monitor/write/delete_checks_before.sql"), {"cutoff": cutoff}).fetchone()
+            con.execute(duckdb_sql("monitor/write/delete_rollups_before.sql"), {"cutoff": cutoff})
             con.execute(duckdb_sql("monitor/write/delete_status_checks_before.sql"), {"cutoff": cutoff})
         return {"exported_days": exported, "deleted_checks": int(deleted[0]) if deleted else 0}
 
@@ -240,7 +270,10 @@ class PostgresMonitorStore(_SqlStore):
             self._pool.close()
             self._pool = None
 
-    def migrate(self) -> list[str]:
+    def migrate(self, upto: str | None = None) -> list[str]:
+        """Applies the pending migrations, all of them or those up to and including the one named
+        ``upto`` (e.g. ``0004_notifications``: the tests and the benchmark load checks into the
+        schema before the rollups migration, which then backfills them). Returns their ids."""
         import psycopg
         from yoyo import get_backend, read_migrations
 
@@ -250,6 +283,8 @@ class PostgresMonitorStore(_SqlStore):
             conn.execute(postgres_sql("monitor/create_schema.sql"))
         backend = get_backend(yoyo_url(self.url, schema="monitor"))
         migrations = read_migrations(str(MIGRATIONS_DIR))
+        if upto is not None:
+            migrations = migrations.filter(lambda m: m.id <= upto)
         with backend.lock():
             pending = backend.to_apply(migrations)
             backend.apply_migrations(pending)
@@ -278,8 +313,10 @@ class PostgresMonitorStore(_SqlStore):
         for day in days[:-1]:  # a late or back-dated row gets its own day's partition
             self.ensure_partitions(day, 0)
         self.ensure_partitions(days[-1], PARTITIONS_AHEAD_DAYS)  # and the coming days are made ahead
+        checks, rollups = _checks_and_rollups(rows)
         with self._connection() as conn, conn.transaction(), conn.cursor() as cur:
-            cur.executemany(postgres_sql("monitor/write/insert_check.sql"), [_check_params(r) for r in rows])
+            cur.executemany(postgres_sql(INSERT_CHECK), checks)
+            cur.executemany(postgres_sql(UPSERT_ROLLUPS), rollups)
         return len(rows)
 
     def query(self, relative: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -287,11 +324,15 @@ class PostgresMonitorStore(_SqlStore):
             return list(conn.execute(postgres_sql(relative), dict(params or {})).fetchall())
 
     def retention(self, now: datetime, keep_days: int) -> dict[str, int]:
-        """Drops whole day partitions older than ``keep_days`` (and old page reads)."""
+        """Drops whole day partitions older than ``keep_days``, the rollups of those days and old
+        page reads, in one transaction."""
         keep_from = now.astimezone(timezone.utc).date() - timedelta(days=keep_days)
-        dropped = self.query("monitor/write/drop_partitions.sql", {"keep_from": keep_from})
-        self.execute("monitor/write/delete_status_checks_before.sql", {"cutoff": datetime.combine(keep_from, time(), timezone.utc)})
-        return {"dropped_partitions": int(dropped[0]["dropped"])}
+        cutoff = {"cutoff": datetime.combine(keep_from, time(), timezone.utc)}
+        with self._connection() as conn, conn.transaction(), conn.cursor() as cur:
+            dropped = cur.execute(postgres_sql("monitor/write/drop_partitions.sql"), {"keep_from": keep_from}).fetchone()
+            cur.execute(postgres_sql("monitor/write/delete_rollups_before.sql"), cutoff)
+            cur.execute(postgres_sql("monitor/write/delete_status_checks_before.sql"), cutoff)
+        return {"dropped_partitions": int(dropped["dropped"])}
 
 
 def monitor_dir(home: Path | None = None) -> Path:
