@@ -40,9 +40,17 @@ PARTITIONS_AHEAD_DAYS = 2
 DEFAULT_RETENTION_DAYS = 90
 CHECK_COLUMNS = ("checked_at", "provider_id", "probe", "target", "up", "state", "error_kind", "http_status", "latency_ms",
                  "authenticated", "ttft_ms", "tokens_per_s", "tokens", "detail")
-ROLLUP_COLUMNS = ("checked_at", "provider_id", "probe", "up", "latency_ms")  # what write/upsert_rollups.sql takes
+ROLLUPS_MIGRATION = "0005_rollups"  # creates availability_rollups and backfills it from the checks there are
 INSERT_CHECK = "monitor/write/insert_check.sql"
 UPSERT_ROLLUPS = "monitor/write/upsert_rollups.sql"
+
+
+def duckdb_schema(before: str | None = None) -> tuple[str, ...]:
+    """The embedded store's SQL files in order; with ``before`` (a migration id such as
+    ``ROLLUPS_MIGRATION``) only those that come ahead of that migration."""
+    if before is None:
+        return DUCKDB_SCHEMA
+    return DUCKDB_SCHEMA[:DUCKDB_SCHEMA.index(f"migrations/{before}.sql")]
 
 
 class MonitorStore(Protocol):
@@ -53,6 +61,8 @@ class MonitorStore(Protocol):
     def record_status(self, reading: Any) -> None: ...
 
     def query(self, relative: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]: ...
+
+    def query_together(self, relatives: Sequence[str]) -> list[list[dict[str, Any]]]: ...
 
     def get_state(self, key: str) -> Any: ...
 
@@ -72,11 +82,11 @@ def _check_params(row: Mapping[str, Any]) -> dict[str, Any]:
     return {c: row.get(c) for c in CHECK_COLUMNS}
 
 
-def _checks_and_rollups(rows: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The parameters of each check's insert and of its rollups' upsert. Ordered by provider, probe
-    and time, so that concurrent writers lock the rollup rows they share in the same order."""
-    checks = sorted((_check_params(r) for r in rows), key=lambda c: (c["provider_id"], c["probe"], c["checked_at"]))
-    return checks, [{c: check[c] for c in ROLLUP_COLUMNS} for check in checks]
+def _rollup_params(checks: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    """The parameters of write/upsert_rollups.sql: the batch's columns it reads, as arrays."""
+    return {"provider_ids": [c["provider_id"] for c in checks], "probes": [c["probe"] for c in checks],
+            "checked_ats": [c["checked_at"] for c in checks], "ups": [c["up"] for c in checks],
+            "latencies_ms": [None if c["latency_ms"] is None else float(c["latency_ms"]) for c in checks]}
 
 
 def _status_statements(reading: Any) -> list[tuple[str, dict[str, Any]]]:
@@ -131,9 +141,9 @@ class DuckDBMonitorStore(_SqlStore):
     kind = "duckdb"
 
     def __init__(self, path: Path, lock_wait_s: float = 15.0, schema: Sequence[str] = DUCKDB_SCHEMA):
-        """``schema``: the SQL files (under ``sql/monitor``) run on the first write, every one of
-        ``DUCKDB_SCHEMA`` by default; a shorter prefix of it leaves the store as an older release
-        had it (the tests and the benchmark load checks so, then let the rollups migration backfill)."""
+        """``schema``: the SQL files (under ``sql/monitor``) run on the first write, all of them by
+        default; ``duckdb_schema(before=ROLLUPS_MIGRATION)`` leaves the store as it was before the
+        rollups (the tests and the benchmark load checks so, then let the migration backfill them)."""
         self.path = path
         self.lock_wait_s = lock_wait_s
         self.schema = tuple(schema)
@@ -198,9 +208,9 @@ class DuckDBMonitorStore(_SqlStore):
 
     def append_checks(self, rows: Sequence[Mapping[str, Any]]) -> int:
         """Inserts the checks and upserts their rollups, in one transaction."""
-        checks, rollups = _checks_and_rollups(rows)
+        checks = [_check_params(r) for r in rows]
         if checks:
-            self._run([*((INSERT_CHECK, c) for c in checks), *((UPSERT_ROLLUPS, r) for r in rollups)])
+            self._run([*((INSERT_CHECK, c) for c in checks), (UPSERT_ROLLUPS, _rollup_params(checks))])
         return len(rows)
 
     def query(self, relative: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -210,6 +220,17 @@ class DuckDBMonitorStore(_SqlStore):
         with self.connect(read_only=True) as con:
             result = con.execute(duckdb_sql(relative), dict(params or {}))
             return as_dicts(result)
+
+    def query_together(self, relatives: Sequence[str]) -> list[list[dict[str, Any]]]:
+        """The rows of several queries run in one transaction: the same data, the same now()."""
+        if not self.path.exists():
+            return [[] for _ in relatives]
+        with self.connect(read_only=True) as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                return [as_dicts(con.execute(duckdb_sql(relative))) for relative in relatives]
+            finally:
+                con.execute("ROLLBACK")
 
     def retention(self, now: datetime, keep_days: int) -> dict[str, int]:
         """Drops probes, their rollups and page reads older than ``keep_days`` (one transaction);
@@ -270,10 +291,10 @@ class PostgresMonitorStore(_SqlStore):
             self._pool.close()
             self._pool = None
 
-    def migrate(self, upto: str | None = None) -> list[str]:
-        """Applies the pending migrations, all of them or those up to and including the one named
-        ``upto`` (e.g. ``0004_notifications``: the tests and the benchmark load checks into the
-        schema before the rollups migration, which then backfills them). Returns their ids."""
+    def migrate(self, before: str | None = None) -> list[str]:
+        """Applies the pending migrations, all of them or only those ahead of the one named
+        ``before`` (the tests and the benchmark load checks into the schema as it was before
+        ``ROLLUPS_MIGRATION``, then let that migration backfill them). Returns their ids."""
         import psycopg
         from yoyo import get_backend, read_migrations
 
@@ -283,8 +304,8 @@ class PostgresMonitorStore(_SqlStore):
             conn.execute(postgres_sql("monitor/create_schema.sql"))
         backend = get_backend(yoyo_url(self.url, schema="monitor"))
         migrations = read_migrations(str(MIGRATIONS_DIR))
-        if upto is not None:
-            migrations = migrations.filter(lambda m: m.id <= upto)
+        if before is not None:
+            migrations = migrations.filter(lambda m: m.id < before)
         with backend.lock():
             pending = backend.to_apply(migrations)
             backend.apply_migrations(pending)
@@ -313,15 +334,21 @@ class PostgresMonitorStore(_SqlStore):
         for day in days[:-1]:  # a late or back-dated row gets its own day's partition
             self.ensure_partitions(day, 0)
         self.ensure_partitions(days[-1], PARTITIONS_AHEAD_DAYS)  # and the coming days are made ahead
-        checks, rollups = _checks_and_rollups(rows)
+        checks = [_check_params(r) for r in rows]
         with self._connection() as conn, conn.transaction(), conn.cursor() as cur:
             cur.executemany(postgres_sql(INSERT_CHECK), checks)
-            cur.executemany(postgres_sql(UPSERT_ROLLUPS), rollups)
+            cur.execute(postgres_sql(UPSERT_ROLLUPS), _rollup_params(checks))
         return len(rows)
 
     def query(self, relative: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         with self._connection() as conn:
             return list(conn.execute(postgres_sql(relative), dict(params or {})).fetchall())
+
+    def query_together(self, relatives: Sequence[str]) -> list[list[dict[str, Any]]]:
+        """The rows of several queries run in one transaction: the same data, the same now()."""
+        with self._connection() as conn, conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            return [list(conn.execute(postgres_sql(relative)).fetchall()) for relative in relatives]
 
     def retention(self, now: datetime, keep_days: int) -> dict[str, int]:
         """Drops whole day partitions older than ``keep_days``, the rollups of those days and old

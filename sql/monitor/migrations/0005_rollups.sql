@@ -60,7 +60,9 @@ COMMENT ON COLUMN availability_rollups.latency_min_ms IS 'The lowest latency of 
 COMMENT ON COLUMN availability_rollups.latency_max_ms IS 'The highest latency of an answered probe; NULL when none.';
 COMMENT ON COLUMN availability_rollups.b000 IS 'Histogram of the answered probes'' latencies: column bK counts latency_ms in [2^(K/8), 2^((K+1)/8)), K = 0 .. 127 (b000 also below 1 ms, b127 also above).';
 
--- The one-time backfill from the checks already there (the embedded store: while the table is empty).
+-- The one-time backfill from the checks already there (the embedded store: while it has no rollup).
+-- The hours first: the checks counted per hour and latency bucket, then those counts spread into
+-- the bucket columns (far fewer rows to spread than checks). Then the days, from the hours.
 INSERT INTO availability_rollups (span_s, span_start, provider_id, probe, checks, up_checks, latency_checks, latency_min_ms,
                                   latency_max_ms, last_checked_at,
         b000, b001, b002, b003, b004, b005, b006, b007, b008, b009, b010, b011, b012, b013, b014, b015,
@@ -71,50 +73,82 @@ INSERT INTO availability_rollups (span_s, span_start, provider_id, probe, checks
         b080, b081, b082, b083, b084, b085, b086, b087, b088, b089, b090, b091, b092, b093, b094, b095,
         b096, b097, b098, b099, b100, b101, b102, b103, b104, b105, b106, b107, b108, b109, b110, b111,
         b112, b113, b114, b115, b116, b117, b118, b119, b120, b121, b122, b123, b124, b125, b126, b127)
-SELECT span_s, span_start, provider_id, probe, count(*), count(*) FILTER (WHERE up), count(bucket),
-       min(latency_ms) FILTER (WHERE bucket IS NOT NULL), max(latency_ms) FILTER (WHERE bucket IS NOT NULL), max(checked_at),
-       count(*) FILTER (WHERE bucket = 0), count(*) FILTER (WHERE bucket = 1), count(*) FILTER (WHERE bucket = 2), count(*) FILTER (WHERE bucket = 3),
-       count(*) FILTER (WHERE bucket = 4), count(*) FILTER (WHERE bucket = 5), count(*) FILTER (WHERE bucket = 6), count(*) FILTER (WHERE bucket = 7),
-       count(*) FILTER (WHERE bucket = 8), count(*) FILTER (WHERE bucket = 9), count(*) FILTER (WHERE bucket = 10), count(*) FILTER (WHERE bucket = 11),
-       count(*) FILTER (WHERE bucket = 12), count(*) FILTER (WHERE bucket = 13), count(*) FILTER (WHERE bucket = 14), count(*) FILTER (WHERE bucket = 15),
-       count(*) FILTER (WHERE bucket = 16), count(*) FILTER (WHERE bucket = 17), count(*) FILTER (WHERE bucket = 18), count(*) FILTER (WHERE bucket = 19),
-       count(*) FILTER (WHERE bucket = 20), count(*) FILTER (WHERE bucket = 21), count(*) FILTER (WHERE bucket = 22), count(*) FILTER (WHERE bucket = 23),
-       count(*) FILTER (WHERE bucket = 24), count(*) FILTER (WHERE bucket = 25), count(*) FILTER (WHERE bucket = 26), count(*) FILTER (WHERE bucket = 27),
-       count(*) FILTER (WHERE bucket = 28), count(*) FILTER (WHERE bucket = 29), count(*) FILTER (WHERE bucket = 30), count(*) FILTER (WHERE bucket = 31),
-       count(*) FILTER (WHERE bucket = 32), count(*) FILTER (WHERE bucket = 33), count(*) FILTER (WHERE bucket = 34), count(*) FILTER (WHERE bucket = 35),
-       count(*) FILTER (WHERE bucket = 36), count(*) FILTER (WHERE bucket = 37), count(*) FILTER (WHERE bucket = 38), count(*) FILTER (WHERE bucket = 39),
-       count(*) FILTER (WHERE bucket = 40), count(*) FILTER (WHERE bucket = 41), count(*) FILTER (WHERE bucket = 42), count(*) FILTER (WHERE bucket = 43),
-       count(*) FILTER (WHERE bucket = 44), count(*) FILTER (WHERE bucket = 45), count(*) FILTER (WHERE bucket = 46), count(*) FILTER (WHERE bucket = 47),
-       count(*) FILTER (WHERE bucket = 48), count(*) FILTER (WHERE bucket = 49), count(*) FILTER (WHERE bucket = 50), count(*) FILTER (WHERE bucket = 51),
-       count(*) FILTER (WHERE bucket = 52), count(*) FILTER (WHERE bucket = 53), count(*) FILTER (WHERE bucket = 54), count(*) FILTER (WHERE bucket = 55),
-       count(*) FILTER (WHERE bucket = 56), count(*) FILTER (WHERE bucket = 57), count(*) FILTER (WHERE bucket = 58), count(*) FILTER (WHERE bucket = 59),
-       count(*) FILTER (WHERE bucket = 60), count(*) FILTER (WHERE bucket = 61), count(*) FILTER (WHERE bucket = 62), count(*) FILTER (WHERE bucket = 63),
-       count(*) FILTER (WHERE bucket = 64), count(*) FILTER (WHERE bucket = 65), count(*) FILTER (WHERE bucket = 66), count(*) FILTER (WHERE bucket = 67),
-       count(*) FILTER (WHERE bucket = 68), count(*) FILTER (WHERE bucket = 69), count(*) FILTER (WHERE bucket = 70), count(*) FILTER (WHERE bucket = 71),
-       count(*) FILTER (WHERE bucket = 72), count(*) FILTER (WHERE bucket = 73), count(*) FILTER (WHERE bucket = 74), count(*) FILTER (WHERE bucket = 75),
-       count(*) FILTER (WHERE bucket = 76), count(*) FILTER (WHERE bucket = 77), count(*) FILTER (WHERE bucket = 78), count(*) FILTER (WHERE bucket = 79),
-       count(*) FILTER (WHERE bucket = 80), count(*) FILTER (WHERE bucket = 81), count(*) FILTER (WHERE bucket = 82), count(*) FILTER (WHERE bucket = 83),
-       count(*) FILTER (WHERE bucket = 84), count(*) FILTER (WHERE bucket = 85), count(*) FILTER (WHERE bucket = 86), count(*) FILTER (WHERE bucket = 87),
-       count(*) FILTER (WHERE bucket = 88), count(*) FILTER (WHERE bucket = 89), count(*) FILTER (WHERE bucket = 90), count(*) FILTER (WHERE bucket = 91),
-       count(*) FILTER (WHERE bucket = 92), count(*) FILTER (WHERE bucket = 93), count(*) FILTER (WHERE bucket = 94), count(*) FILTER (WHERE bucket = 95),
-       count(*) FILTER (WHERE bucket = 96), count(*) FILTER (WHERE bucket = 97), count(*) FILTER (WHERE bucket = 98), count(*) FILTER (WHERE bucket = 99),
-       count(*) FILTER (WHERE bucket = 100), count(*) FILTER (WHERE bucket = 101), count(*) FILTER (WHERE bucket = 102), count(*) FILTER (WHERE bucket = 103),
-       count(*) FILTER (WHERE bucket = 104), count(*) FILTER (WHERE bucket = 105), count(*) FILTER (WHERE bucket = 106), count(*) FILTER (WHERE bucket = 107),
-       count(*) FILTER (WHERE bucket = 108), count(*) FILTER (WHERE bucket = 109), count(*) FILTER (WHERE bucket = 110), count(*) FILTER (WHERE bucket = 111),
-       count(*) FILTER (WHERE bucket = 112), count(*) FILTER (WHERE bucket = 113), count(*) FILTER (WHERE bucket = 114), count(*) FILTER (WHERE bucket = 115),
-       count(*) FILTER (WHERE bucket = 116), count(*) FILTER (WHERE bucket = 117), count(*) FILTER (WHERE bucket = 118), count(*) FILTER (WHERE bucket = 119),
-       count(*) FILTER (WHERE bucket = 120), count(*) FILTER (WHERE bucket = 121), count(*) FILTER (WHERE bucket = 122), count(*) FILTER (WHERE bucket = 123),
-       count(*) FILTER (WHERE bucket = 124), count(*) FILTER (WHERE bucket = 125), count(*) FILTER (WHERE bucket = 126), count(*) FILTER (WHERE bucket = 127)
+SELECT 3600, span_start, provider_id, probe, sum(n), sum(up_n), sum(n) FILTER (WHERE bucket IS NOT NULL),
+       min(latency_min_ms) FILTER (WHERE bucket IS NOT NULL), max(latency_max_ms) FILTER (WHERE bucket IS NOT NULL),
+       max(last_checked_at),
+       sum(CASE bucket WHEN 0 THEN n ELSE 0 END), sum(CASE bucket WHEN 1 THEN n ELSE 0 END), sum(CASE bucket WHEN 2 THEN n ELSE 0 END), sum(CASE bucket WHEN 3 THEN n ELSE 0 END),
+       sum(CASE bucket WHEN 4 THEN n ELSE 0 END), sum(CASE bucket WHEN 5 THEN n ELSE 0 END), sum(CASE bucket WHEN 6 THEN n ELSE 0 END), sum(CASE bucket WHEN 7 THEN n ELSE 0 END),
+       sum(CASE bucket WHEN 8 THEN n ELSE 0 END), sum(CASE bucket WHEN 9 THEN n ELSE 0 END), sum(CASE bucket WHEN 10 THEN n ELSE 0 END), sum(CASE bucket WHEN 11 THEN n ELSE 0 END),
+       sum(CASE bucket WHEN 12 THEN n ELSE 0 END), sum(CASE bucket WHEN 13 THEN n ELSE 0 END), sum(CASE bucket WHEN 14 THEN n ELSE 0 END), sum(CASE bucket WHEN 15 THEN n ELSE 0 END),
+       sum(CASE bucket WHEN 16 THEN n ELSE 0 END), sum(CASE bucket WHEN 17 THEN n ELSE 0 END), sum(CASE bucket WHEN 18 THEN n ELSE 0 END), sum(CASE bucket WHEN 19 THEN n ELSE 0 END),
+       sum(CASE bucket WHEN 20 THEN n ELSE 0 END), sum(CASE bucket WHEN 21 THEN n ELSE 0 END), sum(CASE bucket WHEN 22 THEN n ELSE 0 END), sum(CASE bucket WHEN 23 THEN n ELSE 0 END),
+       sum(CASE bucket WHEN 24 THEN n ELSE 0 END), sum(CASE bucket WHEN 25 THEN n ELSE 0 END), sum(CASE bucket WHEN 26 THEN n ELSE 0 END), sum(CASE bucket WHEN 27 THEN n ELSE 0 END),
+       sum(CASE bucket WHEN 28 THEN n ELSE 0 END), sum(CASE bucket WHEN 29 THEN n ELSE 0 END), sum(CASE bucket WHEN 30 THEN n ELSE 0 END), sum(CASE bucket WHEN 31 THEN n ELSE 0 END),
+       sum(CASE bucket WHEN 32 THEN n ELSE 0 END), sum(CASE bucket WHEN 33 THEN n ELSE 0 END), sum(CASE bucket WHEN 34 THEN n ELSE 0 END), sum(CASE bucket WHEN 35 THEN n ELSE 0 END),
+       sum(CASE bucket WHEN 36 THEN n ELSE 0 END), sum(CASE bucket WHEN 37 THEN n ELSE 0 END), sum(CASE bucket WHEN 38 THEN n ELSE 0 END), sum(CASE bucket WHEN 39 THEN n ELSE 0 END),
+       sum(CASE bucket WHEN 40 THEN n ELSE 0 END), sum(CASE bucket WHEN 41 THEN n ELSE 0 END), sum(CASE bucket WHEN 42 THEN n ELSE 0 END), sum(CASE bucket WHEN 43 THEN n ELSE 0 END),
+       sum(CASE bucket WHEN 44 THEN n ELSE 0 END), sum(CASE bucket WHEN 45 THEN n ELSE 0 END), sum(CASE bucket WHEN 46 THEN n ELSE 0 END), sum(CASE bucket WHEN 47 THEN n ELSE 0 END),
+       sum(CASE bucket WHEN 48 THEN n ELSE 0 END), sum(CASE bucket WHEN 49 THEN n ELSE 0 END), sum(CASE bucket WHEN 50 THEN n ELSE 0 END), sum(CASE bucket WHEN 51 THEN n ELSE 0 END),
+       sum(CASE bucket WHEN 52 THEN n ELSE 0 END), sum(CASE bucket WHEN 53 THEN n ELSE 0 END), sum(CASE bucket WHEN 54 THEN n ELSE 0 END), sum(CASE bucket WHEN 55 THEN n ELSE 0 END),
+       sum(CASE bucket WHEN 56 THEN n ELSE 0 END), sum(CASE bucket WHEN 57 THEN n ELSE 0 END), sum(CASE bucket WHEN 58 THEN n ELSE 0 END), sum(CASE bucket WHEN 59 THEN n ELSE 0 END),
+       sum(CASE bucket WHEN 60 THEN n ELSE 0 END), sum(CASE bucket WHEN 61 THEN n ELSE 0 END), sum(CASE bucket WHEN 62 THEN n ELSE 0 END), sum(CASE bucket WHEN 63 THEN n ELSE 0 END),
+       sum(CASE bucket WHEN 64 THEN n ELSE 0 END), sum(CASE bucket WHEN 65 THEN n ELSE 0 END), sum(CASE bucket WHEN 66 THEN n ELSE 0 END), sum(CASE bucket WHEN 67 THEN n ELSE 0 END),
+       sum(CASE bucket WHEN 68 THEN n ELSE 0 END), sum(CASE bucket WHEN 69 THEN n ELSE 0 END), sum(CASE bucket WHEN 70 THEN n ELSE 0 END), sum(CASE bucket WHEN 71 THEN n ELSE 0 END),
+       sum(CASE bucket WHEN 72 THEN n ELSE 0 END), sum(CASE bucket WHEN 73 THEN n ELSE 0 END), sum(CASE bucket WHEN 74 THEN n ELSE 0 END), sum(CASE bucket WHEN 75 THEN n ELSE 0 END),
+       sum(CASE bucket WHEN 76 THEN n ELSE 0 END), sum(CASE bucket WHEN 77 THEN n ELSE 0 END), sum(CASE bucket WHEN 78 THEN n ELSE 0 END), sum(CASE bucket WHEN 79 THEN n ELSE 0 END),
+       sum(CASE bucket WHEN 80 THEN n ELSE 0 END), sum(CASE bucket WHEN 81 THEN n ELSE 0 END), sum(CASE bucket WHEN 82 THEN n ELSE 0 END), sum(CASE bucket WHEN 83 THEN n ELSE 0 END),
+       sum(CASE bucket WHEN 84 THEN n ELSE 0 END), sum(CASE bucket WHEN 85 THEN n ELSE 0 END), sum(CASE bucket WHEN 86 THEN n ELSE 0 END), sum(CASE bucket WHEN 87 THEN n ELSE 0 END),
+       sum(CASE bucket WHEN 88 THEN n ELSE 0 END), sum(CASE bucket WHEN 89 THEN n ELSE 0 END), sum(CASE bucket WHEN 90 THEN n ELSE 0 END), sum(CASE bucket WHEN 91 THEN n ELSE 0 END),
+       sum(CASE bucket WHEN 92 THEN n ELSE 0 END), sum(CASE bucket WHEN 93 THEN n ELSE 0 END), sum(CASE bucket WHEN 94 THEN n ELSE 0 END), sum(CASE bucket WHEN 95 THEN n ELSE 0 END),
+       sum(CASE bucket WHEN 96 THEN n ELSE 0 END), sum(CASE bucket WHEN 97 THEN n ELSE 0 END), sum(CASE bucket WHEN 98 THEN n ELSE 0 END), sum(CASE bucket WHEN 99 THEN n ELSE 0 END),
+       sum(CASE bucket WHEN 100 THEN n ELSE 0 END), sum(CASE bucket WHEN 101 THEN n ELSE 0 END), sum(CASE bucket WHEN 102 THEN n ELSE 0 END), sum(CASE bucket WHEN 103 THEN n ELSE 0 END),
+       sum(CASE bucket WHEN 104 THEN n ELSE 0 END), sum(CASE bucket WHEN 105 THEN n ELSE 0 END), sum(CASE bucket WHEN 106 THEN n ELSE 0 END), sum(CASE bucket WHEN 107 THEN n ELSE 0 END),
+       sum(CASE bucket WHEN 108 THEN n ELSE 0 END), sum(CASE bucket WHEN 109 THEN n ELSE 0 END), sum(CASE bucket WHEN 110 THEN n ELSE 0 END), sum(CASE bucket WHEN 111 THEN n ELSE 0 END),
+       sum(CASE bucket WHEN 112 THEN n ELSE 0 END), sum(CASE bucket WHEN 113 THEN n ELSE 0 END), sum(CASE bucket WHEN 114 THEN n ELSE 0 END), sum(CASE bucket WHEN 115 THEN n ELSE 0 END),
+       sum(CASE bucket WHEN 116 THEN n ELSE 0 END), sum(CASE bucket WHEN 117 THEN n ELSE 0 END), sum(CASE bucket WHEN 118 THEN n ELSE 0 END), sum(CASE bucket WHEN 119 THEN n ELSE 0 END),
+       sum(CASE bucket WHEN 120 THEN n ELSE 0 END), sum(CASE bucket WHEN 121 THEN n ELSE 0 END), sum(CASE bucket WHEN 122 THEN n ELSE 0 END), sum(CASE bucket WHEN 123 THEN n ELSE 0 END),
+       sum(CASE bucket WHEN 124 THEN n ELSE 0 END), sum(CASE bucket WHEN 125 THEN n ELSE 0 END), sum(CASE bucket WHEN 126 THEN n ELSE 0 END), sum(CASE bucket WHEN 127 THEN n ELSE 0 END)
 FROM (
-    SELECT s.span_s, to_timestamp(floor(extract(epoch FROM c.checked_at) / s.span_s) * s.span_s) AS span_start,
-           c.provider_id, c.probe, c.checked_at, c.up, c.latency_ms,
-           CASE WHEN c.up AND c.latency_ms IS NOT NULL
-                THEN least(greatest(CAST(floor(8 * ln(greatest(c.latency_ms, 1.0)) / ln(2.0)) AS INTEGER), 0), 127) END AS bucket
-    FROM availability_checks c
-    CROSS JOIN (VALUES (3600), (86400)) AS s (span_s)
-    WHERE NOT EXISTS (SELECT 1 FROM availability_rollups)
-) checks
-GROUP BY span_s, span_start, provider_id, probe;
+    SELECT span_start, provider_id, probe, bucket, count(*) AS n, count(*) FILTER (WHERE up) AS up_n,
+           min(latency_ms) AS latency_min_ms, max(latency_ms) AS latency_max_ms, max(checked_at) AS last_checked_at
+    FROM (
+        SELECT to_timestamp(floor(extract(epoch FROM checked_at) / 3600) * 3600) AS span_start,
+               provider_id, probe, checked_at, up, latency_ms,
+               CASE WHEN up AND latency_ms IS NOT NULL
+                    THEN least(greatest(CAST(floor(8 * ln(greatest(latency_ms, 1.0)) / ln(2.0)) AS INTEGER), 0), 127) END AS bucket
+        FROM availability_checks
+        WHERE NOT EXISTS (SELECT 1 FROM availability_rollups)
+    ) checks
+    GROUP BY span_start, provider_id, probe, bucket
+) counted
+GROUP BY span_start, provider_id, probe;
+
+INSERT INTO availability_rollups (span_s, span_start, provider_id, probe, checks, up_checks, latency_checks, latency_min_ms,
+                                  latency_max_ms, last_checked_at,
+        b000, b001, b002, b003, b004, b005, b006, b007, b008, b009, b010, b011, b012, b013, b014, b015,
+        b016, b017, b018, b019, b020, b021, b022, b023, b024, b025, b026, b027, b028, b029, b030, b031,
+        b032, b033, b034, b035, b036, b037, b038, b039, b040, b041, b042, b043, b044, b045, b046, b047,
+        b048, b049, b050, b051, b052, b053, b054, b055, b056, b057, b058, b059, b060, b061, b062, b063,
+        b064, b065, b066, b067, b068, b069, b070, b071, b072, b073, b074, b075, b076, b077, b078, b079,
+        b080, b081, b082, b083, b084, b085, b086, b087, b088, b089, b090, b091, b092, b093, b094, b095,
+        b096, b097, b098, b099, b100, b101, b102, b103, b104, b105, b106, b107, b108, b109, b110, b111,
+        b112, b113, b114, b115, b116, b117, b118, b119, b120, b121, b122, b123, b124, b125, b126, b127)
+SELECT 86400, to_timestamp(floor(extract(epoch FROM span_start) / 86400) * 86400) AS day_start, provider_id, probe,
+       sum(checks), sum(up_checks), sum(latency_checks), min(latency_min_ms), max(latency_max_ms), max(last_checked_at),
+       sum(b000), sum(b001), sum(b002), sum(b003), sum(b004), sum(b005), sum(b006), sum(b007), sum(b008), sum(b009), sum(b010), sum(b011),
+       sum(b012), sum(b013), sum(b014), sum(b015), sum(b016), sum(b017), sum(b018), sum(b019), sum(b020), sum(b021), sum(b022), sum(b023),
+       sum(b024), sum(b025), sum(b026), sum(b027), sum(b028), sum(b029), sum(b030), sum(b031), sum(b032), sum(b033), sum(b034), sum(b035),
+       sum(b036), sum(b037), sum(b038), sum(b039), sum(b040), sum(b041), sum(b042), sum(b043), sum(b044), sum(b045), sum(b046), sum(b047),
+       sum(b048), sum(b049), sum(b050), sum(b051), sum(b052), sum(b053), sum(b054), sum(b055), sum(b056), sum(b057), sum(b058), sum(b059),
+       sum(b060), sum(b061), sum(b062), sum(b063), sum(b064), sum(b065), sum(b066), sum(b067), sum(b068), sum(b069), sum(b070), sum(b071),
+       sum(b072), sum(b073), sum(b074), sum(b075), sum(b076), sum(b077), sum(b078), sum(b079), sum(b080), sum(b081), sum(b082), sum(b083),
+       sum(b084), sum(b085), sum(b086), sum(b087), sum(b088), sum(b089), sum(b090), sum(b091), sum(b092), sum(b093), sum(b094), sum(b095),
+       sum(b096), sum(b097), sum(b098), sum(b099), sum(b100), sum(b101), sum(b102), sum(b103), sum(b104), sum(b105), sum(b106), sum(b107),
+       sum(b108), sum(b109), sum(b110), sum(b111), sum(b112), sum(b113), sum(b114), sum(b115), sum(b116), sum(b117), sum(b118), sum(b119),
+       sum(b120), sum(b121), sum(b122), sum(b123), sum(b124), sum(b125), sum(b126), sum(b127)
+FROM availability_rollups
+WHERE span_s = 3600 AND NOT EXISTS (SELECT 1 FROM availability_rollups WHERE span_s = 86400)
+GROUP BY day_start, provider_id, probe;
 
 -- Uptime and latency per provider over the last 1 h, 24 h, 7 d and 30 d (listing probes), the same
 -- answers as 0003_views.sql gave from the raw checks: uptime_pct is the share of probes answered,
@@ -149,27 +183,39 @@ bounds AS (
            to_timestamp(ceil(extract(epoch FROM first_full_hour) / 86400) * 86400) AS first_full_day
     FROM hour_bounds
 ),
+edge_checks AS (
+    -- one join per period, so that each reads only its own hour of checks: PostgreSQL one day
+    -- partition (through the index), DuckDB a row group or two
+    SELECT b.period, c.provider_id, c.checked_at, c.up, c.latency_ms
+    FROM bounds b JOIN availability_checks c ON c.checked_at > b.window_start AND c.checked_at < b.first_full_hour
+    WHERE b.period = '1h' AND c.probe = 'listing'
+    UNION ALL
+    SELECT b.period, c.provider_id, c.checked_at, c.up, c.latency_ms
+    FROM bounds b JOIN availability_checks c ON c.checked_at > b.window_start AND c.checked_at < b.first_full_hour
+    WHERE b.period = '24h' AND c.probe = 'listing'
+    UNION ALL
+    SELECT b.period, c.provider_id, c.checked_at, c.up, c.latency_ms
+    FROM bounds b JOIN availability_checks c ON c.checked_at > b.window_start AND c.checked_at < b.first_full_hour
+    WHERE b.period = '7d' AND c.probe = 'listing'
+    UNION ALL
+    SELECT b.period, c.provider_id, c.checked_at, c.up, c.latency_ms
+    FROM bounds b JOIN availability_checks c ON c.checked_at > b.window_start AND c.checked_at < b.first_full_hour
+    WHERE b.period = '30d' AND c.probe = 'listing'
+),
 edge AS (
-    SELECT b.period, c.provider_id, c.checked_at, c.up, c.latency_ms,
-           CASE WHEN c.up AND c.latency_ms IS NOT NULL
-                THEN least(greatest(CAST(floor(8 * ln(greatest(c.latency_ms, 1.0)) / ln(2.0)) AS INTEGER), 0), 127) END AS bucket
-    FROM bounds b
-    JOIN availability_checks c ON c.checked_at > b.window_start AND c.checked_at < b.first_full_hour
-    WHERE c.probe = 'listing'
+    SELECT period, provider_id, checked_at, up, latency_ms,
+           CASE WHEN up AND latency_ms IS NOT NULL
+                THEN least(greatest(CAST(floor(8 * ln(greatest(latency_ms, 1.0)) / ln(2.0)) AS INTEGER), 0), 127) END AS bucket
+    FROM edge_checks
 ),
 spans AS (
-    SELECT b.period, r.*
-    FROM bounds b
-    CROSS JOIN LATERAL (
-        SELECT * FROM availability_rollups
-        WHERE span_s = 3600 AND span_start >= b.first_full_hour AND span_start < b.first_full_day AND probe = 'listing'
-        UNION ALL
-        SELECT * FROM availability_rollups
-        WHERE span_s = 86400 AND span_start >= b.first_full_day AND probe = 'listing'
-    ) r
+    -- the rollups a period reads: hours from first_full_hour to first_full_day, days from there on
+    SELECT period, 3600 AS span_s, first_full_hour AS span_from, first_full_day AS span_to FROM bounds
+    UNION ALL
+    SELECT period, 86400, first_full_day, CAST('infinity' AS TIMESTAMPTZ) FROM bounds
 ),
 summed AS (
-    SELECT r.period, r.provider_id,
+    SELECT s.period, r.provider_id,
            sum(r.checks) AS checks, sum(r.up_checks) AS up_checks, sum(r.latency_checks) AS latency_checks,
            min(r.latency_min_ms) AS latency_min_ms, max(r.latency_max_ms) AS latency_max_ms, max(r.last_checked_at) AS last_checked_at,
            sum(r.b000) AS b000, sum(r.b001) AS b001, sum(r.b002) AS b002, sum(r.b003) AS b003, sum(r.b004) AS b004, sum(r.b005) AS b005, sum(r.b006) AS b006, sum(r.b007) AS b007,
@@ -188,8 +234,10 @@ summed AS (
            sum(r.b104) AS b104, sum(r.b105) AS b105, sum(r.b106) AS b106, sum(r.b107) AS b107, sum(r.b108) AS b108, sum(r.b109) AS b109, sum(r.b110) AS b110, sum(r.b111) AS b111,
            sum(r.b112) AS b112, sum(r.b113) AS b113, sum(r.b114) AS b114, sum(r.b115) AS b115, sum(r.b116) AS b116, sum(r.b117) AS b117, sum(r.b118) AS b118, sum(r.b119) AS b119,
            sum(r.b120) AS b120, sum(r.b121) AS b121, sum(r.b122) AS b122, sum(r.b123) AS b123, sum(r.b124) AS b124, sum(r.b125) AS b125, sum(r.b126) AS b126, sum(r.b127) AS b127
-    FROM spans r
-    GROUP BY r.period, r.provider_id
+    FROM spans s
+    JOIN availability_rollups r ON r.span_s = s.span_s AND r.span_start >= s.span_from AND r.span_start < s.span_to
+    WHERE r.probe = 'listing'
+    GROUP BY s.period, r.provider_id
 ),
 totals AS (
     SELECT period, provider_id, sum(checks) AS checks, sum(up_checks) AS up_checks, sum(latency_checks) AS latency_checks,
@@ -223,24 +271,36 @@ histogram AS (
     FROM (
         SELECT period, provider_id, bucket, CAST(sum(n) AS BIGINT) AS n
         FROM (
-            SELECT s.period, s.provider_id, v.bucket, v.n
+            SELECT s.period, s.provider_id, k.bucket,
+                   CASE k.bucket
+                       WHEN 0 THEN s.b000 WHEN 1 THEN s.b001 WHEN 2 THEN s.b002 WHEN 3 THEN s.b003 WHEN 4 THEN s.b004 WHEN 5 THEN s.b005
+                       WHEN 6 THEN s.b006 WHEN 7 THEN s.b007 WHEN 8 THEN s.b008 WHEN 9 THEN s.b009 WHEN 10 THEN s.b010 WHEN 11 THEN s.b011
+                       WHEN 12 THEN s.b012 WHEN 13 THEN s.b013 WHEN 14 THEN s.b014 WHEN 15 THEN s.b015 WHEN 16 THEN s.b016 WHEN 17 THEN s.b017
+                       WHEN 18 THEN s.b018 WHEN 19 THEN s.b019 WHEN 20 THEN s.b020 WHEN 21 THEN s.b021 WHEN 22 THEN s.b022 WHEN 23 THEN s.b023
+                       WHEN 24 THEN s.b024 WHEN 25 THEN s.b025 WHEN 26 THEN s.b026 WHEN 27 THEN s.b027 WHEN 28 THEN s.b028 WHEN 29 THEN s.b029
+                       WHEN 30 THEN s.b030 WHEN 31 THEN s.b031 WHEN 32 THEN s.b032 WHEN 33 THEN s.b033 WHEN 34 THEN s.b034 WHEN 35 THEN s.b035
+                       WHEN 36 THEN s.b036 WHEN 37 THEN s.b037 WHEN 38 THEN s.b038 WHEN 39 THEN s.b039 WHEN 40 THEN s.b040 WHEN 41 THEN s.b041
+                       WHEN 42 THEN s.b042 WHEN 43 THEN s.b043 WHEN 44 THEN s.b044 WHEN 45 THEN s.b045 WHEN 46 THEN s.b046 WHEN 47 THEN s.b047
+                       WHEN 48 THEN s.b048 WHEN 49 THEN s.b049 WHEN 50 THEN s.b050 WHEN 51 THEN s.b051 WHEN 52 THEN s.b052 WHEN 53 THEN s.b053
+                       WHEN 54 THEN s.b054 WHEN 55 THEN s.b055 WHEN 56 THEN s.b056 WHEN 57 THEN s.b057 WHEN 58 THEN s.b058 WHEN 59 THEN s.b059
+                       WHEN 60 THEN s.b060 WHEN 61 THEN s.b061 WHEN 62 THEN s.b062 WHEN 63 THEN s.b063 WHEN 64 THEN s.b064 WHEN 65 THEN s.b065
+                       WHEN 66 THEN s.b066 WHEN 67 THEN s.b067 WHEN 68 THEN s.b068 WHEN 69 THEN s.b069 WHEN 70 THEN s.b070 WHEN 71 THEN s.b071
+                       WHEN 72 THEN s.b072 WHEN 73 THEN s.b073 WHEN 74 THEN s.b074 WHEN 75 THEN s.b075 WHEN 76 THEN s.b076 WHEN 77 THEN s.b077
+                       WHEN 78 THEN s.b078 WHEN 79 THEN s.b079 WHEN 80 THEN s.b080 WHEN 81 THEN s.b081 WHEN 82 THEN s.b082 WHEN 83 THEN s.b083
+                       WHEN 84 THEN s.b084 WHEN 85 THEN s.b085 WHEN 86 THEN s.b086 WHEN 87 THEN s.b087 WHEN 88 THEN s.b088 WHEN 89 THEN s.b089
+                       WHEN 90 THEN s.b090 WHEN 91 THEN s.b091 WHEN 92 THEN s.b092 WHEN 93 THEN s.b093 WHEN 94 THEN s.b094 WHEN 95 THEN s.b095
+                       WHEN 96 THEN s.b096 WHEN 97 THEN s.b097 WHEN 98 THEN s.b098 WHEN 99 THEN s.b099 WHEN 100 THEN s.b100 WHEN 101 THEN s.b101
+                       WHEN 102 THEN s.b102 WHEN 103 THEN s.b103 WHEN 104 THEN s.b104 WHEN 105 THEN s.b105 WHEN 106 THEN s.b106 WHEN 107 THEN s.b107
+                       WHEN 108 THEN s.b108 WHEN 109 THEN s.b109 WHEN 110 THEN s.b110 WHEN 111 THEN s.b111 WHEN 112 THEN s.b112 WHEN 113 THEN s.b113
+                       WHEN 114 THEN s.b114 WHEN 115 THEN s.b115 WHEN 116 THEN s.b116 WHEN 117 THEN s.b117 WHEN 118 THEN s.b118 WHEN 119 THEN s.b119
+                       WHEN 120 THEN s.b120 WHEN 121 THEN s.b121 WHEN 122 THEN s.b122 WHEN 123 THEN s.b123 WHEN 124 THEN s.b124 WHEN 125 THEN s.b125
+                       WHEN 126 THEN s.b126 WHEN 127 THEN s.b127
+                   END AS n
             FROM summed s
-            CROSS JOIN LATERAL (VALUES
-                (0, s.b000), (1, s.b001), (2, s.b002), (3, s.b003), (4, s.b004), (5, s.b005), (6, s.b006), (7, s.b007), (8, s.b008), (9, s.b009),
-                (10, s.b010), (11, s.b011), (12, s.b012), (13, s.b013), (14, s.b014), (15, s.b015), (16, s.b016), (17, s.b017), (18, s.b018), (19, s.b019),
-                (20, s.b020), (21, s.b021), (22, s.b022), (23, s.b023), (24, s.b024), (25, s.b025), (26, s.b026), (27, s.b027), (28, s.b028), (29, s.b029),
-                (30, s.b030), (31, s.b031), (32, s.b032), (33, s.b033), (34, s.b034), (35, s.b035), (36, s.b036), (37, s.b037), (38, s.b038), (39, s.b039),
-                (40, s.b040), (41, s.b041), (42, s.b042), (43, s.b043), (44, s.b044), (45, s.b045), (46, s.b046), (47, s.b047), (48, s.b048), (49, s.b049),
-                (50, s.b050), (51, s.b051), (52, s.b052), (53, s.b053), (54, s.b054), (55, s.b055), (56, s.b056), (57, s.b057), (58, s.b058), (59, s.b059),
-                (60, s.b060), (61, s.b061), (62, s.b062), (63, s.b063), (64, s.b064), (65, s.b065), (66, s.b066), (67, s.b067), (68, s.b068), (69, s.b069),
-                (70, s.b070), (71, s.b071), (72, s.b072), (73, s.b073), (74, s.b074), (75, s.b075), (76, s.b076), (77, s.b077), (78, s.b078), (79, s.b079),
-                (80, s.b080), (81, s.b081), (82, s.b082), (83, s.b083), (84, s.b084), (85, s.b085), (86, s.b086), (87, s.b087), (88, s.b088), (89, s.b089),
-                (90, s.b090), (91, s.b091), (92, s.b092), (93, s.b093), (94, s.b094), (95, s.b095), (96, s.b096), (97, s.b097), (98, s.b098), (99, s.b099),
-                (100, s.b100), (101, s.b101), (102, s.b102), (103, s.b103), (104, s.b104), (105, s.b105), (106, s.b106), (107, s.b107), (108, s.b108), (109, s.b109),
-                (110, s.b110), (111, s.b111), (112, s.b112), (113, s.b113), (114, s.b114), (115, s.b115), (116, s.b116), (117, s.b117), (118, s.b118), (119, s.b119),
-                (120, s.b120), (121, s.b121), (122, s.b122), (123, s.b123), (124, s.b124), (125, s.b125), (126, s.b126), (127, s.b127)
-            ) AS v (bucket, n)
-            WHERE v.n > 0
+            -- only the buckets from the lowest latency's to the highest's can hold any
+            JOIN generate_series(0, 127) AS k (bucket)
+              ON k.bucket BETWEEN least(greatest(CAST(floor(8 * ln(greatest(s.latency_min_ms, 1.0)) / ln(2.0)) AS INTEGER), 0), 127)
+                              AND least(greatest(CAST(floor(8 * ln(greatest(s.latency_max_ms, 1.0)) / ln(2.0)) AS INTEGER), 0), 127)
             UNION ALL
             SELECT period, provider_id, bucket, count(*)
             FROM edge
@@ -248,6 +308,7 @@ histogram AS (
             GROUP BY period, provider_id, bucket
         ) counted
         GROUP BY period, provider_id, bucket
+        HAVING sum(n) > 0
     ) buckets
 ),
 ranks AS (

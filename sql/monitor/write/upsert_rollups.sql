@@ -1,6 +1,8 @@
--- One check into its hour's and its day's availability_rollups rows (migrations/0005_rollups.sql),
--- in the transaction that inserts it (write/insert_check.sql). Every column adds up (sums, least,
--- greatest), so concurrent writers and checks arriving late or out of order all land right.
+-- A batch of checks into the rollups of their hours and days (migrations/0005_rollups.sql), in the
+-- transaction that inserts them (write/insert_check.sql): one statement for the whole batch, its
+-- columns passed as arrays of the same length. Every column adds up (sums, least, greatest), so
+-- concurrent writers and checks arriving late or out of order all land right; the rows are
+-- upserted in key order, so two writers lock the rollups they share in the same order.
 INSERT INTO availability_rollups (span_s, span_start, provider_id, probe, checks, up_checks, latency_checks, latency_min_ms,
                                   latency_max_ms, last_checked_at,
         b000, b001, b002, b003, b004, b005, b006, b007, b008, b009, b010, b011, b012, b013, b014, b015,
@@ -11,53 +13,54 @@ INSERT INTO availability_rollups (span_s, span_start, provider_id, probe, checks
         b080, b081, b082, b083, b084, b085, b086, b087, b088, b089, b090, b091, b092, b093, b094, b095,
         b096, b097, b098, b099, b100, b101, b102, b103, b104, b105, b106, b107, b108, b109, b110, b111,
         b112, b113, b114, b115, b116, b117, b118, b119, b120, b121, b122, b123, b124, b125, b126, b127)
-SELECT s.span_s, to_timestamp(floor(extract(epoch FROM c.checked_at) / s.span_s) * s.span_s), c.provider_id, c.probe, 1,
-       CASE WHEN c.up THEN 1 ELSE 0 END, CASE WHEN bucket IS NULL THEN 0 ELSE 1 END,
-       CASE WHEN bucket IS NOT NULL THEN c.latency_ms END, CASE WHEN bucket IS NOT NULL THEN c.latency_ms END, c.checked_at,
-       CASE bucket WHEN 0 THEN 1 ELSE 0 END, CASE bucket WHEN 1 THEN 1 ELSE 0 END, CASE bucket WHEN 2 THEN 1 ELSE 0 END, CASE bucket WHEN 3 THEN 1 ELSE 0 END,
-       CASE bucket WHEN 4 THEN 1 ELSE 0 END, CASE bucket WHEN 5 THEN 1 ELSE 0 END, CASE bucket WHEN 6 THEN 1 ELSE 0 END, CASE bucket WHEN 7 THEN 1 ELSE 0 END,
-       CASE bucket WHEN 8 THEN 1 ELSE 0 END, CASE bucket WHEN 9 THEN 1 ELSE 0 END, CASE bucket WHEN 10 THEN 1 ELSE 0 END, CASE bucket WHEN 11 THEN 1 ELSE 0 END,
-       CASE bucket WHEN 12 THEN 1 ELSE 0 END, CASE bucket WHEN 13 THEN 1 ELSE 0 END, CASE bucket WHEN 14 THEN 1 ELSE 0 END, CASE bucket WHEN 15 THEN 1 ELSE 0 END,
-       CASE bucket WHEN 16 THEN 1 ELSE 0 END, CASE bucket WHEN 17 THEN 1 ELSE 0 END, CASE bucket WHEN 18 THEN 1 ELSE 0 END, CASE bucket WHEN 19 THEN 1 ELSE 0 END,
-       CASE bucket WHEN 20 THEN 1 ELSE 0 END, CASE bucket WHEN 21 THEN 1 ELSE 0 END, CASE bucket WHEN 22 THEN 1 ELSE 0 END, CASE bucket WHEN 23 THEN 1 ELSE 0 END,
-       CASE bucket WHEN 24 THEN 1 ELSE 0 END, CASE bucket WHEN 25 THEN 1 ELSE 0 END, CASE bucket WHEN 26 THEN 1 ELSE 0 END, CASE bucket WHEN 27 THEN 1 ELSE 0 END,
-       CASE bucket WHEN 28 THEN 1 ELSE 0 END, CASE bucket WHEN 29 THEN 1 ELSE 0 END, CASE bucket WHEN 30 THEN 1 ELSE 0 END, CASE bucket WHEN 31 THEN 1 ELSE 0 END,
-       CASE bucket WHEN 32 THEN 1 ELSE 0 END, CASE bucket WHEN 33 THEN 1 ELSE 0 END, CASE bucket WHEN 34 THEN 1 ELSE 0 END, CASE bucket WHEN 35 THEN 1 ELSE 0 END,
-       CASE bucket WHEN 36 THEN 1 ELSE 0 END, CASE bucket WHEN 37 THEN 1 ELSE 0 END, CASE bucket WHEN 38 THEN 1 ELSE 0 END, CASE bucket WHEN 39 THEN 1 ELSE 0 END,
-       CASE bucket WHEN 40 THEN 1 ELSE 0 END, CASE bucket WHEN 41 THEN 1 ELSE 0 END, CASE bucket WHEN 42 THEN 1 ELSE 0 END, CASE bucket WHEN 43 THEN 1 ELSE 0 END,
-       CASE bucket WHEN 44 THEN 1 ELSE 0 END, CASE bucket WHEN 45 THEN 1 ELSE 0 END, CASE bucket WHEN 46 THEN 1 ELSE 0 END, CASE bucket WHEN 47 THEN 1 ELSE 0 END,
-       CASE bucket WHEN 48 THEN 1 ELSE 0 END, CASE bucket WHEN 49 THEN 1 ELSE 0 END, CASE bucket WHEN 50 THEN 1 ELSE 0 END, CASE bucket WHEN 51 THEN 1 ELSE 0 END,
-       CASE bucket WHEN 52 THEN 1 ELSE 0 END, CASE bucket WHEN 53 THEN 1 ELSE 0 END, CASE bucket WHEN 54 THEN 1 ELSE 0 END, CASE bucket WHEN 55 THEN 1 ELSE 0 END,
-       CASE bucket WHEN 56 THEN 1 ELSE 0 END, CASE bucket WHEN 57 THEN 1 ELSE 0 END, CASE bucket WHEN 58 THEN 1 ELSE 0 END, CASE bucket WHEN 59 THEN 1 ELSE 0 END,
-       CASE bucket WHEN 60 THEN 1 ELSE 0 END, CASE bucket WHEN 61 THEN 1 ELSE 0 END, CASE bucket WHEN 62 THEN 1 ELSE 0 END, CASE bucket WHEN 63 THEN 1 ELSE 0 END,
-       CASE bucket WHEN 64 THEN 1 ELSE 0 END, CASE bucket WHEN 65 THEN 1 ELSE 0 END, CASE bucket WHEN 66 THEN 1 ELSE 0 END, CASE bucket WHEN 67 THEN 1 ELSE 0 END,
-       CASE bucket WHEN 68 THEN 1 ELSE 0 END, CASE bucket WHEN 69 THEN 1 ELSE 0 END, CASE bucket WHEN 70 THEN 1 ELSE 0 END, CASE bucket WHEN 71 THEN 1 ELSE 0 END,
-       CASE bucket WHEN 72 THEN 1 ELSE 0 END, CASE bucket WHEN 73 THEN 1 ELSE 0 END, CASE bucket WHEN 74 THEN 1 ELSE 0 END, CASE bucket WHEN 75 THEN 1 ELSE 0 END,
-       CASE bucket WHEN 76 THEN 1 ELSE 0 END, CASE bucket WHEN 77 THEN 1 ELSE 0 END, CASE bucket WHEN 78 THEN 1 ELSE 0 END, CASE bucket WHEN 79 THEN 1 ELSE 0 END,
-       CASE bucket WHEN 80 THEN 1 ELSE 0 END, CASE bucket WHEN 81 THEN 1 ELSE 0 END, CASE bucket WHEN 82 THEN 1 ELSE 0 END, CASE bucket WHEN 83 THEN 1 ELSE 0 END,
-       CASE bucket WHEN 84 THEN 1 ELSE 0 END, CASE bucket WHEN 85 THEN 1 ELSE 0 END, CASE bucket WHEN 86 THEN 1 ELSE 0 END, CASE bucket WHEN 87 THEN 1 ELSE 0 END,
-       CASE bucket WHEN 88 THEN 1 ELSE 0 END, CASE bucket WHEN 89 THEN 1 ELSE 0 END, CASE bucket WHEN 90 THEN 1 ELSE 0 END, CASE bucket WHEN 91 THEN 1 ELSE 0 END,
-       CASE bucket WHEN 92 THEN 1 ELSE 0 END, CASE bucket WHEN 93 THEN 1 ELSE 0 END, CASE bucket WHEN 94 THEN 1 ELSE 0 END, CASE bucket WHEN 95 THEN 1 ELSE 0 END,
-       CASE bucket WHEN 96 THEN 1 ELSE 0 END, CASE bucket WHEN 97 THEN 1 ELSE 0 END, CASE bucket WHEN 98 THEN 1 ELSE 0 END, CASE bucket WHEN 99 THEN 1 ELSE 0 END,
-       CASE bucket WHEN 100 THEN 1 ELSE 0 END, CASE bucket WHEN 101 THEN 1 ELSE 0 END, CASE bucket WHEN 102 THEN 1 ELSE 0 END, CASE bucket WHEN 103 THEN 1 ELSE 0 END,
-       CASE bucket WHEN 104 THEN 1 ELSE 0 END, CASE bucket WHEN 105 THEN 1 ELSE 0 END, CASE bucket WHEN 106 THEN 1 ELSE 0 END, CASE bucket WHEN 107 THEN 1 ELSE 0 END,
-       CASE bucket WHEN 108 THEN 1 ELSE 0 END, CASE bucket WHEN 109 THEN 1 ELSE 0 END, CASE bucket WHEN 110 THEN 1 ELSE 0 END, CASE bucket WHEN 111 THEN 1 ELSE 0 END,
-       CASE bucket WHEN 112 THEN 1 ELSE 0 END, CASE bucket WHEN 113 THEN 1 ELSE 0 END, CASE bucket WHEN 114 THEN 1 ELSE 0 END, CASE bucket WHEN 115 THEN 1 ELSE 0 END,
-       CASE bucket WHEN 116 THEN 1 ELSE 0 END, CASE bucket WHEN 117 THEN 1 ELSE 0 END, CASE bucket WHEN 118 THEN 1 ELSE 0 END, CASE bucket WHEN 119 THEN 1 ELSE 0 END,
-       CASE bucket WHEN 120 THEN 1 ELSE 0 END, CASE bucket WHEN 121 THEN 1 ELSE 0 END, CASE bucket WHEN 122 THEN 1 ELSE 0 END, CASE bucket WHEN 123 THEN 1 ELSE 0 END,
-       CASE bucket WHEN 124 THEN 1 ELSE 0 END, CASE bucket WHEN 125 THEN 1 ELSE 0 END, CASE bucket WHEN 126 THEN 1 ELSE 0 END, CASE bucket WHEN 127 THEN 1 ELSE 0 END
+SELECT span_s, span_start, provider_id, probe, count(*), count(*) FILTER (WHERE up), count(bucket),
+       min(latency_ms) FILTER (WHERE bucket IS NOT NULL), max(latency_ms) FILTER (WHERE bucket IS NOT NULL), max(checked_at),
+       count(*) FILTER (WHERE bucket = 0), count(*) FILTER (WHERE bucket = 1), count(*) FILTER (WHERE bucket = 2), count(*) FILTER (WHERE bucket = 3),
+       count(*) FILTER (WHERE bucket = 4), count(*) FILTER (WHERE bucket = 5), count(*) FILTER (WHERE bucket = 6), count(*) FILTER (WHERE bucket = 7),
+       count(*) FILTER (WHERE bucket = 8), count(*) FILTER (WHERE bucket = 9), count(*) FILTER (WHERE bucket = 10), count(*) FILTER (WHERE bucket = 11),
+       count(*) FILTER (WHERE bucket = 12), count(*) FILTER (WHERE bucket = 13), count(*) FILTER (WHERE bucket = 14), count(*) FILTER (WHERE bucket = 15),
+       count(*) FILTER (WHERE bucket = 16), count(*) FILTER (WHERE bucket = 17), count(*) FILTER (WHERE bucket = 18), count(*) FILTER (WHERE bucket = 19),
+       count(*) FILTER (WHERE bucket = 20), count(*) FILTER (WHERE bucket = 21), count(*) FILTER (WHERE bucket = 22), count(*) FILTER (WHERE bucket = 23),
+       count(*) FILTER (WHERE bucket = 24), count(*) FILTER (WHERE bucket = 25), count(*) FILTER (WHERE bucket = 26), count(*) FILTER (WHERE bucket = 27),
+       count(*) FILTER (WHERE bucket = 28), count(*) FILTER (WHERE bucket = 29), count(*) FILTER (WHERE bucket = 30), count(*) FILTER (WHERE bucket = 31),
+       count(*) FILTER (WHERE bucket = 32), count(*) FILTER (WHERE bucket = 33), count(*) FILTER (WHERE bucket = 34), count(*) FILTER (WHERE bucket = 35),
+       count(*) FILTER (WHERE bucket = 36), count(*) FILTER (WHERE bucket = 37), count(*) FILTER (WHERE bucket = 38), count(*) FILTER (WHERE bucket = 39),
+       count(*) FILTER (WHERE bucket = 40), count(*) FILTER (WHERE bucket = 41), count(*) FILTER (WHERE bucket = 42), count(*) FILTER (WHERE bucket = 43),
+       count(*) FILTER (WHERE bucket = 44), count(*) FILTER (WHERE bucket = 45), count(*) FILTER (WHERE bucket = 46), count(*) FILTER (WHERE bucket = 47),
+       count(*) FILTER (WHERE bucket = 48), count(*) FILTER (WHERE bucket = 49), count(*) FILTER (WHERE bucket = 50), count(*) FILTER (WHERE bucket = 51),
+       count(*) FILTER (WHERE bucket = 52), count(*) FILTER (WHERE bucket = 53), count(*) FILTER (WHERE bucket = 54), count(*) FILTER (WHERE bucket = 55),
+       count(*) FILTER (WHERE bucket = 56), count(*) FILTER (WHERE bucket = 57), count(*) FILTER (WHERE bucket = 58), count(*) FILTER (WHERE bucket = 59),
+       count(*) FILTER (WHERE bucket = 60), count(*) FILTER (WHERE bucket = 61), count(*) FILTER (WHERE bucket = 62), count(*) FILTER (WHERE bucket = 63),
+       count(*) FILTER (WHERE bucket = 64), count(*) FILTER (WHERE bucket = 65), count(*) FILTER (WHERE bucket = 66), count(*) FILTER (WHERE bucket = 67),
+       count(*) FILTER (WHERE bucket = 68), count(*) FILTER (WHERE bucket = 69), count(*) FILTER (WHERE bucket = 70), count(*) FILTER (WHERE bucket = 71),
+       count(*) FILTER (WHERE bucket = 72), count(*) FILTER (WHERE bucket = 73), count(*) FILTER (WHERE bucket = 74), count(*) FILTER (WHERE bucket = 75),
+       count(*) FILTER (WHERE bucket = 76), count(*) FILTER (WHERE bucket = 77), count(*) FILTER (WHERE bucket = 78), count(*) FILTER (WHERE bucket = 79),
+       count(*) FILTER (WHERE bucket = 80), count(*) FILTER (WHERE bucket = 81), count(*) FILTER (WHERE bucket = 82), count(*) FILTER (WHERE bucket = 83),
+       count(*) FILTER (WHERE bucket = 84), count(*) FILTER (WHERE bucket = 85), count(*) FILTER (WHERE bucket = 86), count(*) FILTER (WHERE bucket = 87),
+       count(*) FILTER (WHERE bucket = 88), count(*) FILTER (WHERE bucket = 89), count(*) FILTER (WHERE bucket = 90), count(*) FILTER (WHERE bucket = 91),
+       count(*) FILTER (WHERE bucket = 92), count(*) FILTER (WHERE bucket = 93), count(*) FILTER (WHERE bucket = 94), count(*) FILTER (WHERE bucket = 95),
+       count(*) FILTER (WHERE bucket = 96), count(*) FILTER (WHERE bucket = 97), count(*) FILTER (WHERE bucket = 98), count(*) FILTER (WHERE bucket = 99),
+       count(*) FILTER (WHERE bucket = 100), count(*) FILTER (WHERE bucket = 101), count(*) FILTER (WHERE bucket = 102), count(*) FILTER (WHERE bucket = 103),
+       count(*) FILTER (WHERE bucket = 104), count(*) FILTER (WHERE bucket = 105), count(*) FILTER (WHERE bucket = 106), count(*) FILTER (WHERE bucket = 107),
+       count(*) FILTER (WHERE bucket = 108), count(*) FILTER (WHERE bucket = 109), count(*) FILTER (WHERE bucket = 110), count(*) FILTER (WHERE bucket = 111),
+       count(*) FILTER (WHERE bucket = 112), count(*) FILTER (WHERE bucket = 113), count(*) FILTER (WHERE bucket = 114), count(*) FILTER (WHERE bucket = 115),
+       count(*) FILTER (WHERE bucket = 116), count(*) FILTER (WHERE bucket = 117), count(*) FILTER (WHERE bucket = 118), count(*) FILTER (WHERE bucket = 119),
+       count(*) FILTER (WHERE bucket = 120), count(*) FILTER (WHERE bucket = 121), count(*) FILTER (WHERE bucket = 122), count(*) FILTER (WHERE bucket = 123),
+       count(*) FILTER (WHERE bucket = 124), count(*) FILTER (WHERE bucket = 125), count(*) FILTER (WHERE bucket = 126), count(*) FILTER (WHERE bucket = 127)
 FROM (
-    SELECT provider_id, probe, checked_at, up, latency_ms,
-           CASE WHEN up AND latency_ms IS NOT NULL
-                THEN least(greatest(CAST(floor(8 * ln(greatest(latency_ms, 1.0)) / ln(2.0)) AS INTEGER), 0), 127) END AS bucket
+    SELECT s.span_s, to_timestamp(floor(extract(epoch FROM c.checked_at) / s.span_s) * s.span_s) AS span_start,
+           c.provider_id, c.probe, c.checked_at, c.up, c.latency_ms,
+           CASE WHEN c.up AND c.latency_ms IS NOT NULL
+                THEN least(greatest(CAST(floor(8 * ln(greatest(c.latency_ms, 1.0)) / ln(2.0)) AS INTEGER), 0), 127) END AS bucket
     FROM (
-        SELECT CAST($provider_id AS TEXT) AS provider_id, CAST($probe AS TEXT) AS probe,
-               CAST($checked_at AS TIMESTAMPTZ) AS checked_at, CAST($up AS BOOLEAN) AS up,
-               CAST($latency_ms AS DOUBLE PRECISION) AS latency_ms
-    ) params
-) c
-CROSS JOIN (VALUES (3600), (86400)) AS s (span_s)
-WHERE TRUE  -- ON CONFLICT right after a join would read as the join's ON
+        SELECT unnest(CAST($provider_ids AS TEXT[])) AS provider_id, unnest(CAST($probes AS TEXT[])) AS probe,
+               unnest(CAST($checked_ats AS TIMESTAMPTZ[])) AS checked_at, unnest(CAST($ups AS BOOLEAN[])) AS up,
+               unnest(CAST($latencies_ms AS DOUBLE PRECISION[])) AS latency_ms
+    ) c
+    CROSS JOIN (VALUES (3600), (86400)) AS s (span_s)
+) batch
+GROUP BY span_s, span_start, provider_id, probe
+ORDER BY span_s, span_start, provider_id, probe
 ON CONFLICT (span_s, span_start, provider_id, probe) DO UPDATE SET
     checks = availability_rollups.checks + excluded.checks,
     up_checks = availability_rollups.up_checks + excluded.up_checks,
