@@ -73,7 +73,7 @@ INSERT INTO availability_rollups (span_s, span_start, provider_id, probe, checks
         b080, b081, b082, b083, b084, b085, b086, b087, b088, b089, b090, b091, b092, b093, b094, b095,
         b096, b097, b098, b099, b100, b101, b102, b103, b104, b105, b106, b107, b108, b109, b110, b111,
         b112, b113, b114, b115, b116, b117, b118, b119, b120, b121, b122, b123, b124, b125, b126, b127)
-SELECT 3600, span_start, provider_id, probe, sum(n), sum(up_n), sum(n) FILTER (WHERE bucket IS NOT NULL),
+SELECT 3600, span_start, provider_id, probe, sum(n), sum(up_n), coalesce(sum(n) FILTER (WHERE bucket IS NOT NULL), 0),
        min(latency_min_ms) FILTER (WHERE bucket IS NOT NULL), max(latency_max_ms) FILTER (WHERE bucket IS NOT NULL),
        max(last_checked_at),
        sum(CASE bucket WHEN 0 THEN n ELSE 0 END), sum(CASE bucket WHEN 1 THEN n ELSE 0 END), sum(CASE bucket WHEN 2 THEN n ELSE 0 END), sum(CASE bucket WHEN 3 THEN n ELSE 0 END),
