@@ -33,7 +33,7 @@ from resources.sqlfiles import as_dicts, duckdb_sql, postgres_sql
 MONITOR_SQL = SQL_DIR / "monitor"
 MIGRATIONS_DIR = MONITOR_SQL / "migrations"
 # Embedded store: the portable migrations, with DuckDB's own availability_checks in place of
-# PostgreSQL's partitioned one.
+# PostgreSQL's partitioned one (0002), and without PostgreSQL's index on the checks' time (0006).
 DUCKDB_SCHEMA = ("migrations/0001_status.sql", "duckdb_availability_checks.sql", "migrations/0003_views.sql",
                  "migrations/0004_notifications.sql", "migrations/0005_rollups.sql")
 PARTITIONS_AHEAD_DAYS = 2

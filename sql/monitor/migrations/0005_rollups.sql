@@ -236,7 +236,8 @@ summed AS (
            sum(r.b120) AS b120, sum(r.b121) AS b121, sum(r.b122) AS b122, sum(r.b123) AS b123, sum(r.b124) AS b124, sum(r.b125) AS b125, sum(r.b126) AS b126, sum(r.b127) AS b127
     FROM spans s
     JOIN availability_rollups r ON r.span_s = s.span_s AND r.span_start >= s.span_from AND r.span_start < s.span_to
-    WHERE r.probe = 'listing'
+    -- no period reads a span that starts before now - 30 days: older rollups are skipped early
+    WHERE r.probe = 'listing' AND r.span_start > now() - INTERVAL '30 days'
     GROUP BY s.period, r.provider_id
 ),
 totals AS (
