@@ -19,6 +19,7 @@ Both run the same SQL files (``sql/monitor``) with driver parameters.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
@@ -34,6 +35,7 @@ MONITOR_SQL = SQL_DIR / "monitor"
 MIGRATIONS_DIR = MONITOR_SQL / "migrations"
 # Embedded store: the portable migrations, with DuckDB's own availability_checks in place of
 # PostgreSQL's partitioned one (0002), and without PostgreSQL's index on the checks' time (0006).
+# They are idempotent; a file runs them again whenever they changed (SCHEMA_STATE: their hash).
 DUCKDB_SCHEMA = ("migrations/0001_status.sql", "duckdb_availability_checks.sql", "migrations/0003_views.sql",
                  "migrations/0004_notifications.sql", "migrations/0005_rollups.sql")
 PARTITIONS_AHEAD_DAYS = 2
@@ -41,6 +43,7 @@ DEFAULT_RETENTION_DAYS = 90
 CHECK_COLUMNS = ("checked_at", "provider_id", "probe", "target", "up", "state", "error_kind", "http_status", "latency_ms",
                  "authenticated", "ttft_ms", "tokens_per_s", "tokens", "detail")
 ROLLUPS_MIGRATION = "0005_rollups"  # creates availability_rollups and backfills it from the checks there are
+SCHEMA_STATE = "duckdb_schema"  # monitor_state key: the hash of the SQL files the embedded store last ran
 INSERT_CHECK = "monitor/write/insert_check.sql"
 UPSERT_ROLLUPS = "monitor/write/upsert_rollups.sql"
 
@@ -177,12 +180,30 @@ class DuckDBMonitorStore(_SqlStore):
             try:
                 con.execute("SET TimeZone = 'UTC'")
                 if not read_only and not self._migrated:
-                    for relative in self.schema:
-                        con.execute(duckdb_sql(f"monitor/{relative}"))
+                    self._bring_up_to_date(con)
                     self._migrated = True
                 yield con
             finally:
                 con.close()
+
+    def _bring_up_to_date(self, con: Any) -> None:
+        """Runs the schema's SQL files, unless this file last ran these very files: running them
+        again is harmless but not free (planning the rollups' backfill and view takes a good part
+        of a monitor cycle), and each monitor cycle and job run opens the store anew."""
+        import duckdb
+
+        texts = [duckdb_sql(f"monitor/{relative}") for relative in self.schema]
+        version = hashlib.sha1("\0".join(texts).encode()).hexdigest()
+        try:
+            ran = con.execute(duckdb_sql("monitor/write/get_state.sql"), {"key": SCHEMA_STATE}).fetchall()
+        except duckdb.CatalogException:  # a new file: no monitor_state yet
+            ran = []
+        if ran and json.loads(ran[0][0]) == version:
+            return
+        for text in texts:
+            con.execute(text)
+        con.execute(duckdb_sql("monitor/write/set_state.sql"),
+                    {"key": SCHEMA_STATE, "value": json.dumps(version), "updated_at": datetime.now(timezone.utc)})
 
     def migrate(self) -> list[str]:
         with self.connect():

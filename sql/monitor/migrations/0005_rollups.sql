@@ -2,7 +2,7 @@
 -- Rollups of the probes by hour and by day, so that uptime and latency over a day, a week or a
 -- month read a few dozen rows per provider instead of every probe. Portable SQL: yoyo applies it
 -- to PostgreSQL (schema `monitor`) once; the embedded DuckDB store runs it on every open, hence
--- IF NOT EXISTS, a backfill that does nothing once the table has rows, and CREATE OR REPLACE.
+-- IF NOT EXISTS, a backfill that does nothing once there are rollups, and CREATE OR REPLACE.
 --
 -- availability_rollups holds, per span (an hour, span_s = 3600, and a day, span_s = 86400, both
 -- in UTC), provider and probe, what an aggregate of that span's availability_checks rows gives.
