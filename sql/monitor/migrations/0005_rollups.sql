@@ -211,37 +211,37 @@ spans AS (
     SELECT period, 86400, first_full_day, CAST('infinity' AS TIMESTAMPTZ) FROM bounds
 ),
 summed AS (
-    -- per period, span and provider; grouped inside the lateral subquery, so that PostgreSQL reads
-    -- each span's rows through the primary key (span_s, span_start, ...)
-    SELECT s.period, r.*
-    FROM spans s
-    CROSS JOIN LATERAL (
-        SELECT r.provider_id,
-               sum(r.checks) AS checks, sum(r.up_checks) AS up_checks, sum(r.latency_checks) AS latency_checks,
-               min(r.latency_min_ms) AS latency_min_ms, max(r.latency_max_ms) AS latency_max_ms,
-               max(r.last_checked_at) AS last_checked_at,
-               sum(r.b000) AS b000, sum(r.b001) AS b001, sum(r.b002) AS b002, sum(r.b003) AS b003, sum(r.b004) AS b004, sum(r.b005) AS b005, sum(r.b006) AS b006, sum(r.b007) AS b007,
-               sum(r.b008) AS b008, sum(r.b009) AS b009, sum(r.b010) AS b010, sum(r.b011) AS b011, sum(r.b012) AS b012, sum(r.b013) AS b013, sum(r.b014) AS b014, sum(r.b015) AS b015,
-               sum(r.b016) AS b016, sum(r.b017) AS b017, sum(r.b018) AS b018, sum(r.b019) AS b019, sum(r.b020) AS b020, sum(r.b021) AS b021, sum(r.b022) AS b022, sum(r.b023) AS b023,
-               sum(r.b024) AS b024, sum(r.b025) AS b025, sum(r.b026) AS b026, sum(r.b027) AS b027, sum(r.b028) AS b028, sum(r.b029) AS b029, sum(r.b030) AS b030, sum(r.b031) AS b031,
-               sum(r.b032) AS b032, sum(r.b033) AS b033, sum(r.b034) AS b034, sum(r.b035) AS b035, sum(r.b036) AS b036, sum(r.b037) AS b037, sum(r.b038) AS b038, sum(r.b039) AS b039,
-               sum(r.b040) AS b040, sum(r.b041) AS b041, sum(r.b042) AS b042, sum(r.b043) AS b043, sum(r.b044) AS b044, sum(r.b045) AS b045, sum(r.b046) AS b046, sum(r.b047) AS b047,
-               sum(r.b048) AS b048, sum(r.b049) AS b049, sum(r.b050) AS b050, sum(r.b051) AS b051, sum(r.b052) AS b052, sum(r.b053) AS b053, sum(r.b054) AS b054, sum(r.b055) AS b055,
-               sum(r.b056) AS b056, sum(r.b057) AS b057, sum(r.b058) AS b058, sum(r.b059) AS b059, sum(r.b060) AS b060, sum(r.b061) AS b061, sum(r.b062) AS b062, sum(r.b063) AS b063,
-               sum(r.b064) AS b064, sum(r.b065) AS b065, sum(r.b066) AS b066, sum(r.b067) AS b067, sum(r.b068) AS b068, sum(r.b069) AS b069, sum(r.b070) AS b070, sum(r.b071) AS b071,
-               sum(r.b072) AS b072, sum(r.b073) AS b073, sum(r.b074) AS b074, sum(r.b075) AS b075, sum(r.b076) AS b076, sum(r.b077) AS b077, sum(r.b078) AS b078, sum(r.b079) AS b079,
-               sum(r.b080) AS b080, sum(r.b081) AS b081, sum(r.b082) AS b082, sum(r.b083) AS b083, sum(r.b084) AS b084, sum(r.b085) AS b085, sum(r.b086) AS b086, sum(r.b087) AS b087,
-               sum(r.b088) AS b088, sum(r.b089) AS b089, sum(r.b090) AS b090, sum(r.b091) AS b091, sum(r.b092) AS b092, sum(r.b093) AS b093, sum(r.b094) AS b094, sum(r.b095) AS b095,
-               sum(r.b096) AS b096, sum(r.b097) AS b097, sum(r.b098) AS b098, sum(r.b099) AS b099, sum(r.b100) AS b100, sum(r.b101) AS b101, sum(r.b102) AS b102, sum(r.b103) AS b103,
-               sum(r.b104) AS b104, sum(r.b105) AS b105, sum(r.b106) AS b106, sum(r.b107) AS b107, sum(r.b108) AS b108, sum(r.b109) AS b109, sum(r.b110) AS b110, sum(r.b111) AS b111,
-               sum(r.b112) AS b112, sum(r.b113) AS b113, sum(r.b114) AS b114, sum(r.b115) AS b115, sum(r.b116) AS b116, sum(r.b117) AS b117, sum(r.b118) AS b118, sum(r.b119) AS b119,
-               sum(r.b120) AS b120, sum(r.b121) AS b121, sum(r.b122) AS b122, sum(r.b123) AS b123, sum(r.b124) AS b124, sum(r.b125) AS b125, sum(r.b126) AS b126, sum(r.b127) AS b127
-        FROM availability_rollups r
-        WHERE r.span_s = s.span_s AND r.span_start >= s.span_from AND r.span_start < s.span_to AND r.probe = 'listing'
-          -- no period reads a span that starts before now - 30 days: older rollups are skipped early
-          AND r.span_start > now() - INTERVAL '30 days'
-        GROUP BY r.provider_id
-    ) r
+    -- per period and provider. The rollups any period can read are spelled out from now() too, so
+    -- that the stores skip the others before reading (PostgreSQL through the primary key): days
+    -- from 30 days ago on, and hours within a day after the start of a period
+    SELECT s.period, r.provider_id,
+           sum(r.checks) AS checks, sum(r.up_checks) AS up_checks, sum(r.latency_checks) AS latency_checks,
+           min(r.latency_min_ms) AS latency_min_ms, max(r.latency_max_ms) AS latency_max_ms, max(r.last_checked_at) AS last_checked_at,
+           sum(r.b000) AS b000, sum(r.b001) AS b001, sum(r.b002) AS b002, sum(r.b003) AS b003, sum(r.b004) AS b004, sum(r.b005) AS b005, sum(r.b006) AS b006, sum(r.b007) AS b007,
+           sum(r.b008) AS b008, sum(r.b009) AS b009, sum(r.b010) AS b010, sum(r.b011) AS b011, sum(r.b012) AS b012, sum(r.b013) AS b013, sum(r.b014) AS b014, sum(r.b015) AS b015,
+           sum(r.b016) AS b016, sum(r.b017) AS b017, sum(r.b018) AS b018, sum(r.b019) AS b019, sum(r.b020) AS b020, sum(r.b021) AS b021, sum(r.b022) AS b022, sum(r.b023) AS b023,
+           sum(r.b024) AS b024, sum(r.b025) AS b025, sum(r.b026) AS b026, sum(r.b027) AS b027, sum(r.b028) AS b028, sum(r.b029) AS b029, sum(r.b030) AS b030, sum(r.b031) AS b031,
+           sum(r.b032) AS b032, sum(r.b033) AS b033, sum(r.b034) AS b034, sum(r.b035) AS b035, sum(r.b036) AS b036, sum(r.b037) AS b037, sum(r.b038) AS b038, sum(r.b039) AS b039,
+           sum(r.b040) AS b040, sum(r.b041) AS b041, sum(r.b042) AS b042, sum(r.b043) AS b043, sum(r.b044) AS b044, sum(r.b045) AS b045, sum(r.b046) AS b046, sum(r.b047) AS b047,
+           sum(r.b048) AS b048, sum(r.b049) AS b049, sum(r.b050) AS b050, sum(r.b051) AS b051, sum(r.b052) AS b052, sum(r.b053) AS b053, sum(r.b054) AS b054, sum(r.b055) AS b055,
+           sum(r.b056) AS b056, sum(r.b057) AS b057, sum(r.b058) AS b058, sum(r.b059) AS b059, sum(r.b060) AS b060, sum(r.b061) AS b061, sum(r.b062) AS b062, sum(r.b063) AS b063,
+           sum(r.b064) AS b064, sum(r.b065) AS b065, sum(r.b066) AS b066, sum(r.b067) AS b067, sum(r.b068) AS b068, sum(r.b069) AS b069, sum(r.b070) AS b070, sum(r.b071) AS b071,
+           sum(r.b072) AS b072, sum(r.b073) AS b073, sum(r.b074) AS b074, sum(r.b075) AS b075, sum(r.b076) AS b076, sum(r.b077) AS b077, sum(r.b078) AS b078, sum(r.b079) AS b079,
+           sum(r.b080) AS b080, sum(r.b081) AS b081, sum(r.b082) AS b082, sum(r.b083) AS b083, sum(r.b084) AS b084, sum(r.b085) AS b085, sum(r.b086) AS b086, sum(r.b087) AS b087,
+           sum(r.b088) AS b088, sum(r.b089) AS b089, sum(r.b090) AS b090, sum(r.b091) AS b091, sum(r.b092) AS b092, sum(r.b093) AS b093, sum(r.b094) AS b094, sum(r.b095) AS b095,
+           sum(r.b096) AS b096, sum(r.b097) AS b097, sum(r.b098) AS b098, sum(r.b099) AS b099, sum(r.b100) AS b100, sum(r.b101) AS b101, sum(r.b102) AS b102, sum(r.b103) AS b103,
+           sum(r.b104) AS b104, sum(r.b105) AS b105, sum(r.b106) AS b106, sum(r.b107) AS b107, sum(r.b108) AS b108, sum(r.b109) AS b109, sum(r.b110) AS b110, sum(r.b111) AS b111,
+           sum(r.b112) AS b112, sum(r.b113) AS b113, sum(r.b114) AS b114, sum(r.b115) AS b115, sum(r.b116) AS b116, sum(r.b117) AS b117, sum(r.b118) AS b118, sum(r.b119) AS b119,
+           sum(r.b120) AS b120, sum(r.b121) AS b121, sum(r.b122) AS b122, sum(r.b123) AS b123, sum(r.b124) AS b124, sum(r.b125) AS b125, sum(r.b126) AS b126, sum(r.b127) AS b127
+    FROM availability_rollups r
+    JOIN spans s ON r.span_s = s.span_s AND r.span_start >= s.span_from AND r.span_start < s.span_to
+    WHERE r.probe = 'listing'
+      AND ((r.span_s = 86400 AND r.span_start > now() - INTERVAL '30 days')
+        OR (r.span_s = 3600 AND (r.span_start BETWEEN now() - INTERVAL '1 hour' AND now() + INTERVAL '1 day'
+                              OR r.span_start BETWEEN now() - INTERVAL '24 hours' AND now()
+                              OR r.span_start BETWEEN now() - INTERVAL '7 days' AND now() - INTERVAL '6 days'
+                              OR r.span_start BETWEEN now() - INTERVAL '30 days' AND now() - INTERVAL '29 days')))
+    GROUP BY s.period, r.provider_id
 ),
 totals AS (
     -- per period and provider; exact_latency: few enough answered probes to read them raw
