@@ -225,7 +225,7 @@ def report(home: Path) -> None:
           f"{'counts_equal':>12} {'p50_max_diff_%':>14} {'p95_max_diff_%':>14}")
     for _, c in measured:
         print(f"  {c.name:<10} {c.rollups:>8} {c.migrate_s:>9.1f} {c.raw_median_ms:>9.1f} {c.view_median_ms:>8.1f} "
-              f"{c.raw_median_ms / c.view_median_ms:>7.0f}x {'yes' if c.counts_equal else 'NO':>12} "
+              f"{c.raw_median_ms / c.view_median_ms:>7.1f}x {'yes' if c.counts_equal else 'NO':>12} "
               f"{c.p50_max_diff_pct:>14.3f} {c.p95_max_diff_pct:>14.3f}")
     print("availability: one monitor run against local servers (median of 5; embedded SQLite instance)")
     print(f"  {'run':<28} {'targets':>7} {'wall_s':>7} {'max_s':>6} {'dagster_run_s':>13}")
