@@ -1,8 +1,9 @@
 -- depends: 0004_notifications
 -- Rollups of the probes by hour and by day, so that uptime and latency over a day, a week or a
 -- month read a few dozen rows per provider instead of every probe. Portable SQL: yoyo applies it
--- to PostgreSQL (schema `monitor`) once; the embedded DuckDB store runs it on every open, hence
--- IF NOT EXISTS, a backfill that does nothing once there are rollups, and CREATE OR REPLACE.
+-- to PostgreSQL (schema `monitor`) once; the embedded DuckDB store runs it again whenever its
+-- schema files changed (resources/monitor_store.py), hence IF NOT EXISTS, a backfill that does
+-- nothing once there are rollups, and CREATE OR REPLACE.
 --
 -- availability_rollups holds, per span (an hour, span_s = 3600, and a day, span_s = 86400, both
 -- in UTC), provider and probe, what an aggregate of that span's availability_checks rows gives.
@@ -332,6 +333,8 @@ rank_ends AS (
     SELECT period, provider_id, fraction, position, ceil(position), latency_min_ms, latency_max_ms FROM ranks
 ),
 rank_values AS (
+    -- each rank's value: its bucket's n values spread evenly across the bucket (on the log scale),
+    -- kept within the period's lowest and highest latency
     SELECT r.period, r.provider_id, r.fraction, r.position,
            least(greatest(exp(ln(2.0) * (h.bucket + (r.rank - h.below + 0.5) / h.n) / 8), r.latency_min_ms),
                  r.latency_max_ms) AS value
