@@ -36,8 +36,8 @@ class Timing:
 @dataclass
 class Comparison:
     """The view against the raw checks: the migrations that built the rollups (backfill; in
-    PostgreSQL also the index on the checks' time), the raw query's time, and how far the view's
-    answers are from the raw ones (read in one transaction)."""
+    PostgreSQL also the index on the checks' time, and ANALYZE), the raw query's time, and how far
+    the view's answers are from the raw ones (read in one transaction)."""
 
     name: str
     rollups: int
@@ -122,8 +122,9 @@ def rollups(home: Path, repeat: int = 5) -> list[tuple[Timing, Comparison]]:
         return results
     pg = PostgresMonitorStore(f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}")
     try:
+        pg.migrate(before=ROLLUPS_MIGRATION)
+
         def load_pg() -> None:
-            pg.migrate(before=ROLLUPS_MIGRATION)
             pg.ensure_partitions((now - timedelta(days=DAYS + 1)).date(), DAYS + 3)
             pg.execute("monitor/bench/generate_checks.sql", params)
 
