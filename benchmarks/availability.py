@@ -1,5 +1,7 @@
 """Availability figures: the uptime rollup over 30 days x 1-minute probes x 50 targets
-(2.16 M rows) in DuckDB and in PostgreSQL, and the wall time of one probe / status run."""
+(2.16 M rows) in DuckDB and in PostgreSQL, from the rollups (the view availability_uptime) and from
+the raw checks (what the view computed before the rollups), and the wall time of one probe / status
+run."""
 
 from __future__ import annotations
 
@@ -9,13 +11,16 @@ import statistics
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping, Sequence
 
 TARGETS = 50
 DAYS = 30
 PG_ADMIN_URL = os.environ.get("AISI_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+VIEW = "monitor/queries/uptime.sql"
+RAW = "monitor/bench/uptime_raw.sql"
+COUNTED = ("checks", "up_checks", "uptime_pct", "last_checked_at")
 
 
 @dataclass
@@ -28,6 +33,22 @@ class Timing:
     result_rows: int
 
 
+@dataclass
+class Comparison:
+    """The view against the raw checks: the migrations that built the rollups (backfill; in
+    PostgreSQL also the index on the checks' time, and ANALYZE), the raw query's time, and how far
+    the view's answers are from the raw ones (read in one transaction)."""
+
+    name: str
+    rollups: int
+    migrate_s: float
+    raw_median_ms: float
+    view_median_ms: float
+    counts_equal: bool
+    p50_max_diff_pct: float
+    p95_max_diff_pct: float
+
+
 def _timed(fn: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
     times, result = [], None
     for _ in range(repeat):
@@ -37,25 +58,55 @@ def _timed(fn: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
     return times[0], statistics.median(times), result
 
 
-def _rollup(store: Any, label: str, load: Callable[[], None], repeat: int) -> Timing:
+def _keyed(rows: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], Mapping[str, Any]]:
+    return {(r["provider_id"], r["period"]): r for r in rows}
+
+
+def _counts_equal(view: Sequence[Mapping[str, Any]], raw: Sequence[Mapping[str, Any]]) -> bool:
+    """The same providers and periods, with the same checks, up_checks, uptime_pct and last_checked_at."""
+    v, r = _keyed(view), _keyed(raw)
+    return v.keys() == r.keys() and all(v[k][c] == r[k][c] for k in v for c in COUNTED)
+
+
+def _max_diff_pct(view: Sequence[Mapping[str, Any]], raw: Sequence[Mapping[str, Any]], column: str) -> float:
+    """The largest difference of ``column`` between the view's rows and the raw ones, in % of the raw value."""
+    v, r = _keyed(view), _keyed(raw)
+    diffs = [abs(float(v[k][column]) - float(r[k][column])) / float(r[k][column]) for k in v if r[k][column]]
+    return 100 * max(diffs, default=0.0)
+
+
+def _measure(store: Any, label: str, load: Callable[[], None], migrate: Callable[[], None],
+             repeat: int) -> tuple[Timing, Comparison]:
+    """Loads the checks, lets the rollups migration backfill them, then times the view and the raw query."""
     started = time.perf_counter()
     load()
     load_s = time.perf_counter() - started
+    started = time.perf_counter()
+    migrate()
+    migrate_s = time.perf_counter() - started
     rows = store.query("monitor/queries/count_checks.sql")[0]["n"]
-    first, median, result = _timed(lambda: store.query("monitor/queries/uptime.sql"), repeat)
+    first, median, result = _timed(lambda: store.query(VIEW), repeat)
     if len(result) != TARGETS * 4:
         raise SystemExit(f"{label}: uptime rollup returned {len(result)} rows, expected {TARGETS * 4}")
-    return Timing(label, int(rows), load_s, first, median, len(result))
+    _, raw_median, _ = _timed(lambda: store.query(RAW), repeat)
+    view, raw = store.query_together([VIEW, RAW])
+    counts_equal = _counts_equal(view, raw)
+    comparison = Comparison(label, int(store.query("monitor/bench/count_rollups.sql")[0]["n"]), migrate_s, raw_median, median,
+                            counts_equal, _max_diff_pct(view, raw, "p50_ms"), _max_diff_pct(view, raw, "p95_ms"))
+    return Timing(label, int(rows), load_s, first, median, len(result)), comparison
 
 
-def rollups(home: Path, repeat: int = 5) -> list[Timing]:
-    """Loads the same synthetic series into both stores and times the uptime view."""
-    from resources.monitor_store import DuckDBMonitorStore, PostgresMonitorStore
+def rollups(home: Path, repeat: int = 5) -> list[tuple[Timing, Comparison]]:
+    """Loads the same synthetic series into both stores (as a store from before the rollups holds
+    it; the rollups migration then backfills them) and times the uptime view and the raw query."""
+    from resources.monitor_store import ROLLUPS_MIGRATION, DuckDBMonitorStore, PostgresMonitorStore, duckdb_schema
 
     now = datetime.now(timezone.utc)
     params = {"now": now, "minutes": DAYS * 1440, "targets": TARGETS}
-    duck = DuckDBMonitorStore(home / "monitor" / "monitor.duckdb")
-    timings = [_rollup(duck, "duckdb", lambda: duck.execute("monitor/bench/generate_checks.sql", params), repeat)]
+    path = home / "monitor" / "monitor.duckdb"
+    duck = DuckDBMonitorStore(path)
+    before = DuckDBMonitorStore(path, schema=duckdb_schema(before=ROLLUPS_MIGRATION))
+    results = [_measure(duck, "duckdb", lambda: before.execute("monitor/bench/generate_checks.sql", params), duck.migrate, repeat)]
 
     import psycopg
     from psycopg import sql
@@ -68,25 +119,27 @@ def rollups(home: Path, repeat: int = 5) -> list[Timing]:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     except psycopg.OperationalError as exc:
         print(f"  postgres: skipped ({PG_ADMIN_URL} not reachable: {exc})")
-        return timings
+        return results
     pg = PostgresMonitorStore(f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}")
     try:
-        pg.migrate()
+        pg.migrate(before=ROLLUPS_MIGRATION)
 
         def load_pg() -> None:
-            first_day = (now.date().toordinal() - DAYS - 1)
-            pg.ensure_partitions(datetime.fromordinal(first_day).date(), DAYS + 3)
+            pg.ensure_partitions((now - timedelta(days=DAYS + 1)).date(), DAYS + 3)
             pg.execute("monitor/bench/generate_checks.sql", params)
+
+        def migrate_pg() -> None:
+            pg.migrate()
             # What autovacuum would have done to 30 days of rows (VACUUM cannot run in a transaction).
             with psycopg.connect(pg.url, autocommit=True, options="-c search_path=monitor") as conn:
                 conn.execute(read_sql("monitor/bench/analyze.sql"))
 
-        timings.append(_rollup(pg, "postgres", load_pg, repeat))
+        results.append(_measure(pg, "postgres", load_pg, migrate_pg, repeat))
     finally:
         pg.close()
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-    return timings
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+    return results
 
 
 @dataclass
@@ -164,8 +217,17 @@ def report(home: Path) -> None:
     print(f"availability: uptime rollup (view availability_uptime, 4 periods x {TARGETS} targets) over "
           f"{DAYS} days x 1-minute probes x {TARGETS} targets")
     print(f"  {'store':<10} {'rows':>9} {'load_s':>7} {'first_ms':>9} {'median_ms':>10}")
-    for t in rollups(home / "rollup"):
+    measured = rollups(home / "rollup")
+    for t, _ in measured:
         print(f"  {t.name:<10} {t.rows:>9} {t.load_s:>7.1f} {t.first_ms:>9.1f} {t.median_ms:>10.1f}")
+    print(f"availability: the view (hourly and daily rollups) against the same rollup from the raw checks "
+          f"({RAW}, the view before the rollups), read in one transaction")
+    print(f"  {'store':<10} {'rollups':>8} {'migrate_s':>9} {'raw_ms':>9} {'view_ms':>8} {'speedup':>8} "
+          f"{'counts_equal':>12} {'p50_max_diff_%':>14} {'p95_max_diff_%':>14}")
+    for _, c in measured:
+        print(f"  {c.name:<10} {c.rollups:>8} {c.migrate_s:>9.1f} {c.raw_median_ms:>9.1f} {c.view_median_ms:>8.1f} "
+              f"{c.raw_median_ms / c.view_median_ms:>7.1f}x {'yes' if c.counts_equal else 'NO':>12} "
+              f"{c.p50_max_diff_pct:>14.3f} {c.p95_max_diff_pct:>14.3f}")
     print("availability: one monitor run against local servers (median of 5; embedded SQLite instance)")
     print(f"  {'run':<28} {'targets':>7} {'wall_s':>7} {'max_s':>6} {'dagster_run_s':>13}")
     for r in monitor_runs(home / "runs"):

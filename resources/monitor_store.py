@@ -8,11 +8,18 @@ days are also exported as Parquet (``monitor/parquet/date=YYYY-MM-DD/``) for ana
 With ``AISI_DATABASE_URL``: schema ``monitor`` in PostgreSQL, migrated by yoyo, with
 ``availability_checks`` partitioned by day (partitions made ahead, old ones dropped).
 
+Both keep ``availability_rollups`` beside the checks (``sql/monitor/migrations/0005_rollups.sql``):
+per UTC hour and per UTC day, provider and probe, the counts and a latency histogram of its checks.
+Each check insert upserts its hour's and day's rollups in the same transaction, and the retention
+drops the rollups of the days whose checks it drops, so the rollups always sum exactly the checks
+there are; the uptime view reads them (plus at most the first partial hour of raw checks).
+
 Both run the same SQL files (``sql/monitor``) with driver parameters.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
@@ -27,13 +34,26 @@ from resources.sqlfiles import as_dicts, duckdb_sql, postgres_sql
 MONITOR_SQL = SQL_DIR / "monitor"
 MIGRATIONS_DIR = MONITOR_SQL / "migrations"
 # Embedded store: the portable migrations, with DuckDB's own availability_checks in place of
-# PostgreSQL's partitioned one.
+# PostgreSQL's partitioned one (0002), and without PostgreSQL's index on the checks' time (0006).
+# They are idempotent; a file runs them again whenever they changed (SCHEMA_STATE: their hash).
 DUCKDB_SCHEMA = ("migrations/0001_status.sql", "duckdb_availability_checks.sql", "migrations/0003_views.sql",
-                 "migrations/0004_notifications.sql")
+                 "migrations/0004_notifications.sql", "migrations/0005_rollups.sql")
 PARTITIONS_AHEAD_DAYS = 2
 DEFAULT_RETENTION_DAYS = 90
 CHECK_COLUMNS = ("checked_at", "provider_id", "probe", "target", "up", "state", "error_kind", "http_status", "latency_ms",
                  "authenticated", "ttft_ms", "tokens_per_s", "tokens", "detail")
+ROLLUPS_MIGRATION = "0005_rollups"  # creates availability_rollups and backfills it from the checks there are
+SCHEMA_STATE = "duckdb_schema"  # monitor_state key: the hash of the SQL files the embedded store last ran
+INSERT_CHECK = "monitor/write/insert_check.sql"
+UPSERT_ROLLUPS = "monitor/write/upsert_rollups.sql"
+
+
+def duckdb_schema(before: str | None = None) -> tuple[str, ...]:
+    """The embedded store's SQL files in order; with ``before`` (a migration id such as
+    ``ROLLUPS_MIGRATION``) only those that come ahead of that migration."""
+    if before is None:
+        return DUCKDB_SCHEMA
+    return DUCKDB_SCHEMA[:DUCKDB_SCHEMA.index(f"migrations/{before}.sql")]
 
 
 class MonitorStore(Protocol):
@@ -44,6 +64,8 @@ class MonitorStore(Protocol):
     def record_status(self, reading: Any) -> None: ...
 
     def query(self, relative: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]: ...
+
+    def query_together(self, relatives: Sequence[str]) -> list[list[dict[str, Any]]]: ...
 
     def get_state(self, key: str) -> Any: ...
 
@@ -61,6 +83,13 @@ def _check_params(row: Mapping[str, Any]) -> dict[str, Any]:
     if missing:
         raise ValueError(f"availability check for {row.get('provider_id')!r} lacks {', '.join(missing)}")
     return {c: row.get(c) for c in CHECK_COLUMNS}
+
+
+def _rollup_params(checks: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    """The parameters of write/upsert_rollups.sql: the batch's columns it reads, as arrays."""
+    return {"provider_ids": [c["provider_id"] for c in checks], "probes": [c["probe"] for c in checks],
+            "checked_ats": [c["checked_at"] for c in checks], "ups": [c["up"] for c in checks],
+            "latencies_ms": [None if c["latency_ms"] is None else float(c["latency_ms"]) for c in checks]}
 
 
 def _status_statements(reading: Any) -> list[tuple[str, dict[str, Any]]]:
@@ -114,9 +143,13 @@ class DuckDBMonitorStore(_SqlStore):
 
     kind = "duckdb"
 
-    def __init__(self, path: Path, lock_wait_s: float = 15.0):
+    def __init__(self, path: Path, lock_wait_s: float = 15.0, schema: Sequence[str] = DUCKDB_SCHEMA):
+        """``schema``: the SQL files (under ``sql/monitor``) run on the first write, all of them by
+        default; ``duckdb_schema(before=ROLLUPS_MIGRATION)`` leaves the store as it was before the
+        rollups (the tests and the benchmark load checks so, then let the migration backfill them)."""
         self.path = path
         self.lock_wait_s = lock_wait_s
+        self.schema = tuple(schema)
         self._migrated = False
 
     @property
@@ -147,32 +180,58 @@ class DuckDBMonitorStore(_SqlStore):
             try:
                 con.execute("SET TimeZone = 'UTC'")
                 if not read_only and not self._migrated:
-                    for relative in DUCKDB_SCHEMA:
-                        con.execute(duckdb_sql(f"monitor/{relative}"))
+                    self._bring_up_to_date(con)
                     self._migrated = True
                 yield con
             finally:
                 con.close()
 
+    def _bring_up_to_date(self, con: Any) -> None:
+        """Runs the schema's SQL files, unless this file last ran these very files: running them
+        again is harmless but not free (planning the rollups' backfill and view takes a good part
+        of a monitor cycle), and each monitor cycle and job run opens the store anew."""
+        import duckdb
+
+        texts = [duckdb_sql(f"monitor/{relative}") for relative in self.schema]
+        version = hashlib.sha1("\0".join(texts).encode()).hexdigest()
+        try:
+            ran = con.execute(duckdb_sql("monitor/write/get_state.sql"), {"key": SCHEMA_STATE}).fetchall()
+        except duckdb.CatalogException:  # a new file: no monitor_state yet
+            ran = []
+        if ran and json.loads(ran[0][0]) == version:
+            return
+        for text in texts:
+            con.execute(text)
+        con.execute(duckdb_sql("monitor/write/set_state.sql"),
+                    {"key": SCHEMA_STATE, "value": json.dumps(version), "updated_at": datetime.now(timezone.utc)})
+
     def migrate(self) -> list[str]:
         with self.connect():
             pass
-        return list(DUCKDB_SCHEMA)
+        return list(self.schema)
 
-    def _run(self, statements: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        """A connection inside one transaction: committed when the block ends, else rolled back."""
         with self.connect() as con:
             con.execute("BEGIN TRANSACTION")
             try:
-                for relative, params in statements:
-                    con.execute(duckdb_sql(relative), dict(params))
+                yield con
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
 
+    def _run(self, statements: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
+        with self.transaction() as con:
+            for relative, params in statements:
+                con.execute(duckdb_sql(relative), dict(params))
+
     def append_checks(self, rows: Sequence[Mapping[str, Any]]) -> int:
-        if rows:
-            self._run([("monitor/write/insert_check.sql", _check_params(r)) for r in rows])
+        """Inserts the checks and upserts their rollups, in one transaction."""
+        checks = [_check_params(r) for r in rows]
+        if checks:
+            self._run([*((INSERT_CHECK, c) for c in checks), (UPSERT_ROLLUPS, _rollup_params(checks))])
         return len(rows)
 
     def query(self, relative: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -183,12 +242,25 @@ class DuckDBMonitorStore(_SqlStore):
             result = con.execute(duckdb_sql(relative), dict(params or {}))
             return as_dicts(result)
 
+    def query_together(self, relatives: Sequence[str]) -> list[list[dict[str, Any]]]:
+        """The rows of several queries run in one transaction: the same data, the same now()."""
+        if not self.path.exists():
+            return [[] for _ in relatives]
+        with self.connect(read_only=True) as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                return [as_dicts(con.execute(duckdb_sql(relative))) for relative in relatives]
+            finally:
+                con.execute("ROLLBACK")
+
     def retention(self, now: datetime, keep_days: int) -> dict[str, int]:
-        """Drops probes and page reads older than ``keep_days``; exports closed days to Parquet first."""
+        """Drops probes, their rollups and page reads older than ``keep_days`` (one transaction);
+        exports closed days to Parquet first."""
         exported = self.export_parquet(now)
         cutoff = datetime.combine(now.date() - timedelta(days=keep_days), time(), timezone.utc)
-        with self.connect() as con:
+        with self.transaction() as con:
             deleted = con.execute(duckdb_sql("monitor/write/delete_checks_before.sql"), {"cutoff": cutoff}).fetchone()
+            con.execute(duckdb_sql("monitor/write/delete_rollups_before.sql"), {"cutoff": cutoff})
             con.execute(duckdb_sql("monitor/write/delete_status_checks_before.sql"), {"cutoff": cutoff})
         return {"exported_days": exported, "deleted_checks": int(deleted[0]) if deleted else 0}
 
@@ -240,7 +312,10 @@ class PostgresMonitorStore(_SqlStore):
             self._pool.close()
             self._pool = None
 
-    def migrate(self) -> list[str]:
+    def migrate(self, before: str | None = None) -> list[str]:
+        """Applies the pending migrations, all of them or only those ahead of the one named
+        ``before`` (the tests and the benchmark load checks into the schema as it was before
+        ``ROLLUPS_MIGRATION``, then let that migration backfill them). Returns their ids."""
         import psycopg
         from yoyo import get_backend, read_migrations
 
@@ -250,6 +325,8 @@ class PostgresMonitorStore(_SqlStore):
             conn.execute(postgres_sql("monitor/create_schema.sql"))
         backend = get_backend(yoyo_url(self.url, schema="monitor"))
         migrations = read_migrations(str(MIGRATIONS_DIR))
+        if before is not None:
+            migrations = migrations.filter(lambda m: m.id < before)
         with backend.lock():
             pending = backend.to_apply(migrations)
             backend.apply_migrations(pending)
@@ -278,20 +355,32 @@ class PostgresMonitorStore(_SqlStore):
         for day in days[:-1]:  # a late or back-dated row gets its own day's partition
             self.ensure_partitions(day, 0)
         self.ensure_partitions(days[-1], PARTITIONS_AHEAD_DAYS)  # and the coming days are made ahead
+        checks = [_check_params(r) for r in rows]
         with self._connection() as conn, conn.transaction(), conn.cursor() as cur:
-            cur.executemany(postgres_sql("monitor/write/insert_check.sql"), [_check_params(r) for r in rows])
+            cur.executemany(postgres_sql(INSERT_CHECK), checks)
+            cur.execute(postgres_sql(UPSERT_ROLLUPS), _rollup_params(checks))
         return len(rows)
 
     def query(self, relative: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         with self._connection() as conn:
             return list(conn.execute(postgres_sql(relative), dict(params or {})).fetchall())
 
+    def query_together(self, relatives: Sequence[str]) -> list[list[dict[str, Any]]]:
+        """The rows of several queries run in one transaction: the same data, the same now()."""
+        with self._connection() as conn, conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            return [list(conn.execute(postgres_sql(relative)).fetchall()) for relative in relatives]
+
     def retention(self, now: datetime, keep_days: int) -> dict[str, int]:
-        """Drops whole day partitions older than ``keep_days`` (and old page reads)."""
+        """Drops whole day partitions older than ``keep_days``, the rollups of those days and old
+        page reads, in one transaction."""
         keep_from = now.astimezone(timezone.utc).date() - timedelta(days=keep_days)
-        dropped = self.query("monitor/write/drop_partitions.sql", {"keep_from": keep_from})
-        self.execute("monitor/write/delete_status_checks_before.sql", {"cutoff": datetime.combine(keep_from, time(), timezone.utc)})
-        return {"dropped_partitions": int(dropped[0]["dropped"])}
+        cutoff = {"cutoff": datetime.combine(keep_from, time(), timezone.utc)}
+        with self._connection() as conn, conn.transaction(), conn.cursor() as cur:
+            dropped = cur.execute(postgres_sql("monitor/write/drop_partitions.sql"), {"keep_from": keep_from}).fetchone()
+            cur.execute(postgres_sql("monitor/write/delete_rollups_before.sql"), cutoff)
+            cur.execute(postgres_sql("monitor/write/delete_status_checks_before.sql"), cutoff)
+        return {"dropped_partitions": int(dropped["dropped"])}
 
 
 def monitor_dir(home: Path | None = None) -> Path:

@@ -1,7 +1,8 @@
 """Monitor assets (group ``monitor``): what providers' status pages say, and what our probes see.
 
-Each materialisation is one minute's reading, appended to the monitor store; the rollups
-(uptime, latency percentiles, outages, silent degradation) are views over it.
+Each materialisation is one minute's reading, appended to the monitor store (with its hourly and
+daily rollups, in the same transaction); uptime and latency percentiles are a view over those
+rollups, outages and silent degradation views over the checks.
 """
 
 
@@ -50,7 +51,8 @@ def status_pages(context: dg.AssetExecutionContext, monitor: MonitorStoreResourc
         "when set) every minute: latency, HTTP status and error kind (timeout, dns, tls, refused, closed, "
         "4xx, 429, 5xx); a 401 without a key counts as reachable, unauthenticated. Optional canary "
         "completions (AISI_CANARY, off by default, with a daily token budget) add time to first token and "
-        "tokens per second. Appended to availability_checks; once a day old rows are dropped by retention."
+        "tokens per second. Appended to availability_checks (and summed into availability_rollups per hour and "
+        "day); once a day old rows and their rollups are dropped by retention."
     ),
 )
 def availability_checks(context: dg.AssetExecutionContext, monitor: MonitorStoreResource, api_keys: ApiKeysResource) -> dg.MaterializeResult:

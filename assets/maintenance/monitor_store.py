@@ -1,10 +1,10 @@
 """Compaction of the embedded monitor store (``$AISI_HOME/monitor/monitor.duckdb``).
 
-DuckDB reuses the blocks of deleted rows (the monitor's retention deletes old probes daily) but
-rarely gives them back to the file system, and CHECKPOINT does not shrink the file. So the store
-is rewritten: a fresh file receives every table (with its keys), view and live row through
-``ATTACH`` + ``COPY FROM DATABASE``, the row counts are compared, and the fresh file replaces the
-old one atomically (``os.replace``).
+DuckDB reuses the blocks of deleted rows (the monitor's retention deletes old probes and their
+rollups daily) but rarely gives them back to the file system, and CHECKPOINT does not shrink the
+file. So the store is rewritten: a fresh file receives every table (with its keys), view and live
+row through ``ATTACH`` + ``COPY FROM DATABASE``, the row counts are compared, and the fresh file
+replaces the old one atomically (``os.replace``).
 
 While that happens the old file stays attached read-only: other processes (``aisi monitor``, the
 API) may still read it, and a writer waits on DuckDB's file lock (the store retries a busy file)

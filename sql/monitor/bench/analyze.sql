@@ -1,1 +1,1 @@
-VACUUM (ANALYZE) availability_checks
+VACUUM (ANALYZE) availability_checks, availability_rollups
