@@ -72,12 +72,15 @@ def _closed_port() -> int:
 def run(home: Path, logs: Path) -> list[RefreshFigures]:
     with ReplayServer() as server:
         extra: dict[str, str] = {}
-        # Everything else points at a closed local port (nothing leaves the machine), and the
-        # OpenRouter endpoints fan-out is off: there is no reference data for it.
+        # Everything else points at a closed local port (nothing leaves the machine) and is left
+        # out by AISI_SOURCES, and the OpenRouter endpoints fan-out is off: there is no
+        # reference data for them.
         dead = f"http://127.0.0.1:{_closed_port()}"
         for module in HTTP_SOURCES:
             extra[module.SPEC.url_variable] = dead
         extra["AISI_OPENROUTER_ENDPOINTS_PER_RUN"] = "0"
+        # The three public sources (and the defaults file) run; the others are skipped outright.
+        extra["AISI_SOURCES"] = "openrouter,models_dev,litellm,model_defaults"
         list_paths = {prefix + path for prefix, path, _ in SOURCES.values()}
         for env_name, (prefix, path, reference) in SOURCES.items():
             server.add(prefix + path, REFERENCE / reference)

@@ -15,6 +15,7 @@ from typing import Callable
 import dagster as dg
 
 from assets.core.assets import SOURCE_NAMES
+from assets.sources.spec import SOURCES_VARIABLE, chosen_sources
 from pipelines.catalog import CATALOG_GROUPS, build_definitions
 from pipelines.incremental import stale_or_missing
 from pipelines.catalog_job import CATALOG_TAGS
@@ -57,6 +58,9 @@ class RefreshSummary:
 
 
 def _fetch_selection(sources: list[str], instance: dg.DagsterInstance) -> dg.AssetSelection:
+    unknown = sorted((chosen_sources() or set()) - set(SOURCE_NAMES))
+    if unknown:
+        raise SystemExit(f"{SOURCES_VARIABLE} names unknown source(s): {', '.join(unknown)}; known: {', '.join(SOURCE_NAMES)}")
     if not sources:
         return dg.AssetSelection.groups(SOURCE_GROUP)
     unknown = sorted(set(sources) - set(SOURCE_NAMES))

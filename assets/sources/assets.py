@@ -14,7 +14,7 @@ from assets.sources.fanout import fetch_endpoints, host_down
 from assets.sources.fetch import FetchOutcome, fetch_source
 from assets.sources.health import assess_source
 from assets.sources.registry import HTTP_SOURCES
-from assets.sources.spec import SourceModule, SourceSpec
+from assets.sources.spec import SOURCES_VARIABLE, SourceModule, SourceSpec, is_chosen
 from resources.archive import RawArchiveResource
 from resources.browser import BrowserResource
 from resources.http import HttpClientResource
@@ -179,6 +179,14 @@ def openrouter_endpoints_raw(
     context: dg.AssetExecutionContext, models: FetchOutcome, http: HttpClientResource, archive: RawArchiveResource
 ) -> SourceEvents:
     model_ids = [e["id"] for e in models.entries if isinstance(e, dict) and isinstance(e.get("id"), str)]
+    if not is_chosen(openrouter_endpoints.SPEC.name):
+        now = datetime.now(timezone.utc)
+        outcome = FetchOutcome(source=openrouter_endpoints.SPEC.name, status="skipped", badge=None,
+                               url=openrouter_endpoints.endpoint_url("{id}"), entries=[], fetched_at=None, attempted_at=now,
+                               error=f"skipped: not in {SOURCES_VARIABLE}")
+        yield from source_events(context, "openrouter_endpoints_raw", outcome, openrouter_endpoints.SPEC.cadence,
+                                 outcome_metadata(outcome))
+        return
     # The listing's host did not answer in this run: the same host is not asked 60 more times.
     run = context.instance.get_run_record_by_id(context.run.run_id)
     outcome = fetch_endpoints(

@@ -29,7 +29,7 @@ from assets.normalise.records import PayloadError, Provenance
 from assets.quality.payload_guard import PayloadCheck, check_payload
 from assets.quality.payload_profile import PayloadCounts, measure
 from assets.sources.json_payload import decode_json_object
-from assets.sources.spec import SourceModule, SourceSpec
+from assets.sources.spec import SOURCES_VARIABLE, SourceModule, SourceSpec, is_chosen
 from resources.archive import ArchivedFetch, RawArchive
 from resources.http import FetchError, HttpClientResource, HttpResult
 
@@ -137,6 +137,8 @@ class _Fetch:
             raise FetchError("http", f"HTTP {response.status}", status=response.status, attempts=response.attempts)
 
     def run(self) -> FetchOutcome:
+        if not is_chosen(self.spec.name):
+            return self.outcome(status="skipped", badge=None, error=f"skipped: not in {SOURCES_VARIABLE}")
         instead = getattr(self.module, "SKIP_WHEN_KEY", None)
         if instead and os.environ.get(instead):
             return self.outcome(status="skipped", badge=None, error=f"skipped: {instead} is set, so the data API is used instead")

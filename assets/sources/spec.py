@@ -8,6 +8,21 @@ from typing import Any, Callable, Protocol
 
 from assets.normalise.records import NormalisedBatch, Provenance
 
+# Which sources run: a comma-separated list of source names; unset or empty runs every source.
+SOURCES_VARIABLE = "AISI_SOURCES"
+
+
+def chosen_sources() -> set[str] | None:
+    """The sources ``AISI_SOURCES`` names, or None when it is unset (every source runs)."""
+    raw = os.environ.get(SOURCES_VARIABLE, "").strip()
+    return {name.strip() for name in raw.split(",") if name.strip()} if raw else None
+
+
+def is_chosen(name: str) -> bool:
+    chosen = chosen_sources()
+    return chosen is None or name in chosen
+
+
 # Merge priority of the badges, highest first (DESIGN.md, "Provenance and fallback").
 BADGE_PRIORITY = ("manual", "api", "scraped", "aggregator", "cached", "config")
 
