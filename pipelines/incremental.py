@@ -19,7 +19,8 @@ import dagster as dg
 def on_input_change() -> dg.AutomationCondition:
     """Dagster's ``eager`` condition, keyed on data versions rather than on every upstream run:
     request the asset when it has never run, when its code version changed, or when an input
-    was materialized with a new data version; not while an input is missing or in progress."""
+    was materialized with a new data version; not while an input is missing or in progress, nor
+    while an input's blocking check fails (nothing is committed that the checks held back)."""
     condition = dg.AutomationCondition
     trigger = (
         condition.newly_missing()
@@ -28,6 +29,7 @@ def on_input_change() -> dg.AutomationCondition:
     )
     return (
         trigger.since_last_handled()
+        & condition.all_deps_blocking_checks_passed()
         & ~condition.any_deps_missing()
         & ~condition.any_deps_in_progress()
         & ~condition.in_progress()

@@ -131,6 +131,10 @@ def run_refresh(sources: list[str], progress: Callable[[str], None]) -> RefreshS
         prune_run_storage(instance)
         return summary
     chosen = dg.AssetSelection.assets(*stale)
+    if stale.isdisjoint(dg.AssetSelection.groups("normalise", MERGE_GROUP).resolve(graph)):
+        # Only the commit or the export is stale (a blocking check held them back last time): the
+        # merge runs again with its checks, so nothing is committed that they have not passed.
+        chosen = chosen | dg.AssetSelection.groups(MERGE_GROUP)
     todo = ((chosen | chosen.downstream()) & derived).resolve(graph)
     summary.recomputed = sorted(k.to_user_string() for k in todo)
     progress(f"Recomputing {len(todo)} assets whose inputs changed.")

@@ -388,6 +388,12 @@ def test_a_negative_price_holds_publish_and_the_last_snapshot_keeps_serving(repl
         assert not checks[("openrouter_records", "records_valid")].passed  # the source shows it too (WARN)
         assert checks[("prices", "schema")].passed and checks[("prices", "keys")].passed
 
+        # Refreshing again with no new data does not commit what the check held back: the merge
+        # and its checks run again (only the commit and export were stale) and hold it again.
+        again = refresh()
+        assert not again.success and "prices" in again.recomputed and "warehouse" in again.recomputed
+        assert any("non_negative_prices" in e for e in again.errors), again.errors
+
         # Nothing was published: the same snapshot is served, by the file and by the API.
         assert latest.resolve() == served
         assert sorted(p.name for p in (home / "snapshots").glob("*.duckdb") if p.name != "latest.duckdb") == [served.name]
