@@ -15,14 +15,13 @@ from typing import Callable
 import dagster as dg
 
 from assets.core.assets import SOURCE_NAMES
-from assets.sources.spec import SOURCES_VARIABLE, chosen_sources
+from assets.sources.spec import SOURCES_VARIABLE, chosen_sources, is_chosen
 from pipelines.catalog import CATALOG_GROUPS, build_definitions
 from pipelines.incremental import stale_or_missing
 from pipelines.catalog_job import CATALOG_TAGS
 from resources.run_storage import prune_run_storage
 from resources.run_sweep import process_tags
 
-SOURCE_GROUP = CATALOG_GROUPS[0]
 DERIVED_GROUPS = CATALOG_GROUPS[1:]
 MERGE_GROUP = "core"  # the catalog's merged tables
 
@@ -57,22 +56,29 @@ class RefreshSummary:
         return "\n".join(lines)
 
 
+def _needs_fetch(name: str, sources: list[str], instance: dg.DagsterInstance) -> bool:
+    """Whether this refresh fetches ``name``: a source never fetched on this instance always (the
+    merge needs every input); with ``--source``, the sources named; otherwise every source
+    AISI_SOURCES runs, and a source it leaves out only until it has been recorded as skipped."""
+    event = instance.get_latest_materialization_event(dg.AssetKey(f"{name}_raw"))
+    if event is None:
+        return True
+    if sources:
+        return name in sources
+    if is_chosen(name):
+        return True
+    status = event.asset_materialization.metadata.get("status") if event.asset_materialization else None
+    return status is None or status.value != "skipped"
+
+
 def _fetch_selection(sources: list[str], instance: dg.DagsterInstance) -> dg.AssetSelection:
     unknown = sorted((chosen_sources() or set()) - set(SOURCE_NAMES))
     if unknown:
         raise SystemExit(f"{SOURCES_VARIABLE} names unknown source(s): {', '.join(unknown)}; known: {', '.join(SOURCE_NAMES)}")
-    if not sources:
-        return dg.AssetSelection.groups(SOURCE_GROUP)
     unknown = sorted(set(sources) - set(SOURCE_NAMES))
     if unknown:
         raise SystemExit(f"unknown source(s): {', '.join(unknown)}; known: {', '.join(SOURCE_NAMES)}")
-    # Sources never fetched on this instance are fetched too: the merge needs every input.
-    chosen = [
-        name
-        for name in SOURCE_NAMES
-        if name in sources or instance.get_latest_materialization_event(dg.AssetKey(f"{name}_raw")) is None
-    ]
-    return dg.AssetSelection.assets(*[f"{n}_raw" for n in chosen])
+    return dg.AssetSelection.assets(*[f"{n}_raw" for n in SOURCE_NAMES if _needs_fetch(n, sources, instance)])
 
 
 def _pending_removals(instance: dg.DagsterInstance) -> int:

@@ -120,3 +120,18 @@ def test_an_existing_home_is_adopted_once_from_its_latest_snapshot(replay: Repla
     assert refresh().success
     assert gpt4o_input_history(warehouse) == [(2.5, False), (2.0, False), (1.5, True)]
     assert len(warehouse.query_table("publishes")) == 3
+
+
+def test_sources_left_out_are_recorded_skipped_once_then_not_fetched(replay: ReplayServer, home: Path, refresh,
+                                                                    monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("AISI_SOURCES", "openrouter,models_dev,litellm,model_defaults")
+    first = refresh()
+    assert first.success
+    statuses = {s["source"]: s["status"] for s in first.sources}
+    assert statuses["openai_pricing"] == "skipped" and statuses["lmarena"] == "skipped"
+    assert statuses["openrouter"] == "ok"
+
+    second = refresh()
+    assert second.success and second.recomputed == []
+    fetched = materialized(second.run_id)
+    assert fetched == {"openrouter_raw", "models_dev_raw", "litellm_raw", "model_defaults_raw"}, fetched
