@@ -29,7 +29,8 @@ MERGE_GROUP = "core"  # the catalog's merged tables
 @dataclass
 class RefreshSummary:
     success: bool
-    run_id: str
+    run_id: str  # the last run: the derive run when there was one, else the fetch run
+    fetch_run_id: str  # the run that fetched the sources (their source_health checks are there)
     sources: list[dict[str, object]] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
     snapshot: str | None = None
@@ -119,7 +120,7 @@ def run_refresh(sources: list[str], progress: Callable[[str], None]) -> RefreshS
     fetch_keys = _fetch_selection(sources, instance).resolve(graph)
     progress(f"Fetching {len(fetch_keys)} sources; Dagster's INFO lines below are the progress.")
     fetched = _execute(job, instance, fetch_keys, sources, "fetch")
-    summary = RefreshSummary(success=fetched.success, run_id=fetched.run_id, errors=_errors(fetched))
+    summary = RefreshSummary(success=fetched.success, run_id=fetched.run_id, fetch_run_id=fetched.run_id, errors=_errors(fetched))
     for key in sorted(fetch_keys):
         outcome = fetched.output_for_node(key.path[-1]) if fetched.success else None
         if outcome is not None:

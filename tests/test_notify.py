@@ -317,7 +317,10 @@ def test_streak_since_is_the_first_degraded_run(replay, home: Path, refresh, sla
 
     assert refresh().success
     replay.routes[LITELLM_PATH].mode = "500"
-    second, third = refresh("litellm"), refresh("litellm")
+    second = refresh("litellm")
+    # Another source's change brings the next merge; litellm is still degraded (same cached payload).
+    replay.routes[OPENROUTER_PATH].body = _reprice(replay.routes[OPENROUTER_PATH].body)
+    third = refresh()
     notes = catalog_notifications(SnapshotStoreResource(directory=str(home / "snapshots")),
                                   SlackNotifyResource(dagster_url=DAGSTER_URL), third.run_id, datetime.now(timezone.utc))
     (note,) = [n for n in notes if n.dedup_key.startswith("source_degraded:litellm:")]

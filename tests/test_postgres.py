@@ -94,16 +94,17 @@ def test_refresh_publishes_the_curated_schema(database: str, home: Path, refresh
     assert applied() == [(m.stem,) for m in migration_files()]
     assert apply_log() == 1
 
-    # A second refresh: nothing re-applied, the same prices, one more publish.
+    # A second refresh with nothing new stops after its fetches: nothing re-applied, nothing
+    # written, no publish.
     second = refresh()
     assert second.success, second.errors
-    assert second.warehouse.startswith("PostgreSQL")
+    assert second.recomputed == [] and second.warehouse == "" and second.snapshot is None
     assert applied() == [(m.stem,) for m in migration_files()]
     assert apply_log() == 1
     again = pg_counts(database)
     assert again["prices"] == counts["prices"]
     assert again["current_prices"] == counts["current_prices"]
-    assert again["publishes"] == 2 and again["source_runs"] == 2 * len(SOURCE_NAMES)
+    assert again["publishes"] == 1 and again["source_runs"] == len(SOURCE_NAMES)
     assert again["changes"] == 0  # an unchanged refresh reports nothing
     assert again == duckdb_counts(home)
     assert pg_scalar(database, "SELECT snapshot_id FROM curated.publishes ORDER BY published_at DESC LIMIT 1") == latest_snapshot(home).stem

@@ -89,7 +89,8 @@ def assert_no_key_anywhere(home: Path, secrets: list[str], texts: dict[str, str]
     assert any(n.startswith("snapshots/") and n.endswith(".duckdb") for n in names), names
     assert any(n.startswith("dagster/history/runs/") and n.endswith(".db") for n in names), names  # event logs
     assert any("/compute_logs/" in n for n in names), names  # captured step output
-    assert "dagster/storage/anthropic_raw" in names  # pickled asset outputs (the fetch outcomes)
+    # Pickled asset outputs (the fetch outcomes), one folder per run.
+    assert any(n.startswith("dagster/storage/runs/") and n.endswith("/anthropic_raw") for n in names), names
 
     leaks = []
     for path in files:

@@ -25,6 +25,8 @@ from tests.test_browser import chromium  # noqa: F401  (fixture: fails in CI whe
 
 pytestmark = pytest.mark.slow
 
+OPENROUTER_PATH = "/openrouter/api/v1/models"
+
 REFRESH_TIMEOUT_S = 300
 
 
@@ -113,7 +115,11 @@ def test_two_refreshes_started_together_take_turns(replay, home: Path, tmp_path:
         assert f"holds {home}; not waiting (--no-wait)" in refused.stderr, refused.describe()
         assert refused.elapsed_s < 20 and "Snapshot:" not in refused.stdout
 
-        # Without it, the next one waits for the first and then runs.
+        # Without it, the next one waits for the first and then runs; OpenRouter's listing changes
+        # once the first has fetched it, so the second has something new to publish.
+        wait_for(lambda: bool(replay.seen(OPENROUTER_PATH)), 60, "fetching", first.describe)
+        route = replay.routes[OPENROUTER_PATH]
+        route.body = route.body.replace(b'"prompt": "0.0000025"', b'"prompt": "0.000002"')
         second = Refresh("second", tmp_path, env)
         wait_for(lambda: f"another refresh (pid {first.pid}, started" in second.stderr(), 60, "waiting", second.describe)
         assert f"holds {home}; waiting" in second.stderr()

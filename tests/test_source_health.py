@@ -37,7 +37,7 @@ def check_evaluations(run_id: str) -> dict[str, Any]:
 def test_a_failing_source_fails_its_warn_check_and_the_run_stays_green(replay, home: Path, refresh, monkeypatch):
     first = refresh()
     assert first.success, first.errors
-    good = check_evaluations(first.run_id)
+    good = check_evaluations(first.fetch_run_id)
     for asset in ("openrouter_raw", "models_dev_raw", "litellm_raw", "model_defaults_raw"):
         assert good[asset].passed, (asset, good[asset].description)
 
@@ -45,7 +45,7 @@ def test_a_failing_source_fails_its_warn_check_and_the_run_stays_green(replay, h
     monkeypatch.setenv("AISI_HTTP_MAX_ATTEMPTS", "1")
     second = refresh()
     assert second.success, second.errors  # the run stays green ...
-    checks = check_evaluations(second.run_id)
+    checks = check_evaluations(second.fetch_run_id)
     # ... the asset does not: openrouter served its last good payload as cached, and says why.
     openrouter = checks["openrouter_raw"]
     assert not openrouter.passed
@@ -65,7 +65,7 @@ def test_a_failing_source_fails_its_warn_check_and_the_run_stays_green(replay, h
     instance = dg.DagsterInstance.get()
     key = dg.AssetCheckKey(dg.AssetKey("openrouter_raw"), "source_health")
     latest = instance.event_log_storage.get_latest_asset_check_execution_by_key([key])[key]
-    assert latest.run_id == second.run_id and latest.status.value == "FAILED"
+    assert latest.run_id == second.fetch_run_id and latest.status.value == "FAILED"
 
     # /api/v1/status over the snapshot this run published: the same verdict, and the overall flag.
     with TestClient(create_app(home=home)) as client:
@@ -85,7 +85,7 @@ def test_a_held_back_payload_fails_source_health_as_held_back(replay, home: Path
     route.body = json.dumps({"data": models[:3], "total_count": 3}).encode()  # 7 -> 3 models: held back
     summary = refresh()
     assert summary.success, summary.errors
-    check = check_evaluations(summary.run_id)["openrouter_raw"]
+    check = check_evaluations(summary.fetch_run_id)["openrouter_raw"]
     assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
     assert check.description.startswith("held back: sudden drop: 3 models vs 7 in the last good run")
     assert "serving the last good payload from" in check.description
@@ -97,7 +97,7 @@ def test_source_health_runs_with_a_one_source_refresh(replay, home: Path, refres
     assert refresh().success
     summary = refresh("models_dev")
     assert summary.success, summary.errors
-    checks = check_evaluations(summary.run_id)
+    checks = check_evaluations(summary.fetch_run_id)
     assert checks["models_dev_raw"].passed
     assert "openrouter_raw" not in checks  # not refreshed, not judged
 
