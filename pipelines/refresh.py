@@ -73,12 +73,9 @@ def _needs_fetch(name: str, sources: list[str], instance: dg.DagsterInstance) ->
 
 
 def _fetch_selection(sources: list[str], instance: dg.DagsterInstance) -> dg.AssetSelection:
-    unknown = sorted((chosen_sources() or set()) - set(SOURCE_NAMES))
-    if unknown:
-        raise SystemExit(f"{SOURCES_VARIABLE} names unknown source(s): {', '.join(unknown)}; known: {', '.join(SOURCE_NAMES)}")
-    unknown = sorted(set(sources) - set(SOURCE_NAMES))
-    if unknown:
-        raise SystemExit(f"unknown source(s): {', '.join(unknown)}; known: {', '.join(SOURCE_NAMES)}")
+    for named, where in ((chosen_sources() or set(), f"{SOURCES_VARIABLE} names"), (set(sources), "--source names")):
+        if unknown := sorted(named - set(SOURCE_NAMES)):
+            raise SystemExit(f"{where} unknown source(s): {', '.join(unknown)}; known: {', '.join(SOURCE_NAMES)}")
     return dg.AssetSelection.assets(*[f"{n}_raw" for n in SOURCE_NAMES if _needs_fetch(n, sources, instance)])
 
 

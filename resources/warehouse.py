@@ -164,7 +164,9 @@ class Warehouse:
     def import_snapshot(self, snapshot: Path) -> dict[str, int]:
         """An existing home's history, taken once from its latest snapshot into an empty
         warehouse (``sql/snapshot/previous_*.sql`` read snapshots of every earlier layout)."""
-        return _import_snapshot(self, snapshot)
+        imported = _import_snapshot(self, snapshot)
+        self._empty = None  # written now: ask again
+        return imported
 
     def append(self, tables: dict[str, pd.DataFrame]) -> None:
         """Appends rows to tables in one transaction (the import of an existing home)."""
@@ -408,7 +410,6 @@ IMPORTED = (
 def _import_snapshot(warehouse: Warehouse, snapshot: Path) -> dict[str, int]:
     import duckdb
 
-    warehouse._empty = None
     tables: dict[str, pd.DataFrame] = {}
     with duckdb.connect(str(snapshot), read_only=True) as con:
         for table in IMPORTED:
