@@ -34,7 +34,8 @@ from resources.sqlfiles import as_dicts, duckdb_sql, postgres_sql
 MONITOR_SQL = SQL_DIR / "monitor"
 MIGRATIONS_DIR = MONITOR_SQL / "migrations"
 # Embedded store: the portable migrations, with DuckDB's own availability_checks in place of
-# PostgreSQL's partitioned one (0002), and without PostgreSQL's index on the checks' time (0006).
+# PostgreSQL's partitioned one (0002), and without PostgreSQL's index on the checks' time (0006) and its
+# partition maker's lock (0007).
 # They are idempotent; a file runs them again whenever they changed (SCHEMA_STATE: their hash).
 DUCKDB_SCHEMA = ("migrations/0001_status.sql", "duckdb_availability_checks.sql", "migrations/0003_views.sql",
                  "migrations/0004_notifications.sql", "migrations/0005_rollups.sql")

@@ -227,7 +227,7 @@ def test_postgres_partitions_made_ahead_and_dropped_by_retention(pg_database: st
     store = open_monitor_store(database_url=pg_database)
     assert isinstance(store, PostgresMonitorStore)
     assert store.migrate() == ["0001_status", "0002_availability_checks", "0003_views", "0004_notifications", "0005_rollups",
-                               "0006_checks_time_index"]
+                               "0006_checks_time_index", "0007_partitions_concurrent"]
     assert store.migrate() == []
     now = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
 
@@ -246,6 +246,48 @@ def test_postgres_partitions_made_ahead_and_dropped_by_retention(pg_database: st
     assert "availability_checks_20260814" not in after and "availability_checks_20260825" in after
     assert [r["n"] for r in store.query("monitor/queries/count_checks.sql")] == [2]
     store.close()
+
+
+def test_postgres_writers_racing_for_the_same_new_partitions_all_succeed(pg_database: str) -> None:
+    """Several writers whose batches need the same not-yet-made day partitions (a batch spanning
+    midnight, the days made ahead) each make them at once: every write lands, none fails with
+    "relation already exists", and each day is made exactly once."""
+    import threading
+
+    stores = [PostgresMonitorStore(pg_database) for _ in range(6)]
+    stores[0].migrate()
+    midnight = datetime(2031, 3, 1, tzinfo=timezone.utc)  # days no other write made
+    barrier = threading.Barrier(len(stores))
+    errors: list[BaseException] = []
+    made: list[int] = []
+
+    def writer(i: int) -> None:
+        store = stores[i]
+        try:
+            barrier.wait()
+            made.append(store.ensure_partitions(midnight.date(), 3))
+            store.append_checks([{"checked_at": midnight - timedelta(minutes=1 + i), "provider_id": f"p{i}", "probe": "listing",
+                                  "target": "t", "up": True, "state": "ok", "authenticated": False},
+                                 {"checked_at": midnight + timedelta(minutes=1 + i), "provider_id": f"p{i}", "probe": "listing",
+                                  "target": "t", "up": True, "state": "ok", "authenticated": False}])
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(len(stores))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        assert errors == []
+        assert sum(made) == 4  # 03-01 to 03-04, each made once whoever made it
+        names = [r["name"] for r in stores[0].query("monitor/queries/partitions.sql")]
+        assert [n for n in names if n >= "availability_checks_20310228"] == [
+            f"availability_checks_{d}" for d in ("20310228", "20310301", "20310302", "20310303", "20310304")]
+        assert [r["n"] for r in stores[0].query("monitor/queries/count_checks.sql")] == [12]
+    finally:
+        for store in stores:
+            store.close()
 
 
 def test_embedded_retention_exports_closed_days_to_parquet_then_deletes_old_rows(home: Path) -> None:
