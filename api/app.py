@@ -13,7 +13,6 @@ import hashlib
 import hmac
 import json
 import math
-import os
 import threading
 from collections import OrderedDict
 from contextlib import asynccontextmanager
@@ -21,16 +20,18 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, AsyncIterator, Callable, Literal, get_args
 
-from fastapi import FastAPI, Header, Path as PathParam, Query, Request
+from fastapi import FastAPI, Header, Query, Request
+from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 from api import availability
 from api.lookup import LookupCache, LookupIndex, SnapshotCache
-from assets.sources.health import SourceHealth, assess_source, cadence_of, summarise
 from api.store import NoSnapshot, Store, store_from_env
 from api.sync import SYNCABLE_SOURCES, SyncBusy, launch_sync
+from core.settings import settings
+from core.sources.health import SourceHealth, assess_source, cadence_of, summarise
 
 MAX_LIMIT = 500
 # Attribution their terms ask for, shown wherever their data is served.
@@ -45,7 +46,7 @@ def attribution(rows: list[dict[str, Any]]) -> list[str]:
     sources = {str(r.get("source", "")) for r in rows}
     return [text for prefix, text in ATTRIBUTION.items() if any(s.startswith(prefix) for s in sources)]
 CACHE_ENTRIES = 1024
-# The change feed's kinds (assets.core.changes.KINDS; the API does not import the pipeline).
+# The change feed's kinds (core.catalog.changes.KINDS; the API does not import the pipeline).
 ChangeKind = Literal["model_added", "model_removed", "price_changed", "context_changed", "status_changed", "source_disagreement"]
 CHANGE_KINDS: tuple[str, ...] = get_args(ChangeKind)
 
@@ -199,7 +200,7 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
         lifespan=lifespan,
     )
     app.state.store = store or store_from_env()
-    app.state.home = home or Path(os.environ.get("AISI_HOME", "data")).resolve()
+    app.state.home = home or settings().home
     app.state.monitor = monitor or availability.open_monitor(app.state.store, app.state.home)
     owned += [r for r, given in ((app.state.monitor, monitor), (app.state.store, store)) if given is None]
     cache = ResponseCache()
@@ -489,7 +490,7 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
 
     @app.post("/api/v1/sync/{source}", status_code=202, summary="Refresh one source now (bearer token)")
     def sync(source: str, authorization: Annotated[str | None, Header()] = None) -> JSONResponse:
-        token = os.environ.get("AISI_API_TOKEN")
+        token = settings().api_token
         if not token:
             return _error(403, "manual sync is disabled: set AISI_API_TOKEN on the API server to enable it")
         offered = (authorization or "").removeprefix("Bearer ").strip() if (authorization or "").startswith("Bearer ") else ""

@@ -1,7 +1,7 @@
 """Provider availability in the read API: each provider's health in ``/api/v1/status`` and
 ``GET /api/v1/providers/{provider_id}/availability``.
 
-Reads the availability monitor's store (``resources.monitor_store``): the embedded DuckDB file
+Reads the availability monitor's store (``core.stores.monitor``): the embedded DuckDB file
 ``$AISI_HOME/monitor/monitor.duckdb``, or schema ``monitor`` in PostgreSQL when the catalog is
 served from PostgreSQL. Needs neither a catalog snapshot nor Dagster. The data changes with every
 probe, so nothing here is cached; availability responses carry an ETag (a hash of the body) and
@@ -18,13 +18,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Callable, Iterator, Literal, Mapping, Protocol, Sequence
 
-from fastapi import FastAPI, Header, Path as PathParam, Query, Request
+from fastapi import FastAPI, Header, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response
 
-from assets.availability.health import ProviderHealth, assess, current_health, down_after_from_env
-from assets.availability.targets import MonitorConfigError, load_targets
-from resources.monitor_store import DuckDBMonitorStore, MonitorStore, open_monitor_store
-from resources.sqlfiles import as_dicts, duckdb_sql
+from core.availability.health import ProviderHealth, assess, current_health, down_after_from_env
+from core.availability.targets import MonitorConfigError, load_targets
+from core.sqlfiles import as_dicts, duckdb_sql
+from core.stores.monitor import DuckDBMonitorStore, MonitorStore, open_monitor_store
 
 QUERIES = "monitor/queries"
 Window = Literal["1h", "24h", "7d", "30d"]

@@ -1,8 +1,8 @@
-"""The API's SQL, kept in ``sql/api/*.sql`` with ``$name`` parameters (see resources.sqlfiles)."""
+"""The API's SQL, kept in ``sql/api/*.sql`` with ``$name`` parameters (see core.sqlfiles)."""
 
 from __future__ import annotations
 
-from resources import sqlfiles
+from core import sqlfiles
 
 
 def duckdb_sql(name: str) -> str:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from pathlib import Path
 from typing import Any, Protocol
 
 from api.queries import duckdb_sql, postgres_sql
-from resources.sqlfiles import as_dicts
-
+from core.settings import settings
+from core.sqlfiles import as_dicts
 
 # PostgreSQL mode: how long a looked-up snapshot id is trusted before asking again.
 SNAPSHOT_TTL_S = 1.0
@@ -93,8 +92,8 @@ class PostgresStore:
 
 
 def store_from_env() -> Store:
-    url = os.environ.get("AISI_DATABASE_URL")
+    url = settings().database_url
     if url:
         return PostgresStore(url)
-    home = Path(os.environ.get("AISI_HOME", "data")).resolve()
+    home = settings().home
     return DuckDBStore(home / "snapshots")

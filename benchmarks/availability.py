@@ -99,7 +99,7 @@ def _measure(store: Any, label: str, load: Callable[[], None], migrate: Callable
 def rollups(home: Path, repeat: int = 5) -> list[tuple[Timing, Comparison]]:
     """Loads the same synthetic series into both stores (as a store from before the rollups holds
     it; the rollups migration then backfills them) and times the uptime view and the raw query."""
-    from resources.monitor_store import ROLLUPS_MIGRATION, DuckDBMonitorStore, PostgresMonitorStore, duckdb_schema
+    from core.stores.monitor import ROLLUPS_MIGRATION, DuckDBMonitorStore, PostgresMonitorStore, duckdb_schema
 
     now = datetime.now(timezone.utc)
     params = {"now": now, "minutes": DAYS * 1440, "targets": TARGETS}
@@ -111,7 +111,7 @@ def rollups(home: Path, repeat: int = 5) -> list[tuple[Timing, Comparison]]:
     import psycopg
     from psycopg import sql
 
-    from resources.paths import read_sql
+    from core.paths import read_sql
 
     name = f"aisi_bench_{uuid.uuid4().hex[:8]}"
     try:
@@ -169,7 +169,7 @@ def monitor_runs(home: Path, repeat: int = 5) -> list[RunTiming]:
             server.add(f"/s{j}/api/v2/summary.json", summary)
             server.add(f"/s{j}/api/v2/incidents.json", incidents)
             config[f"target-{j}"]["status_page"] = f"{server.url}/s{j}"
-        from assets.availability.targets import load_targets
+        from core.availability.targets import load_targets
 
         defaults = [p.provider_id for p in load_targets({})]
         config.update({pid: {"enabled": False} for pid in defaults})
@@ -179,7 +179,7 @@ def monitor_runs(home: Path, repeat: int = 5) -> list[RunTiming]:
         os.environ.update({"AISI_HOME": str(home), "AISI_MONITOR_CONFIG": str(user)})
         os.environ.pop("AISI_DATABASE_URL", None)
 
-        from pipelines.catalog import build_definitions
+        from pipelines.definitions import build_definitions
 
         defs = build_definitions()
         results = []
@@ -200,7 +200,7 @@ def monitor_runs(home: Path, repeat: int = 5) -> list[RunTiming]:
                     inner.append((stats.end_time or 0) - (stats.start_time or 0))
                 results.append(RunTiming(job_name, targets, statistics.median(walls), max(walls), statistics.median(inner)))
 
-        from pipelines.monitor_loop import run_cycle
+        from pipelines.monitor.loop import run_cycle
 
         walls = []
         for _ in range(repeat):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks import REFERENCE, REPO, SOURCES, child_env
-from assets.sources.registry import HTTP_SOURCES
+from core.sources.registry import HTTP_SOURCES
 from tests.replay import ReplayServer
 
 

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import click
 
-from resources.paths import CONFIG_DIR, REPO_ROOT, aisi_home, dagster_home
-from resources.run_lock import CatalogBusy, LockHolder, catalog_lock
+from core.paths import CONFIG_DIR, REPO_ROOT, aisi_home, dagster_home
+from core.run_lock import CatalogBusy, LockHolder, catalog_lock
+from core.settings import settings
 
 
 def prepare_instance() -> Path:
@@ -20,7 +21,7 @@ def prepare_instance() -> Path:
     SQLite storage there by default, PostgreSQL when ``AISI_DAGSTER_PG_URL`` is set."""
     home = dagster_home()
     home.mkdir(parents=True, exist_ok=True)
-    template = CONFIG_DIR / "dagster-postgres.yaml" if os.environ.get("AISI_DAGSTER_PG_URL") else REPO_ROOT / "dagster.yaml"
+    template = CONFIG_DIR / "dagster-postgres.yaml" if settings().dagster_pg_url else REPO_ROOT / "dagster.yaml"
     target = home / "dagster.yaml"
     if not target.exists() or target.read_bytes() != template.read_bytes():
         shutil.copyfile(template, target)
@@ -64,7 +65,7 @@ def refresh(sources: tuple[str, ...], wait: bool, wait_timeout: float | None) ->
         with catalog_lock(home, budget, on_wait=waiting):
             prepare_instance()
             _settle_instance(deadline, no_wait=not wait)
-            from pipelines.refresh import run_refresh
+            from pipelines.catalog.refresh import run_refresh
 
             started = time.monotonic()
             summary = run_refresh(list(sources), progress=lambda line: click.echo(line, err=True))
@@ -80,7 +81,7 @@ def _settle_instance(deadline: float | None, no_wait: bool) -> None:
     (freeing their pool slots) and waits for catalog runs launched from Dagster to finish."""
     import dagster as dg
 
-    from resources.run_sweep import DagsterRunsBusy, SweepReport, sweep_dead_runs, wait_for_catalog_runs
+    from pipelines.run_sweep import DagsterRunsBusy, SweepReport, sweep_dead_runs, wait_for_catalog_runs
 
     def report(sweep: SweepReport) -> None:
         for line in sweep.lines():
@@ -116,7 +117,7 @@ def serve(host: str, port: int) -> None:
 def monitor(once: bool, interval: float) -> None:
     """Read status pages and probe every provider, every minute, without the Dagster daemon."""
     os.environ.setdefault("AISI_HOME", str(aisi_home()))
-    from pipelines.monitor_loop import run_cycle, run_forever
+    from pipelines.monitor.loop import run_cycle, run_forever
 
     if once:
         report = run_cycle()

@@ -1,10 +1,24 @@
-"""Code location root. Cheap to import: the graph is built only when Dagster loads it."""
+"""Code location root. Cheap to import: the areas are imported and their definitions built only
+when Dagster loads it. Each area (catalog, monitor, notify, maintenance, history) hands its own
+``Definitions``, built on the one set of shared resources made here, and they are merged."""
+
+from __future__ import annotations
+
+import importlib
 
 import dagster as dg
+
+AREAS = ("catalog", "monitor", "notify", "maintenance", "history")
+
+
+def build_definitions() -> dg.Definitions:
+    """Every area's definitions merged, on one shared set of resources."""
+    from pipelines.resources.defaults import shared_resources
+
+    shared = shared_resources()
+    return dg.Definitions.merge(*(importlib.import_module(f"pipelines.{area}.definitions").definitions(shared) for area in AREAS))
 
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    from pipelines.catalog import build_definitions
-
     return build_definitions()

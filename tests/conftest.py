@@ -62,8 +62,8 @@ def isolate(mp: pytest.MonkeyPatch, data: Path) -> None:
     """A fresh AISI_HOME, nothing configured, and nothing that may leave the machine: every
     source (from the registry, so new ones are covered) points at a closed local port, every
     key variable is unset. Tests then point the sources they replay at the replay server."""
-    from assets.availability.targets import status_variable
-    from assets.sources.registry import HTTP_SOURCES
+    from core.availability.targets import status_variable
+    from core.sources.registry import HTTP_SOURCES
 
     mp.setenv("AISI_HOME", str(data))
     mp.setenv("DAGSTER_HOME", str(data / "dagster"))
@@ -86,7 +86,7 @@ def isolate(mp: pytest.MonkeyPatch, data: Path) -> None:
 def _monitored_provider_ids() -> list[str]:
     import yaml
 
-    from resources.paths import CONFIG_DIR
+    from core.paths import CONFIG_DIR
 
     return list(yaml.safe_load((CONFIG_DIR / "monitor.yaml").read_text(encoding="utf-8"))["providers"])
 
@@ -114,8 +114,8 @@ def replay(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ReplayServer
 @pytest.fixture
 def refresh() -> Callable[..., object]:
     """Runs the catalog job in-process like `aisi refresh` and returns its summary."""
+    from pipelines.catalog.refresh import run_refresh
     from pipelines.cli import prepare_instance
-    from pipelines.refresh import run_refresh
 
     def run(*sources: str) -> object:
         prepare_instance()

@@ -88,8 +88,8 @@ def start_server(home: Path, log: Path, **extra: str) -> ApiServer:
 
 def run_refresh(*sources: str) -> Any:
     """Like the `refresh` fixture, for module-scoped setups."""
+    from pipelines.catalog.refresh import run_refresh as refresh
     from pipelines.cli import prepare_instance
-    from pipelines.refresh import run_refresh as refresh
 
     prepare_instance()
     summary = refresh(list(sources), progress=lambda line: None)
@@ -619,6 +619,6 @@ def test_api_never_imports_dagster():
 
 def test_syncable_sources_are_the_http_sources():
     from api.sync import SYNCABLE_SOURCES
-    from assets.sources.registry import HTTP_SOURCES
+    from core.sources.registry import HTTP_SOURCES
 
     assert list(SYNCABLE_SOURCES) == [m.SPEC.name for m in HTTP_SOURCES]

@@ -16,8 +16,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from assets.availability.status_pages import StatusReading
-from resources.monitor_store import MonitorStore, open_monitor_store
+from core.availability.status_pages import StatusReading
+from core.stores.monitor import MonitorStore, open_monitor_store
 
 # openai, listing probes one a minute over the last hour: probe k (0 = newest) at now - k min - 30 s,
 # latency (k + 1) * 10 ms; these six failed, as two runs of three (two outages).

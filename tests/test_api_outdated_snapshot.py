@@ -9,7 +9,7 @@ import duckdb
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from resources.warehouse import migration_files
+from core.stores.warehouse import migration_files
 
 
 def test_a_snapshot_from_before_the_latest_migrations_answers_503_with_what_to_do(home: Path):

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from resources.warehouse import TABLES, SnapshotStore
+from core.stores.warehouse import TABLES, SnapshotStore
 
 
 def run_row(source: str, status: str, *, badge: str | None, age: timedelta | None, started: datetime,

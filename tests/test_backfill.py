@@ -20,12 +20,13 @@ import httpx
 import pandas as pd
 import pytest
 
-from assets.backfill.assets import backfilled_price_history, daily_partitions, daily_price_snapshot
-from assets.backfill.store import day_dir, history_dir
-from assets.normalise.identity import default_rules
-from pipelines.backfill import backfill_assets, backfill_jobs, price_backfill_job, price_history_job
-from resources.archive import RawArchive, RawArchiveResource
-from resources.http import HttpClientResource
+from core.identity import default_rules
+from core.stores.archive import RawArchive
+from core.stores.backfill import day_dir, history_dir
+from pipelines.history.assets import backfilled_price_history, daily_partitions, daily_price_snapshot
+from pipelines.history.definitions import backfill_assets, backfill_jobs, price_backfill_job, price_history_job
+from pipelines.resources.archive import RawArchiveResource
+from pipelines.resources.http import HttpClientResource
 from tests.conftest import FIXTURES, free_port
 from tests.replay import ReplayServer
 
@@ -354,10 +355,11 @@ def test_rematerialising_a_date_is_idempotent(github: FakeGitHub, home: Path, in
 
 
 def test_the_backfill_wires_into_the_catalog_definitions() -> None:
-    """What pipelines/catalog.py build_definitions adds: the assets and jobs, on its own resources."""
-    from pipelines.catalog import all_assets, catalog_job, default_resources
+    """What the catalog and history areas add together: the assets and jobs, on its own resources."""
+    from pipelines.catalog.definitions import all_assets, catalog_job
+    from pipelines.resources.defaults import shared_resources
 
-    defs = dg.Definitions(assets=[*all_assets(), *backfill_assets()], jobs=[catalog_job, *backfill_jobs()], resources=default_resources())
+    defs = dg.Definitions(assets=[*all_assets(), *backfill_assets()], jobs=[catalog_job, *backfill_jobs()], resources=shared_resources())
     dg.Definitions.validate_loadable(defs)
     job = defs.resolve_job_def("price_backfill_job")
     assert job.partitions_def == daily_partitions

@@ -7,8 +7,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from resources.browser import BrowserResource
-from resources.http import FetchError
+from core.http.client import FetchError
+from pipelines.resources.browser import BrowserResource
 from tests.conftest import unavailable
 from tests.replay import ReplayServer
 

@@ -13,14 +13,14 @@ from typing import Any, Iterator
 
 import pytest
 
-from assets.availability.canary import (
+from core.availability.canary import (
     CanaryConfig,
     canary_config_from_env,
     chat_url,
     estimate_prompt_tokens,
     run_canaries,
 )
-from assets.availability.probes import COLUMNS
+from core.availability.probes import COLUMNS
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=timezone.utc)
 KEY = "sk-PLANTEDcanaryKey-4b2d8e"

@@ -16,10 +16,10 @@ import duckdb
 import psycopg
 import pytest
 
-from assets.core.merge import DISAGREEMENT_TOLERANCE
-from assets.core.quarantine import TEXT_TOKEN_TYPES, price_ceiling
-from assets.normalise.records import Provenance
-from assets.sources import litellm, models_dev, openrouter
+from core.catalog.merge import DISAGREEMENT_TOLERANCE
+from core.catalog.quarantine import TEXT_TOKEN_TYPES, price_ceiling
+from core.records import Provenance
+from core.sources import litellm, models_dev, openrouter
 from tests.replay import ReplayServer
 from tests.test_api import latest_snapshot, start_server
 

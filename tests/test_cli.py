@@ -11,7 +11,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from pipelines.catalog import CATALOG_GROUPS, build_definitions
+from pipelines.catalog.definitions import CATALOG_GROUPS
+from pipelines.definitions import build_definitions
 from tests.aisi_process import REPO, child_env, run_aisi, venv_script
 from tests.conftest import free_port
 

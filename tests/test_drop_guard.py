@@ -14,12 +14,12 @@ import dagster as dg
 import duckdb
 import pytest
 
-from assets.quality.payload_guard import PayloadCheck, check_payload, drop_guard_share
-from assets.quality.payload_profile import PayloadCounts
-from assets.sources import openrouter
-from assets.sources.fetch import fetch_source
-from resources.archive import RawArchive
-from resources.http import HttpClientResource
+from core.fetch.engine import fetch_source
+from core.quality.payload_guard import PayloadCheck, check_payload, drop_guard_share
+from core.quality.payload_profile import PayloadCounts
+from core.sources import openrouter
+from core.stores.archive import RawArchive
+from pipelines.resources.http import HttpClientResource
 from tests.replay import ReplayServer
 
 OPENROUTER_PATH = "/openrouter/api/v1/models"

@@ -11,12 +11,13 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from assets.sources import openrouter_endpoints as endpoints
-from assets.sources.fanout import BREAKER_THRESHOLD, fetch_endpoints, host_down
-from assets.sources.fetch import FetchOutcome
-from resources.archive import RawArchive
-from resources.http import FetchError, HostBreaker, HttpClientResource
-from resources.http_core import unreachable_error
+from core.fetch.engine import FetchOutcome
+from core.fetch.fanout import BREAKER_THRESHOLD, fetch_endpoints, host_down
+from core.http.client import FetchError, HostBreaker
+from core.http.transport import unreachable_error
+from core.sources import openrouter_endpoints as endpoints
+from core.stores.archive import RawArchive
+from pipelines.resources.http import HttpClientResource
 from tests.conftest import FIXTURES, free_port
 from tests.replay import HangingServer, ReplayServer
 
@@ -133,20 +134,20 @@ def test_the_breaker_counts_attempts_without_an_answer_in_a_row():
 def test_the_endpoints_asset_asks_nothing_when_the_listing_could_not_reach_the_host(home: Path, monkeypatch):
     """Through Dagster: openrouter_raw times out (serving its cached listing), and
     openrouter_endpoints_raw, in the same run, sends no request to that host."""
-    from assets.sources.assets import openrouter_endpoints_raw, source_assets
-    from pipelines.catalog import default_resources
+    from pipelines.resources.defaults import shared_resources
+    from pipelines.catalog.sources import openrouter_endpoints_raw, source_assets
 
     [listing] = [a for a in source_assets() if a.key == dg.AssetKey("openrouter_raw")]
     monkeypatch.setenv("AISI_HTTP_MAX_ATTEMPTS", "2")
     with ReplayServer() as up:  # an earlier run archived a good listing
         up.add("/openrouter/api/v1/models", FIXTURES / "openrouter_models.json")
         monkeypatch.setenv("AISI_SOURCE_OPENROUTER_URL", up.url + "/openrouter")
-        assert dg.materialize([listing], resources=default_resources()).success
+        assert dg.materialize([listing], resources=shared_resources()).success
 
     monkeypatch.setenv("AISI_SOURCE_OPENROUTER_TIMEOUT", "1")
     with HangingServer() as hung:
         monkeypatch.setenv("AISI_SOURCE_OPENROUTER_URL", hung.url + "/openrouter")
-        result = dg.materialize([listing, openrouter_endpoints_raw], resources=default_resources())
+        result = dg.materialize([listing, openrouter_endpoints_raw], resources=shared_resources())
         connections = hung.connections
     assert result.success
     models = result.output_for_node("openrouter_raw")

@@ -17,12 +17,14 @@ import duckdb
 import psycopg
 import pytest
 
-from assets.maintenance.snapshots import plan, snapshot_time
-from assets.notify.outbox import Notification, record
-from resources.archive import RawArchive, RawArchiveResource
-from resources.monitor import MonitorStoreResource
-from resources.monitor_store import PostgresMonitorStore, open_monitor_store
-from resources.warehouse import PostgresResource, PostgresWarehouse, SnapshotStoreResource
+from core.notify.outbox import Notification, record
+from core.stores.archive import RawArchive
+from core.stores.monitor import PostgresMonitorStore, open_monitor_store
+from core.stores.warehouse import PostgresWarehouse
+from pipelines.maintenance.snapshots import plan, snapshot_time
+from pipelines.resources.archive import RawArchiveResource
+from pipelines.resources.monitor import MonitorStoreResource
+from pipelines.resources.warehouse import PostgresResource, SnapshotStoreResource
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -37,7 +39,7 @@ def job_resources(home: Path, database_url: str | None = None) -> dict[str, obje
 
 
 def run_maintenance(home: Path, database_url: str | None = None) -> dg.ExecuteInProcessResult:
-    from pipelines.maintenance import maintenance_job
+    from pipelines.maintenance.definitions import maintenance_job
 
     with dg.instance_for_test() as instance:
         result = maintenance_job.execute_in_process(instance=instance, resources=job_resources(home, database_url))
@@ -275,7 +277,7 @@ def test_compaction_without_a_store_is_a_no_op(home: Path) -> None:
 
 
 def test_compaction_loses_no_write_of_another_process(home: Path) -> None:
-    from assets.maintenance.monitor_store import compact_duckdb
+    from pipelines.maintenance.monitor_store import compact_duckdb
 
     store = open_monitor_store(home)
     store.append_checks(_checks(datetime.now(timezone.utc), 2000))
@@ -284,7 +286,7 @@ def test_compaction_loses_no_write_of_another_process(home: Path) -> None:
     code = textwrap.dedent(f"""
         from datetime import datetime, timezone
         from pathlib import Path
-        from resources.monitor_store import DuckDBMonitorStore
+        from core.stores.monitor import DuckDBMonitorStore
         store = DuckDBMonitorStore(Path({str(path)!r}))
         for i in range(150):
             store.set_state(f"k{{i}}", i, datetime.now(timezone.utc))

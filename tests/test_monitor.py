@@ -11,9 +11,9 @@ from typing import Iterator
 import dagster as dg
 import pytest
 
-from assets.availability.alerts import transitions
-from assets.availability.health import ProviderHealth, assess
-from resources.monitor_store import DuckDBMonitorStore, PostgresMonitorStore, open_monitor_store
+from core.availability.alerts import transitions
+from core.availability.health import ProviderHealth, assess
+from core.stores.monitor import DuckDBMonitorStore, PostgresMonitorStore, open_monitor_store
 from tests.conftest import free_port
 from tests.receiver import Receiver
 from tests.replay import ReplayServer
@@ -102,7 +102,7 @@ def test_assess_down_after_n_failures_or_severe_page() -> None:
 
 
 def test_monitor_cycles_land_alert_once_and_recover(monitored: ReplayServer, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pipelines.monitor_loop import run_cycle
+    from pipelines.monitor.loop import run_cycle
 
     with Receiver() as slack:
         monkeypatch.setenv("SLACK_WEBHOOK_URL", slack.url)
@@ -138,7 +138,7 @@ def test_monitor_cycles_land_alert_once_and_recover(monitored: ReplayServer, hom
 
 
 def test_slack_outage_is_retried_not_lost(monitored: ReplayServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pipelines.monitor_loop import run_cycle
+    from pipelines.monitor.loop import run_cycle
 
     with Receiver() as slack:
         monkeypatch.setenv("SLACK_WEBHOOK_URL", slack.url)
@@ -153,8 +153,8 @@ def test_slack_outage_is_retried_not_lost(monitored: ReplayServer, monkeypatch: 
 
 
 def _sensor_tick(cursor: str | None, store_home: Path, webhook: str) -> tuple[dg.SkipReason, str | None]:
-    from pipelines.monitor import provider_alerts
-    from resources.monitor import AlertChannelResource, MonitorStoreResource
+    from pipelines.monitor.definitions import provider_alerts
+    from pipelines.resources.monitor import AlertChannelResource, MonitorStoreResource
 
     with dg.build_sensor_context(cursor=cursor, resources={
         "monitor": MonitorStoreResource(home=str(store_home)),
@@ -205,7 +205,7 @@ def test_alert_sensor_fires_once_per_outage_and_once_on_recovery(home: Path, mon
 
 
 def test_monitor_jobs_run_on_the_embedded_instance(monitored: ReplayServer, home: Path) -> None:
-    from pipelines.catalog import build_definitions
+    from pipelines.definitions import build_definitions
 
     defs = build_definitions()
     with dg.instance_for_test() as instance:

@@ -17,11 +17,11 @@ import psycopg
 import pytest
 from dagster_slack import SlackResource
 
-from assets.notify.channel import SlackNotifyResource
-from assets.notify.outbox import MAX_DELIVERY_ATTEMPTS, Notification, deliver_pending, record
-from resources.monitor import MonitorStoreResource
-from resources.monitor_store import open_monitor_store
-from resources.warehouse import SnapshotStoreResource
+from core.notify.outbox import MAX_DELIVERY_ATTEMPTS, Notification, deliver_pending, record
+from core.stores.monitor import open_monitor_store
+from pipelines.notify.channel import SlackNotifyResource
+from pipelines.resources.monitor import MonitorStoreResource
+from pipelines.resources.warehouse import SnapshotStoreResource
 from tests.conftest import FIXTURES
 from tests.receiver import Post, Receiver
 
@@ -59,7 +59,7 @@ def run_event(instance: dg.DagsterInstance, run_id: str, event_type: dg.DagsterE
 
 
 def failure_tick(instance: dg.DagsterInstance, run_id: str, res: dict[str, object]) -> dg.SkipReason:
-    from pipelines.notify import slack_run_failures
+    from pipelines.notify.definitions import slack_run_failures
 
     with dg.build_run_status_sensor_context(
         sensor_name="slack_run_failures", dagster_event=run_event(instance, run_id, dg.DagsterEventType.RUN_FAILURE),
@@ -69,7 +69,7 @@ def failure_tick(instance: dg.DagsterInstance, run_id: str, res: dict[str, objec
 
 
 def success_tick(instance: dg.DagsterInstance, run_id: str, res: dict[str, object]) -> dg.SkipReason:
-    from pipelines.notify import slack_catalog_updates
+    from pipelines.notify.definitions import slack_catalog_updates
 
     with dg.build_run_status_sensor_context(
         sensor_name="slack_catalog_updates", dagster_event=run_event(instance, run_id, dg.DagsterEventType.RUN_SUCCESS),
@@ -79,7 +79,7 @@ def success_tick(instance: dg.DagsterInstance, run_id: str, res: dict[str, objec
 
 
 def outbox_tick(res: dict[str, object]) -> dg.SkipReason:
-    from pipelines.notify import slack_outbox
+    from pipelines.notify.definitions import slack_outbox
 
     with dg.build_sensor_context(resources=res) as context:
         return slack_outbox(context)
@@ -100,7 +100,7 @@ def texts(receiver: Receiver) -> list[str]:
     return [body["text"] for body in receiver.delivered()]
 
 
-# A tiny graph whose blocking check fails (a stand-in for the GX checks in assets/quality).
+# A tiny graph whose blocking check fails (a stand-in for the GX checks in core/quality).
 @dg.asset
 def priced_models() -> int:
     return 3
@@ -313,7 +313,7 @@ def test_degraded_sources_alert_once_per_streak_with_since(replay, home: Path, r
 
 
 def test_streak_since_is_the_first_degraded_run(replay, home: Path, refresh, slack: Receiver) -> None:
-    from pipelines.notify import catalog_notifications
+    from pipelines.notify.definitions import catalog_notifications
 
     assert refresh().success
     replay.routes[LITELLM_PATH].mode = "500"
@@ -388,7 +388,7 @@ def test_snapshot_without_changes_feed_gives_no_digest_and_no_error(replay, home
 
 
 def test_daily_report_once_a_day_with_sources_counts_changes_failures_uptime(replay, home: Path, refresh, slack: Receiver) -> None:
-    from pipelines.notify import SCHEDULED_TAG, daily_report_job
+    from pipelines.notify.definitions import SCHEDULED_TAG, daily_report_job
 
     assert refresh().success
     instance = dg.DagsterInstance.get()
@@ -431,7 +431,7 @@ def test_daily_report_once_a_day_with_sources_counts_changes_failures_uptime(rep
 
 
 def test_daily_report_without_snapshot_or_monitor(home: Path, slack: Receiver) -> None:
-    from pipelines.notify import daily_report_job
+    from pipelines.notify.definitions import daily_report_job
 
     with dg.instance_for_test() as instance:
         result = daily_report_job.execute_in_process(instance=instance, resources=via_webhook(home, slack))

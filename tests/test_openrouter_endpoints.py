@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from assets.sources import openrouter_endpoints as endpoints
+from core.sources import openrouter_endpoints as endpoints
 from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.slow

@@ -16,13 +16,13 @@ import dagster as dg
 import duckdb
 import pytest
 
-from assets.normalise.records import Provenance
-from assets.quality.payload_guard import check_payload
-from assets.quality.payload_profile import PayloadCounts, field_profile, measure, reason_kind, reject_kinds
-from assets.sources import models_dev, openrouter
-from assets.sources.fetch import fetch_source
-from resources.archive import RawArchive
-from resources.http import HttpClientResource
+from core.fetch.engine import fetch_source
+from core.quality.payload_guard import check_payload
+from core.quality.payload_profile import PayloadCounts, field_profile, measure, reason_kind, reject_kinds
+from core.records import Provenance
+from core.sources import models_dev, openrouter
+from core.stores.archive import RawArchive
+from pipelines.resources.http import HttpClientResource
 from tests.replay import ReplayServer
 
 OPENROUTER_PATH = "/openrouter/api/v1/models"

@@ -12,8 +12,8 @@ import pandas as pd
 import psycopg
 import pytest
 
-from assets.core.assets import SOURCE_NAMES
-from resources.warehouse import TABLES, PostgresWarehouse, migration_files
+from core.stores.warehouse import TABLES, PostgresWarehouse, migration_files
+from pipelines.catalog.merge import SOURCE_NAMES
 from tests.test_api import latest_snapshot, start_server
 from tests.test_benchmark_sources import aa  # noqa: F401  (fixture)
 from tests.test_browser import chromium  # noqa: F401  (fixture)

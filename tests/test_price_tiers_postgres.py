@@ -7,8 +7,8 @@ import psycopg
 import pytest
 from yoyo import get_backend, read_migrations
 
-from resources.paths import read_sql
-from resources.warehouse import MIGRATIONS_DIR, PostgresWarehouse, yoyo_url
+from core.paths import read_sql
+from core.stores.warehouse import MIGRATIONS_DIR, PostgresWarehouse, yoyo_url
 
 pytestmark = pytest.mark.postgres
 

@@ -15,14 +15,14 @@ from typing import Iterator
 import httpx
 import pytest
 
-from assets.availability.probes import (
+from core.availability.probes import (
     COLUMNS,
     classify_exception,
     classify_status,
     display_url,
     run_probes,
 )
-from assets.availability.targets import ProbeTarget
+from core.availability.targets import ProbeTarget
 from tests.replay import ReplayServer
 
 REPO = Path(__file__).resolve().parent.parent

@@ -22,16 +22,16 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-import pipelines.catalog as catalog_definitions
+import pipelines.catalog.definitions as catalog_definitions
 from api.app import create_app
-from assets.normalise.assets import build_records_asset, records_assets
-from assets.normalise.records import BatchBuilder, Provenance
-from assets.quality import expectations as gxe
-from assets.quality import records as records_checks
-from assets.quality.checks import DEFAULT_CEILING, quality_checks, table_check
-from assets.quality.tables import table_contract
-from assets.sources import model_defaults, openrouter
-from assets.sources.fetch import FetchOutcome
+from core.fetch.engine import FetchOutcome
+from core.quality import expectations as gxe
+from core.quality.tables import table_contract
+from core.records import BatchBuilder, Provenance
+from core.sources import model_defaults, openrouter
+from pipelines.catalog.checks import DEFAULT_CEILING, quality_checks, table_check
+from pipelines.catalog.definitions import record_checks as records_checks
+from pipelines.catalog.normalise import build_records_asset, records_assets
 from tests.conftest import REPO
 
 WHEN = pd.Timestamp("2026-01-01", tz="UTC")
@@ -289,7 +289,7 @@ def test_a_records_check_that_raises_warns_and_the_step_succeeds(tmp_path, monke
 
 
 def test_quality_checks_cover_the_merged_tables_and_every_source():
-    from assets.sources.registry import ALL_SOURCES, HTTP_SOURCES
+    from core.sources.registry import ALL_SOURCES, HTTP_SOURCES
 
     definitions = [*quality_checks(), *records_assets()]
     keys = {key for checks in definitions for key in checks.check_keys}
@@ -316,7 +316,7 @@ def test_building_definitions_with_the_checks_does_not_import_great_expectations
         "import json, sys, time\n"
         "started = time.perf_counter()\n"
         "import dagster as dg\n"
-        "from pipelines.catalog import build_definitions\n"
+        "from pipelines.definitions import build_definitions\n"
         "defs = build_definitions()\n"
         "job = defs.resolve_job_def('catalog_job')\n"
         "assert any(k.name == 'non_negative_prices' for k in defs.resolve_asset_graph().asset_check_keys)\n"

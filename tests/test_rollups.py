@@ -25,8 +25,7 @@ import duckdb
 import psycopg
 import pytest
 
-from resources.monitor_store import (ROLLUPS_MIGRATION, SCHEMA_STATE, DuckDBMonitorStore, MonitorStore, PostgresMonitorStore,
-                                     duckdb_schema)
+from core.stores.monitor import ROLLUPS_MIGRATION, SCHEMA_STATE, DuckDBMonitorStore, MonitorStore, PostgresMonitorStore, duckdb_schema
 
 VIEW = "monitor/queries/uptime.sql"
 RAW = "monitor/bench/uptime_raw.sql"

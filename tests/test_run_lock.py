@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from resources.run_lock import LOCK_NAME, CatalogBusy, LockHolder, catalog_lock, read_holder
+from core.run_lock import LOCK_NAME, CatalogBusy, LockHolder, catalog_lock, read_holder
 from tests.aisi_process import REPO, child_env
 
 HOLD = (
     "import sys, time\n"
     "from pathlib import Path\n"
-    "from resources.run_lock import catalog_lock\n"
+    "from core.run_lock import catalog_lock\n"
     "with catalog_lock(Path(sys.argv[1]), False, command='aisi refresh --source litellm') as lock:\n"
     "    lock.note(run_id='run-of-the-holder')\n"
     "    print('held', flush=True)\n"

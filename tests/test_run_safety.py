@@ -16,8 +16,8 @@ import dagster as dg
 import duckdb
 import pytest
 
-from assets.sources.registry import HTTP_SOURCES
-from resources.run_lock import LOCK_NAME, read_holder
+from core.run_lock import LOCK_NAME, read_holder
+from core.sources.registry import HTTP_SOURCES
 from tests.aisi_process import REPO, aisi_command, child_env, run_aisi
 from tests.conftest import free_port
 from tests.replay import HangingServer

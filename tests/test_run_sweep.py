@@ -13,7 +13,7 @@ import dagster as dg
 import pytest
 from dagster._core.events import EngineEventData
 
-from resources.run_sweep import (
+from pipelines.run_sweep import (
     HOST_TAG,
     PID_TAG,
     DagsterRunsBusy,
@@ -128,8 +128,8 @@ def test_the_instance_queues_runs_one_catalog_run_at_a_time(tmp_path: Path):
     import yaml
     from dagster._core.run_coordinator import QueuedRunCoordinator
 
-    from resources.paths import CONFIG_DIR, REPO_ROOT
-    from resources.run_sweep import AREA_TAG, CATALOG_AREA
+    from core.paths import CONFIG_DIR, REPO_ROOT
+    from pipelines.run_sweep import AREA_TAG, CATALOG_AREA
 
     (tmp_path / "dagster.yaml").write_bytes((REPO_ROOT / "dagster.yaml").read_bytes())
     with dg.DagsterInstance.from_config(str(tmp_path)) as loaded:

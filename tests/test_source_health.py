@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from assets.sources import cadence
+from core.sources import cadence
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.slow
@@ -103,8 +103,8 @@ def test_source_health_runs_with_a_one_source_refresh(replay, home: Path, refres
 
 
 def test_definitions_load_with_source_health_and_freshness():
-    from assets.sources.registry import ALL_SOURCES
-    from pipelines.catalog import build_definitions
+    from core.sources.registry import ALL_SOURCES
+    from pipelines.definitions import build_definitions
 
     definitions = build_definitions()
     dg.Definitions.validate_loadable(definitions)

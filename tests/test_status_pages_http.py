@@ -11,8 +11,8 @@ from typing import Iterator
 import httpx
 import pytest
 
-from assets.availability.status_pages import StatusReading, read_status_page
-from assets.availability.targets import MonitoredProvider
+from core.availability.status_pages import StatusReading, read_status_page
+from core.availability.targets import MonitoredProvider
 from tests.conftest import FIXTURES, free_port
 from tests.replay import ReplayServer
 

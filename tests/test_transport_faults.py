@@ -14,13 +14,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from assets.availability.probes import run_probes
-from assets.availability.targets import ProbeTarget
-from assets.normalise.records import Provenance, non_finite, per_token_to_per_mtok, to_int, to_number
-from assets.sources import google, litellm
-from assets.sources.fetch import fetch_source
-from resources.archive import RawArchive
-from resources.http import HttpClientResource
+from core.availability.probes import run_probes
+from core.availability.targets import ProbeTarget
+from core.fetch.engine import fetch_source
+from core.records import Provenance, non_finite, per_token_to_per_mtok, to_int, to_number
+from core.sources import google, litellm
+from core.stores.archive import RawArchive
+from pipelines.resources.http import HttpClientResource
 from tests.replay import ReplayServer
 
 LITELLM_PATH = "/litellm/model_prices_and_context_window.json"
@@ -213,8 +213,9 @@ def test_transport_faults_degrade_their_sources_and_the_run_publishes(replay, ho
 
 
 def test_a_page_amount_too_large_for_a_float_is_rejected_not_published():
-    from assets.sources import google_pricing, mistral_pricing, pricing_page
-    from assets.sources.html_tables import dollars
+    from core.parsing import pricing_page
+    from core.parsing.html_tables import dollars
+    from core.sources import google_pricing, mistral_pricing
 
     huge = dollars("$" + "9" * 400 + " / 1M tokens")
     assert huge == math.inf  # what float() makes of it

@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from resources.warehouse import DuckDBWarehouse, PostgresWarehouse, Warehouse
+from core.stores.warehouse import DuckDBWarehouse, PostgresWarehouse, Warehouse
 from tests.replay import ReplayServer
 
 pytestmark = pytest.mark.slow

@@ -9,8 +9,8 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from assets.normalise.records import PayloadError, Provenance
-from assets.sources import anthropic, cohere, google, huggingface, mistral, openai, replicate
+from core.records import PayloadError, Provenance
+from core.sources import anthropic, cohere, google, huggingface, mistral, openai, replicate
 from tests.conftest import API_FIXTURES, PROVIDER_APIS
 
 NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from assets.normalise.identity import UNMATCHED
-from assets.normalise.records import PayloadError, Provenance
-from assets.sources import artificial_analysis as aa
-from assets.sources import artificial_analysis_language as aal
-from assets.sources.fetch import fetch_source
-from resources.archive import RawArchive
-from resources.http import HttpClientResource
+from core.fetch.engine import fetch_source
+from core.identity import UNMATCHED
+from core.records import PayloadError, Provenance
+from core.sources import artificial_analysis as aa
+from core.sources import artificial_analysis_language as aal
+from core.stores.archive import RawArchive
+from pipelines.resources.http import HttpClientResource
 from tests.conftest import FIXTURES
 from tests.replay import ReplayServer
 
@@ -340,7 +340,7 @@ def test_without_a_key_the_source_is_skipped(server, archive, monkeypatch):
 
 @functools.lru_cache(maxsize=1)
 def _catalog_keys(reference: Path) -> frozenset[str]:
-    from assets.normalise.identity_report import load_batches
+    from core.catalog.identity_report import load_batches
 
     return frozenset(k for batch in load_batches(reference).values() for k in batch.offerings.model_key)
 

@@ -14,9 +14,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from assets.normalise.records import PayloadError, Provenance
-from assets.sources import artificial_analysis as aa
-from assets.sources import artificial_analysis_page as aap
+from core.records import PayloadError, Provenance
+from core.sources import artificial_analysis as aa
+from core.sources import artificial_analysis_page as aap
 from tests.conftest import FIXTURES
 
 PAGES = FIXTURES / "pages"

@@ -9,7 +9,7 @@ from typing import Iterator
 import httpx
 import pytest
 
-from assets.backfill.dated import (
+from core.history.dated import (
     DATED_SOURCES,
     LITELLM_GIT,
     NoPayload,
@@ -17,9 +17,9 @@ from assets.backfill.dated import (
     from_archive,
     payload_as_of,
 )
-from resources.archive import RawArchive
-from resources.http import HttpClientResource
-from assets.sources.litellm import canonical_order
+from core.sources.litellm import canonical_order
+from core.stores.archive import RawArchive
+from pipelines.resources.http import HttpClientResource
 from tests.conftest import free_port
 from tests.replay import ReplayServer
 

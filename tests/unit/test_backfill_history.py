@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from assets.backfill.history import (
+from core.catalog.merge import PRICE_HISTORY_COLUMNS
+from core.history.history import (
     CHANGE_COLUMNS,
     DAY_COLUMNS,
     changes_from_history,
@@ -17,10 +18,9 @@ from assets.backfill.history import (
     history_from_days,
     split_days,
 )
-from assets.backfill.store import day_dir, read_days, write_day
-from assets.core.merge import PRICE_HISTORY_COLUMNS
-from assets.normalise.records import PRICE_COLUMNS, Provenance
-from assets.sources import litellm
+from core.records import PRICE_COLUMNS, Provenance
+from core.sources import litellm
+from core.stores.backfill import day_dir, read_days, write_day
 
 D1, D2, D3, D4 = date(2025, 2, 6), date(2025, 8, 23), date(2026, 1, 21), date(2026, 7, 24)
 

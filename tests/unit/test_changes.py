@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pandas as pd
 import pytest
 
-from assets.core.changes import (
+from core.catalog.changes import (
     KINDS,
     ChangeFeed,
     PreviousState,
@@ -22,8 +22,8 @@ from assets.core.changes import (
     source_quality,
     track_presence,
 )
-from assets.core.merge import disagreement_tolerance, merge_catalog, price_history
-from assets.normalise.records import BatchBuilder, NormalisedBatch, Provenance
+from core.catalog.merge import disagreement_tolerance, merge_catalog, price_history
+from core.records import BatchBuilder, NormalisedBatch, Provenance
 
 T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
 PRIORITY = {"models_dev": 1, "litellm": 2, "openrouter": 3, "model_defaults": 9}

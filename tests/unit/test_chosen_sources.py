@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from assets.sources import openrouter
-from assets.sources.fetch import fetch_source
-from assets.sources.spec import chosen_sources, is_chosen
-from resources.archive import RawArchive
-from resources.http import HttpClientResource
+from core.fetch.engine import fetch_source
+from core.sources import openrouter
+from core.sources.spec import chosen_sources, is_chosen
+from core.stores.archive import RawArchive
+from pipelines.resources.http import HttpClientResource
 
 
 def test_unset_runs_every_source(monkeypatch: pytest.MonkeyPatch) -> None:

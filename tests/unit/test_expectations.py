@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assets.quality import expectations as gxe
-from assets.quality.tables import table_contract
+from core.quality import expectations as gxe
+from core.quality.tables import table_contract
 from tests.conftest import REPO
 
 
@@ -196,7 +196,7 @@ def test_validating_twenty_thousand_price_rows_takes_well_under_a_second_once_lo
     assert elapsed < 5  # ~0.3 s on a quiet machine; generous for a loaded CI box
 
 
-@pytest.mark.parametrize("module", ["assets.quality.checks", "assets.quality.expectations", "assets.sources.fetch"])
+@pytest.mark.parametrize("module", ["pipelines.catalog.checks", "core.quality.expectations", "core.fetch.engine"])
 def test_importing_the_quality_code_does_not_import_great_expectations(module):
     code = f"import json, sys\nimport {module}\nprint(json.dumps('great_expectations' in sys.modules))\n"
     proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)

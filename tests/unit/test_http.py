@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from resources.http import FetchError, HttpClientResource
+from core.http.client import FetchError
+from pipelines.resources.http import HttpClientResource
 from tests.conftest import free_port
 from tests.replay import ReplayServer
 
@@ -174,7 +175,7 @@ def test_keys_follow_a_redirect_within_their_origin_and_back_home(server):
 
 
 def test_origins_compare_scheme_host_and_port():
-    from resources.http import origin
+    from core.http.client import origin
 
     assert origin("http://Example.com/a") == origin("http://example.com:80/b")
     assert origin("https://example.com/") == origin("https://example.com:443/x")

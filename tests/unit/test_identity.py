@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assets.normalise.identity import (
+from core.identity import (
     ALIAS_FILE,
     EXACT,
     METHODS,

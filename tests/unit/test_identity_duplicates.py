@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from assets.normalise.duplicate_figure import (
+from core.catalog.duplicate_figure import (
     CREATOR,
     FREE,
     POINTER,
@@ -21,7 +21,7 @@ from assets.normalise.duplicate_figure import (
     merged_models,
     unfolded_models,
 )
-from assets.normalise.identity_report import load_batches
+from core.catalog.identity_report import load_batches
 
 
 def pairs(*keys: str) -> set[tuple[str, str, str]]:

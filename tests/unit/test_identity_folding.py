@@ -9,8 +9,8 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
-from assets.core.merge import merge_catalog
-from assets.normalise.folding import (
+from core.catalog.merge import merge_catalog
+from core.folding import (
     CANONICAL_SLUG,
     FOLDED,
     POINTER,
@@ -20,9 +20,9 @@ from assets.normalise.folding import (
     fold_batches,
     fold_map,
 )
-from assets.normalise.identity import default_rules
-from assets.normalise.records import LINK_COLUMNS, BatchBuilder, Provenance
-from assets.sources import litellm, openrouter
+from core.identity import default_rules
+from core.records import LINK_COLUMNS, BatchBuilder, Provenance
+from core.sources import litellm, openrouter
 
 T0 = datetime(2026, 8, 1, tzinfo=timezone.utc)
 PRIORITY = {"models_dev": 1, "litellm": 2, "openrouter": 3}

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from assets.normalise.identity import UNMATCHED, family_alias
-from assets.normalise.identity_report import duplicate_groups, load_batches
+from core.catalog.identity_report import duplicate_groups, load_batches
+from core.identity import UNMATCHED, family_alias
 
 pytestmark = pytest.mark.reference
 

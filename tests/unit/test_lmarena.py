@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from assets.normalise.identity import UNMATCHED
-from assets.normalise.identity_report import load_batches
-from assets.normalise.records import PayloadError, Provenance
-from assets.sources import lmarena, lmarena_history
+from core.catalog.identity_report import load_batches
+from core.identity import UNMATCHED
+from core.records import PayloadError, Provenance
+from core.sources import lmarena, lmarena_history
 from tests.conftest import FIXTURES
 
 NOW = datetime(2026, 11, 1, 9, 30, tzinfo=timezone.utc)

@@ -6,8 +6,8 @@ from datetime import date, datetime, timedelta, timezone
 
 import pandas as pd
 
-from assets.core.merge import merge_catalog, price_history
-from assets.normalise.records import BatchBuilder, Provenance
+from core.catalog.merge import merge_catalog, price_history
+from core.records import BatchBuilder, Provenance
 
 T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
 PRIORITY = {"models_dev": 1, "litellm": 2, "openrouter": 3, "model_defaults": 9}
@@ -142,7 +142,7 @@ def test_dated_snapshots_are_distinct_models_with_their_family_alias():
 
 
 def test_benchmark_history_adds_new_dates_and_skips_unchanged_scores():
-    from assets.core.merge import benchmark_history
+    from core.catalog.merge import benchmark_history
 
     def scores(*points):
         builder = BatchBuilder(Provenance("lmarena_history", "aggregator", "u", T0))

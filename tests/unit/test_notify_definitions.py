@@ -5,26 +5,47 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from assets.notify.channel import LogNotificationSink, SlackBotSink, SlackNotifyResource, slack_notify_from_environment
+from pipelines.notify.channel import LogNotificationSink, SlackBotSink, SlackNotifyResource, slack_notify_from_environment
 
 
 def _definitions() -> dg.Definitions:
-    from assets.availability.assets import availability_checks, status_pages
-    from pipelines.catalog import all_assets, cadence_schedules, catalog_job, default_resources
-    from pipelines.maintenance import maintenance_definitions
-    from pipelines.monitor import monitor_resources, monitor_schedules, probe_job, provider_alerts, status_job
-    from pipelines.notify import notify_definitions
+    from pipelines.definitions import build_definitions
 
-    n, m = notify_definitions(), maintenance_definitions()
-    for part in (n, m):
-        assert set(part) == {"jobs", "schedules", "sensors", "resources", "assets"}
-    return dg.Definitions(
-        assets=[*all_assets(), status_pages, availability_checks, *n["assets"], *m["assets"]],
-        jobs=[catalog_job, status_job, probe_job, *n["jobs"], *m["jobs"]],
-        schedules=[*cadence_schedules(), *monitor_schedules(), *n["schedules"], *m["schedules"]],
-        sensors=[provider_alerts, *n["sensors"], *m["sensors"]],
-        resources={**default_resources(), **monitor_resources(), **n["resources"], **m["resources"]},
+    return build_definitions()
+
+
+@pytest.mark.parametrize("area", ["catalog", "monitor", "notify", "maintenance", "history"])
+def test_each_area_hands_its_own_loadable_definitions(area: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    monkeypatch.delenv("AISI_DATABASE_URL", raising=False)
+    defs = importlib.import_module(f"pipelines.{area}.definitions").definitions()
+    assert isinstance(defs, dg.Definitions)
+    dg.Definitions.validate_loadable(defs)
+
+
+def test_autostart_is_decided_per_area_in_one_place(tmp_path) -> None:
+    """AISI_<AREA>_AUTOSTART=1 starts that area's schedules and sensors, and only those."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import json, dagster as dg\n"
+        "from pipelines.definitions import build_definitions\n"
+        "repo = build_definitions().get_repository_def()\n"
+        "print(json.dumps({**{s.name: s.default_status.value for s in repo.schedule_defs},"
+        " **{s.name: s.default_status.value for s in repo.sensor_defs}}))\n"
     )
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_AUTOSTART")}
+    env.update(AISI_HOME=str(tmp_path), AISI_NOTIFY_AUTOSTART="1", AISI_CATALOG_AUTOSTART="yes")
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True).stdout
+    status = json.loads(out.strip().splitlines()[-1])
+    running = {name for name, value in status.items() if value == "RUNNING"}
+    assert running == {"daily_report_0800", "slack_run_failures", "slack_catalog_updates", "slack_outbox", "catalog_automation",
+                       *(name for name in status if name.startswith("sources_"))}
+    assert status["maintenance_daily_0300"] == status["probe_every_minute"] == status["provider_alerts"] == "STOPPED"
 
 
 def test_definitions_load_with_the_catalog_and_monitor(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -81,7 +102,7 @@ def test_secrets_are_env_vars_and_the_channel_follows_the_environment(monkeypatc
 def test_sink_choice() -> None:
     from dagster_slack import SlackResource
 
-    from assets.availability.alerts import SlackWebhookSink
+    from core.availability.alerts import SlackWebhookSink
 
     bot = SlackResource(token="xoxb-t")
     assert isinstance(SlackNotifyResource(slack=bot, slack_channel="#a", slack_webhook_url="https://x").sink(), SlackBotSink)

@@ -6,8 +6,8 @@ from datetime import date, datetime, timezone
 
 import dagster as dg
 
-from assets.notify import messages
-from assets.notify.outbox import MAX_TEXT_CHARS, Notification
+from core.notify import messages
+from core.notify.outbox import MAX_TEXT_CHARS, Notification
 
 NOW = datetime(2026, 11, 22, 8, 0, tzinfo=timezone.utc)
 URL = "http://127.0.0.1:3000/runs/0123456789abcdef"

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from assets.sources import anthropic, replicate
-from assets.sources.fetch import fetch_source
-from resources.archive import RawArchive
-from resources.http import HttpClientResource
+from core.fetch.engine import fetch_source
+from core.sources import anthropic, replicate
+from core.stores.archive import RawArchive
+from pipelines.resources.http import HttpClientResource
 from tests.replay import ReplayServer
 
 KEY = "r8_PLANTEDpagedFetchKey0123456789"

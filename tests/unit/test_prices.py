@@ -10,13 +10,13 @@ import duckdb
 import pandas as pd
 import pytest
 
-from assets.core.changes import price_changes
-from assets.core.merge import PRICE_KEY, merge_catalog, price_history
-from assets.normalise.billing import billing_kind, plan_providers
-from assets.normalise.records import DUPLICATE_KEPT_PRICED, PRICE_COLUMNS, BatchBuilder, Provenance
-from assets.sources import litellm, models_dev, openrouter
-from resources.paths import read_sql
-from resources.warehouse import migration_files
+from core.billing import billing_kind, plan_providers
+from core.catalog.changes import price_changes
+from core.catalog.merge import PRICE_KEY, merge_catalog, price_history
+from core.paths import read_sql
+from core.records import DUPLICATE_KEPT_PRICED, PRICE_COLUMNS, BatchBuilder, Provenance
+from core.sources import litellm, models_dev, openrouter
+from core.stores.warehouse import migration_files
 from tests.conftest import FIXTURES
 
 NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)
@@ -58,7 +58,7 @@ def test_billing_kinds_come_from_the_config_file_and_free_variants():
 def test_every_plan_provider_in_the_config_file_says_why():
     import yaml
 
-    from assets.normalise.billing import BILLING_FILE
+    from core.billing import BILLING_FILE
 
     plan = yaml.safe_load(BILLING_FILE.read_text(encoding="utf-8"))["plan"]
     assert all(isinstance(reason, str) and len(reason) > 10 for reason in plan.values())

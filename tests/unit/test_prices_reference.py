@@ -6,11 +6,11 @@ from datetime import datetime, timezone
 
 import pytest
 
-from assets.core.merge import merge_catalog
-from assets.normalise.billing_report import billing_counts
-from assets.normalise.identity import default_rules
-from assets.normalise.records import DUPLICATE_KEPT_PRICED, Provenance
-from assets.sources import litellm, models_dev, openrouter
+from core.catalog.billing_report import billing_counts
+from core.catalog.merge import merge_catalog
+from core.identity import default_rules
+from core.records import DUPLICATE_KEPT_PRICED, Provenance
+from core.sources import litellm, models_dev, openrouter
 from tests.conftest import REFERENCE, unavailable
 
 pytestmark = pytest.mark.reference

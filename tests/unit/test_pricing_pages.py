@@ -14,9 +14,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from assets.normalise.records import PayloadError, Provenance
-from assets.sources import anthropic_pricing, openai_pricing
-from assets.sources.html_tables import read_page
+from core.parsing.html_tables import read_page
+from core.records import PayloadError, Provenance
+from core.sources import anthropic_pricing, openai_pricing
 from tests.conftest import FIXTURES
 
 PAGES = FIXTURES / "pages"

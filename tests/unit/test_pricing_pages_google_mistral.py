@@ -12,10 +12,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from assets.normalise.records import PayloadError, Provenance
-from assets.sources import google_pricing, mistral_pricing
-from assets.sources.html_tables import dollars, read_page
-from assets.sources.page_sections import read_sections
+from core.parsing.html_tables import dollars, read_page
+from core.parsing.page_sections import read_sections
+from core.records import PayloadError, Provenance
+from core.sources import google_pricing, mistral_pricing
 from tests.conftest import FIXTURES
 
 PAGES = FIXTURES / "pages"

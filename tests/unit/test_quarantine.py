@@ -6,9 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 import pandas as pd
 
-from assets.core.merge import PRICE_KEY, merge_catalog, price_history
-from assets.core.quarantine import hold_previous, quarantine_state
-from assets.normalise.records import BatchBuilder, Provenance
+from core.catalog.merge import PRICE_KEY, merge_catalog, price_history
+from core.catalog.quarantine import hold_previous, quarantine_state
+from core.records import BatchBuilder, Provenance
 
 T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
 PRIORITY = {"models_dev": 1, "litellm": 2, "openrouter": 3}

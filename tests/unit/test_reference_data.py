@@ -6,10 +6,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from assets.core.merge import merge_catalog
-from assets.normalise.identity import UNMATCHED, default_rules
-from assets.normalise.records import Provenance
-from assets.sources import litellm, model_defaults, models_dev, openrouter
+from core.catalog.merge import merge_catalog
+from core.identity import UNMATCHED, default_rules
+from core.records import Provenance
+from core.sources import litellm, model_defaults, models_dev, openrouter
 
 pytestmark = pytest.mark.reference
 

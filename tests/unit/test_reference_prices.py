@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from assets.core.merge import merge_catalog
-from assets.core.reference import basis_counts
-from assets.normalise.records import BatchBuilder, Provenance
+from core.catalog.merge import merge_catalog
+from core.catalog.reference import basis_counts
+from core.records import BatchBuilder, Provenance
 
 T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
 PRIORITY = {"models_dev": 1, "litellm": 2, "openrouter": 3, "openai_pricing": 1, "model_defaults": 9}

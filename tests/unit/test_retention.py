@@ -6,10 +6,10 @@ from datetime import datetime, timedelta, timezone
 
 import pandas as pd
 
-from assets.core.changes import listings, track_presence
-from assets.core.merge import merge_catalog, price_history
-from assets.core.retention import PreviousCatalog, carry_unlisted, renamed_keys
-from assets.normalise.records import BatchBuilder, Provenance
+from core.catalog.changes import listings, track_presence
+from core.catalog.merge import merge_catalog, price_history
+from core.catalog.retention import PreviousCatalog, carry_unlisted, renamed_keys
+from core.records import BatchBuilder, Provenance
 
 T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
 PRIORITY = {"litellm": 1}

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from assets.sources import cadence
-from assets.sources.health import assess_source, cadence_of, summarise
-from assets.sources.registry import ALL_SOURCES
+from core.sources import cadence
+from core.sources.health import assess_source, cadence_of, summarise
+from core.sources.registry import ALL_SOURCES
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
 M = timedelta(minutes=1)

@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from assets.normalise.records import PayloadError, Provenance
-from assets.sources import litellm, model_defaults, models_dev, openrouter
+from core.records import PayloadError, Provenance
+from core.sources import litellm, model_defaults, models_dev, openrouter
 from tests.conftest import FIXTURES
 
 NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from assets.availability.status_pages import StatusPageError, parse_incidents, parse_summary
+from core.availability.status_pages import StatusPageError, parse_incidents, parse_summary
 from tests.conftest import FIXTURES
 
 NOW = datetime(2025, 11, 20, 19, 30, tzinfo=timezone.utc)

@@ -1,4 +1,4 @@
-"""The trust figures on the real reference data (python -m assets.core.trust_report)."""
+"""The trust figures on the real reference data (python -m core.catalog.trust_report)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assets.core.trust_report import main, trust_figures
+from core.catalog.trust_report import main, trust_figures
 
 pytestmark = pytest.mark.reference
 

@@ -2,7 +2,7 @@
 -- Rollups of the probes by hour and by day, so that uptime and latency over a day, a week or a
 -- month read a few dozen rows per provider instead of every probe. Portable SQL: yoyo applies it
 -- to PostgreSQL (schema `monitor`) once; the embedded DuckDB store runs it again whenever its
--- schema files changed (resources/monitor_store.py), hence IF NOT EXISTS, a backfill that does
+-- schema files changed (core/stores/monitor.py), hence IF NOT EXISTS, a backfill that does
 -- nothing once there are rollups, and CREATE OR REPLACE.
 --
 -- availability_rollups holds, per span (an hour, span_s = 3600, and a day, span_s = 86400, both

@@ -1,1 +1,0 @@
-"""Asset definitions by stage: sources, normalise, core, publish."""

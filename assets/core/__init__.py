@@ -1,1 +1,0 @@
-"""Core: the merge of every source into providers, models, offerings, prices, source runs."""

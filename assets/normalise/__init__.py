@@ -1,1 +1,0 @@
-"""Normalise: source-native records into unified offerings and prices with provenance."""

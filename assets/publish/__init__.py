@@ -1,1 +1,0 @@
-"""Publish: a DuckDB snapshot file and the PostgreSQL ``curated`` schema."""

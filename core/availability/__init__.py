@@ -1,0 +1,1 @@
+"""The availability monitor's logic: targets, probes, canaries, status pages, health and alert transitions."""

@@ -1,0 +1,1 @@
+"""The catalog's logic: merge, identity figures, changes, quarantine, reference prices, retention."""

@@ -1,0 +1,27 @@
+"""The code version of the derived assets: a hash of the code and configuration they are
+computed with. Dagster records it with each materialization; when it changes (an upgrade, an
+edited alias file), everything derived is stale and the next refresh recomputes it, even if no
+source changed."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+
+from core.paths import REPO_ROOT
+
+# What the records, the merge, the warehouse commit and the snapshot are computed from.
+DERIVATION_FILES = ("core/sources/*.py", "core/*.py", "core/*.yaml", "core/catalog/*.py",
+                    "assets/publish/*.py", "core/stores/warehouse.py", "config/*", "sql/migrations/*.sql", "sql/warehouse/*.sql")
+
+
+@functools.lru_cache(maxsize=None)
+def derivation_version() -> str:
+    """A short hash over the files of ``DERIVATION_FILES``, by path and content."""
+    digest = hashlib.sha256()
+    for pattern in DERIVATION_FILES:
+        for path in sorted(REPO_ROOT.glob(pattern)):
+            if path.is_file():
+                digest.update(path.relative_to(REPO_ROOT).as_posix().encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]

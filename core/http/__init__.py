@@ -1,0 +1,1 @@
+"""HTTP transport: the client with deadlines, retries and safe redirects, and its Dagster-free parts shared with the probes."""

@@ -1,0 +1,1 @@
+"""Data quality without Dagster: the payload guard and profile, Great Expectations suites and table validations."""

@@ -1,0 +1,1 @@
+"""Stores: the warehouse (system of record), snapshot exports, raw archive, monitor store, backfill store."""

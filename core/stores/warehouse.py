@@ -1,0 +1,507 @@
+"""The warehouse (system of record) and the snapshot files exported from it.
+
+The warehouse holds the catalog and all its history: PostgreSQL schema ``curated`` when
+``AISI_DATABASE_URL`` is set, otherwise the embedded DuckDB file ``$AISI_HOME/warehouse.duckdb``.
+Both are built from the same migrations (``sql/migrations``, portable SQL): yoyo applies them
+to PostgreSQL, the DuckDB warehouse records them in ``warehouse_migrations``.
+
+Each catalog run commits to it once, in one transaction (:meth:`Warehouse.commit`): current-state
+tables (models, offerings, ...) are replaced, history tables are merged by key: new price rows
+open, closed ones get their ``valid_to``, changes, benchmarks, performance and source runs are
+appended; a row already stored is never written again. Snapshots are immutable point-in-time
+exports of the warehouse (:class:`SnapshotStore`): no run reads history back from a snapshot, and
+deleting every snapshot loses nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+import pandas as pd
+
+from core.paths import SQL_DIR, read_sql
+from core.sqlfiles import duckdb_sql, postgres_sql
+
+MIGRATIONS_DIR = SQL_DIR / "migrations"
+# Publish order: parents before children (no foreign keys today, but keep it stable).
+TABLES = (
+    "providers", "models", "offerings", "prices", "model_aliases", "performance", "benchmarks", "source_runs",
+    "changes", "model_presence", "price_disagreements", "source_disagreements", "quarantine", "reference_prices", "publishes",
+)
+LATEST = "latest.duckdb"
+WAREHOUSE_FILE = "warehouse.duckdb"
+
+
+@dataclass(frozen=True)
+class History:
+    """How a history table is merged: by ``key``; ``updates`` says whether a stored row may
+    change (a price row closes) or rows are only ever appended."""
+
+    key: tuple[str, ...]
+    updates: bool = False
+
+
+# Tables that keep their history; every other table holds the current state and is replaced.
+HISTORY: dict[str, History] = {
+    "prices": History(("provider_id", "provider_model_id", "price_type", "above_tokens", "valid_from"), updates=True),
+    "performance": History(("provider_id", "provider_model_id", "metric", "percentile", "source", "measured_at")),
+    "benchmarks": History(("model_key", "benchmark", "variant", "source", "as_of")),
+    "source_runs": History(("run_id", "source")),
+    "changes": History(("run_id",)),  # a run's changes arrive together, once
+    "publishes": History(("snapshot_id",)),
+}
+# The queries the catalog reads its starting state with (sql/warehouse/state_<table>.sql).
+STATE_TABLES = (
+    "models", "offerings", "prices", "model_aliases", "performance", "benchmarks", "source_runs", "changes",
+    "model_presence", "price_disagreements", "quarantine", "reference_prices",
+)
+
+
+def migration_files() -> list[Path]:
+    return sorted(MIGRATIONS_DIR.glob("*.sql"))
+
+
+def new_snapshot_id(now: datetime, taken: set[str]) -> str:
+    """The UTC timestamp of ``now``, with ``-1``, ``-2`` ... when it is ``taken`` already."""
+    base = now.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    candidate, n = base, 1
+    while candidate in taken:
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _merge_statements(table: str, staged: str, columns: list[str], history: History) -> list[str]:
+    """The UPDATE (when rows may change) and INSERT of a history table's merge, from
+    ``sql/warehouse``; identifiers come from the migrations and are quoted."""
+    key_match = " AND ".join(f"t.{_quote(c)} = s.{_quote(c)}" for c in history.key)
+    values = [c for c in columns if c not in history.key]
+    statements = []
+    if history.updates and values:
+        statements.append(read_sql("warehouse/update_changed.sql").format(
+            table=_quote(table), staged=_quote(staged), key_match=key_match,
+            assign=", ".join(f"{_quote(c)} = s.{_quote(c)}" for c in values),
+            stored=", ".join(f"t.{_quote(c)}" for c in values), incoming=", ".join(f"s.{_quote(c)}" for c in values),
+        ))
+    names = ", ".join(_quote(c) for c in columns)
+    statements.append(read_sql("warehouse/insert_new.sql").format(
+        table=_quote(table), staged=_quote(staged), columns=names, key_match=key_match,
+    ))
+    return statements
+
+
+@dataclass
+class WarehouseCommit:
+    """What one run wrote: the snapshot id it publishes as, and per table the rows inserted
+    and updated (replaced tables count their rows as inserted)."""
+
+    snapshot_id: str
+    location: str = ""
+    inserted: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+
+
+def publish_row(snapshot_id: str, run_id: str, now: datetime, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The ``publishes`` row of a commit: which run published what, when."""
+    prices = tables["prices"]
+    row = {
+        "snapshot_id": snapshot_id, "run_id": run_id, "published_at": pd.Timestamp(now),
+        "models": len(tables["models"]), "offerings": len(tables["offerings"]), "prices": int(prices["valid_to"].isna().sum()),
+    }
+    return pd.DataFrame([row])
+
+
+class Warehouse:
+    """The system of record; :class:`DuckDBWarehouse` or :class:`PostgresWarehouse`."""
+
+    kind: str
+    location: str
+    _empty: bool | None = None  # whether it has never been written, once asked
+
+    def __enter__(self) -> "Warehouse":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Lets go of any connection held (the embedded warehouse keeps one while in use)."""
+
+    def migrate(self) -> list[str]:
+        raise NotImplementedError
+
+    def query(self, query_file: str) -> pd.DataFrame:
+        """Runs ``sql/<query_file>`` and returns its rows."""
+        raise NotImplementedError
+
+    def state(self, table: str) -> pd.DataFrame | None:
+        """A table as the run starts (``sql/warehouse/state_<table>.sql``); None while the
+        warehouse has never been written (the first run records a baseline)."""
+        if self._empty is None:
+            self._empty = self.is_empty()
+        return None if self._empty else self.query(f"warehouse/state_{table}.sql")
+
+    def is_empty(self) -> bool:
+        return int(self.query("warehouse/is_empty.sql")["n"].iloc[0]) == 0
+
+    def export(self) -> dict[str, pd.DataFrame]:
+        """Every table as it is now: what a snapshot file is written from."""
+        return {table: self.query_table(table) for table in TABLES}
+
+    def query_table(self, table: str) -> pd.DataFrame:
+        raise NotImplementedError
+
+    def import_snapshot(self, snapshot: Path) -> dict[str, int]:
+        """An existing home's history, taken once from its latest snapshot into an empty
+        warehouse (``sql/snapshot/previous_*.sql`` read snapshots of every earlier layout)."""
+        imported = _import_snapshot(self, snapshot)
+        self._empty = None  # written now: ask again
+        return imported
+
+    def append(self, tables: dict[str, pd.DataFrame]) -> None:
+        """Appends rows to tables in one transaction (the import of an existing home)."""
+        raise NotImplementedError
+
+    def commit(self, tables: dict[str, pd.DataFrame], run_id: str, now: datetime, taken: set[str] = frozenset()) -> WarehouseCommit:
+        """Writes one run in one transaction (current tables replaced, history merged) with its
+        ``publishes`` row; returns the snapshot id it publishes as, unique in the warehouse and
+        not in ``taken`` (the snapshot files present)."""
+        raise NotImplementedError
+
+
+class DuckDBWarehouse(Warehouse):
+    """The embedded warehouse: one DuckDB file, written by one catalog run at a time."""
+
+    kind = "duckdb"
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.location = str(path)
+        self._connection: Any = None
+
+    @contextmanager
+    def _connect(self) -> Iterator[Any]:
+        """The warehouse's one connection, opened on first use and kept while this object
+        lives (a run reads its state, commits and exports through it); closed by :meth:`close`."""
+        if self._connection is None:
+            import duckdb
+
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._connection = duckdb.connect(str(self.path))
+        yield self._connection
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def migrate(self) -> list[str]:
+        applied: list[str] = []
+        with self._connect() as con:
+            con.execute(duckdb_sql("warehouse/migrations_table.sql"))
+            done = {r[0] for r in con.execute(duckdb_sql("warehouse/applied_migrations.sql")).fetchall()}
+            for migration in migration_files():
+                if migration.stem in done:
+                    continue
+                con.execute("BEGIN TRANSACTION")
+                con.execute(migration.read_text(encoding="utf-8"))
+                con.execute(duckdb_sql("warehouse/record_migration.sql"),
+                            {"migration_id": migration.stem, "applied_at": datetime.now(timezone.utc)})
+                con.execute("COMMIT")
+                applied.append(migration.stem)
+        return applied
+
+    def query(self, query_file: str) -> pd.DataFrame:
+        with self._connect() as con:
+            return con.execute(duckdb_sql(query_file)).df()
+
+    def query_table(self, table: str) -> pd.DataFrame:
+        with self._connect() as con:
+            return con.execute(f"SELECT * FROM {_quote(table)}").df()
+
+    def commit(self, tables: dict[str, pd.DataFrame], run_id: str, now: datetime, taken: set[str] = frozenset()) -> WarehouseCommit:
+        with self._connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                ids = {r[0] for r in con.execute(duckdb_sql("warehouse/publish_ids.sql"),
+                                                 {"prefix": now.astimezone(timezone.utc).strftime("%Y%m%d") + "%"}).fetchall()}
+                commit = WarehouseCommit(snapshot_id=new_snapshot_id(now, ids | set(taken)), location=self.location)
+                full = {**tables, "publishes": publish_row(commit.snapshot_id, run_id, now, tables)}
+                for table in TABLES:
+                    columns = con.table(table).columns
+                    frame = full[table].reindex(columns=columns)
+                    history = HISTORY.get(table)
+                    if history is None:
+                        con.execute(read_sql("warehouse/replace_all.sql").format(table=_quote(table)))
+                        con.append(table, frame, by_name=True)
+                        commit.inserted[table] = len(frame)
+                        continue
+                    staged = f"staged_{table}"
+                    con.register(staged, frame)
+                    try:
+                        counts = [int(con.execute(s).fetchone()[0]) for s in _merge_statements(table, staged, list(columns), history)]
+                    finally:
+                        con.unregister(staged)
+                    commit.updated[table], commit.inserted[table] = (counts[0], counts[1]) if len(counts) == 2 else (0, counts[0])
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        return commit
+
+    def append(self, tables: dict[str, pd.DataFrame]) -> None:
+        with self._connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            for table, frame in tables.items():
+                con.append(table, frame.reindex(columns=con.table(table).columns), by_name=True)
+            con.execute("COMMIT")
+
+
+def _frame(cursor: Any) -> pd.DataFrame:
+    """A psycopg result as a DataFrame typed as DuckDB would give it: timestamps as UTC
+    datetimes, integers as nullable Int64, floats as float64."""
+    names = [d.name for d in cursor.description]
+    frame = pd.DataFrame.from_records(cursor.fetchall(), columns=names)
+    types = {d.name: d.type_code for d in cursor.description}
+    for name in names:
+        oid = types[name]
+        if oid in (1184, 1114):  # timestamptz, timestamp
+            frame[name] = pd.to_datetime(frame[name], utc=True)
+        elif oid in (20, 21, 23):  # bigint, smallint, integer
+            frame[name] = frame[name].astype("Int64")
+        elif oid in (700, 701, 1700):  # real, double, numeric
+            frame[name] = frame[name].astype("float64")
+        elif oid == 1082:  # date
+            frame[name] = pd.to_datetime(frame[name])
+    return frame
+
+
+def _with_integers(frame: pd.DataFrame, integer_columns: set[str]) -> pd.DataFrame:
+    """Integer columns as pandas' nullable Int64: a float 64000.0 is written as 64000."""
+    columns = [c for c in frame.columns if c in integer_columns]
+    return frame.astype({c: "Int64" for c in columns}) if columns else frame
+
+
+def _rows(frame: pd.DataFrame) -> Iterator[tuple[Any, ...]]:
+    clean = frame.astype(object).where(frame.notna(), None)
+    for row in clean.itertuples(index=False, name=None):
+        yield tuple(v.to_pydatetime() if isinstance(v, pd.Timestamp) else v for v in row)
+
+
+def yoyo_url(database_url: str, schema: str = "curated") -> str:
+    """yoyo's URL for psycopg 3, with ``schema`` as its search path."""
+    scheme, rest = database_url.split("://", 1)
+    separator = "&" if "?" in rest else "?"
+    return f"postgresql+psycopg://{rest}{separator}schema={schema}" if scheme.startswith("postgres") else database_url
+
+
+class PostgresWarehouse(Warehouse):
+    """The ``curated`` schema: migrated by yoyo, one transaction per run."""
+
+    kind = "postgres"
+
+    def __init__(self, url: str):
+        self.url = url
+        self.location = "PostgreSQL schema curated"
+
+    def migrate(self) -> list[str]:
+        import psycopg
+        from yoyo import get_backend, read_migrations
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(read_sql("postgres/create_schema.sql"))
+        backend = get_backend(yoyo_url(self.url))
+        migrations = read_migrations(str(MIGRATIONS_DIR))
+        with backend.lock():
+            pending = backend.to_apply(migrations)
+            backend.apply_migrations(pending)
+        return [m.id for m in pending]
+
+    def query(self, query_file: str) -> pd.DataFrame:
+        import psycopg
+
+        with psycopg.connect(self.url) as conn:
+            conn.execute(read_sql("postgres/set_search_path.sql"))
+            with conn.cursor() as cur:
+                return _frame(cur.execute(postgres_sql(query_file)))
+
+    def query_table(self, table: str) -> pd.DataFrame:
+        import psycopg
+        from psycopg import sql
+
+        with psycopg.connect(self.url) as conn, conn.cursor() as cur:
+            return _frame(cur.execute(sql.SQL("SELECT * FROM {}").format(sql.Identifier("curated", table))))
+
+    def _copy(self, cur: Any, table: str, frame: pd.DataFrame, integers: set[str], target: Any) -> None:
+        from psycopg import sql
+
+        frame = _with_integers(frame, integers)
+        statement = sql.SQL(read_sql("postgres/copy_table.sql")).format(
+            table=target, columns=sql.SQL(", ").join(sql.Identifier(c) for c in frame.columns),
+        )
+        with cur.copy(statement) as copy:
+            for row in _rows(frame):
+                copy.write_row(row)
+
+    def _columns(self, cur: Any, table: str) -> tuple[list[str], set[str]]:
+        rows = cur.execute(read_sql("postgres/table_columns.sql"), {"table": table}).fetchall()
+        return [r[0] for r in rows], {r[0] for r in rows if r[1] in ("smallint", "integer", "bigint")}
+
+    def commit(self, tables: dict[str, pd.DataFrame], run_id: str, now: datetime, taken: set[str] = frozenset()) -> WarehouseCommit:
+        import psycopg
+        from psycopg import sql
+
+        with psycopg.connect(self.url) as conn, conn.transaction(), conn.cursor() as cur:
+            cur.execute(read_sql("postgres/set_search_path.sql"))
+            # One writer at a time: a second run waits here rather than interleaving its rows.
+            cur.execute(read_sql("postgres/lock_publishes.sql"))
+            ids = {r[0] for r in cur.execute(postgres_sql("warehouse/publish_ids.sql"),
+                                             {"prefix": now.astimezone(timezone.utc).strftime("%Y%m%d") + "%"}).fetchall()}
+            commit = WarehouseCommit(snapshot_id=new_snapshot_id(now, ids | set(taken)), location=self.location)
+            full = {**tables, "publishes": publish_row(commit.snapshot_id, run_id, now, tables)}
+            for table in TABLES:
+                columns, integers = self._columns(cur, table)
+                frame = full[table].reindex(columns=columns)
+                history = HISTORY.get(table)
+                if history is None:
+                    cur.execute(sql.SQL(read_sql("warehouse/replace_all.sql")).format(table=sql.Identifier("curated", table)))
+                    self._copy(cur, table, frame, integers, sql.Identifier("curated", table))
+                    commit.inserted[table] = len(frame)
+                    continue
+                staged = f"staged_{table}"
+                cur.execute(sql.SQL(read_sql("postgres/stage_table.sql")).format(
+                    staged=sql.Identifier(staged), table=sql.Identifier("curated", table)))
+                self._copy(cur, table, frame, integers, sql.Identifier(staged))
+                counts = []
+                for statement in _merge_statements(table, staged, columns, history):
+                    cur.execute(statement)
+                    counts.append(cur.rowcount)
+                commit.updated[table], commit.inserted[table] = (counts[0], counts[1]) if len(counts) == 2 else (0, counts[0])
+        return commit
+
+    def append(self, tables: dict[str, pd.DataFrame]) -> None:
+        import psycopg
+        from psycopg import sql
+
+        with psycopg.connect(self.url) as conn, conn.transaction(), conn.cursor() as cur:
+            cur.execute(read_sql("postgres/set_search_path.sql"))
+            for table, frame in tables.items():
+                columns, integers = self._columns(cur, table)
+                self._copy(cur, table, frame.reindex(columns=columns), integers, sql.Identifier("curated", table))
+
+
+# What an existing home's latest snapshot gives the warehouse when it is adopted.
+IMPORTED = (
+    "models", "offerings", "prices", "model_aliases", "performance", "benchmarks", "source_runs", "changes",
+    "model_presence", "price_disagreements", "quarantine", "reference_prices", "publishes",
+)
+
+
+def _import_snapshot(warehouse: Warehouse, snapshot: Path) -> dict[str, int]:
+    import duckdb
+
+    tables: dict[str, pd.DataFrame] = {}
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        for table in IMPORTED:
+            try:
+                tables[table] = con.execute(read_sql(f"snapshot/previous_{table}.sql")).df()
+            except duckdb.CatalogException:
+                continue  # a snapshot from before the migration that added the table
+    warehouse.append(tables)
+    return {t: len(f) for t, f in tables.items()}
+
+
+@dataclass(frozen=True)
+class PublishedSnapshot:
+    snapshot_id: str
+    path: Path
+    tables: dict[str, pd.DataFrame]  # as written: only the columns the tables have
+
+    @property
+    def rows(self) -> dict[str, int]:
+        return {name: len(frame) for name, frame in self.tables.items()}
+
+
+class SnapshotStore:
+    """One DuckDB file per publish, written aside and renamed into place; ``latest.duckdb``
+    is a symlink to the newest, swapped atomically."""
+
+    def __init__(self, directory: Path, keep: int = 30):
+        self.directory = directory
+        self.keep = keep
+
+    @property
+    def latest(self) -> Path:
+        return self.directory / LATEST
+
+    def latest_path(self) -> Path | None:
+        return self.latest.resolve() if self.latest.exists() else None
+
+    def read_table(self, query_file: str) -> pd.DataFrame | None:
+        """Runs ``sql/<query_file>`` against the latest snapshot; None when there is none."""
+        import duckdb
+
+        path = self.latest_path()
+        if path is None:
+            return None
+        with duckdb.connect(str(path), read_only=True) as con:
+            try:
+                return con.execute(read_sql(query_file)).df()
+            except duckdb.CatalogException:
+                return None  # a snapshot from before the migration that added the table
+
+    def snapshot_ids(self) -> set[str]:
+        return {p.stem for p in self.snapshots()}
+
+    def write(self, snapshot_id: str, tables: dict[str, pd.DataFrame]) -> PublishedSnapshot:
+        import duckdb
+
+        self.directory.mkdir(parents=True, exist_ok=True)
+        final = self.directory / f"{snapshot_id}.duckdb"
+        tmp = self.directory / f".{snapshot_id}.duckdb.{os.getpid()}.tmp"
+        tmp.unlink(missing_ok=True)
+        written: dict[str, pd.DataFrame] = {}
+        try:
+            with duckdb.connect(str(tmp)) as con:
+                for migration in migration_files():
+                    con.execute(migration.read_text(encoding="utf-8"))
+                for table in TABLES:
+                    columns = con.table(table).columns
+                    frame = tables[table].reindex(columns=columns)
+                    con.append(table, frame, by_name=True)
+                    written[table] = frame
+                con.execute("CHECKPOINT")
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, final)
+        finally:
+            tmp.unlink(missing_ok=True)
+            Path(f"{tmp}.wal").unlink(missing_ok=True)
+        link_tmp = self.directory / f".{LATEST}.{snapshot_id}"
+        link_tmp.unlink(missing_ok=True)
+        link_tmp.symlink_to(final.name)
+        os.replace(link_tmp, self.latest)
+        self._prune()
+        return PublishedSnapshot(snapshot_id=snapshot_id, path=final, tables=written)
+
+    def snapshots(self) -> list[Path]:
+        return sorted(p for p in self.directory.glob("*.duckdb") if p.name != LATEST and not p.name.startswith("."))
+
+    def _prune(self) -> None:
+        """The retention the maintenance job applies, at each publish: the newest ``keep`` and the
+        last of each day for ``AISI_SNAPSHOT_DAILY_DAYS`` stay, and always the current one."""
+        from core.stores.snapshot_retention import keep_from_env, plan
+
+        if self.keep <= 0:
+            return
+        decided = plan(self.snapshots(), self.latest_path(), datetime.now(timezone.utc), self.keep, keep_from_env()[1])
+        for old in decided.delete:
+            old.unlink(missing_ok=True)

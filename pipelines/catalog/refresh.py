@@ -1,0 +1,163 @@
+"""``aisi refresh``: fetch the sources, then recompute only what their new data calls for.
+
+Two in-process runs of the catalog job on this home's Dagster instance: the first fetches the
+sources (conditionally: an unchanged source answers 304 and keeps its data version); the second
+materialises the derived assets Dagster reports as stale or missing (``pipelines.catalog.incremental``)
+and everything downstream of them. When no source's data changed there is no second run: nothing
+is re-parsed, re-merged or published.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import dagster as dg
+
+from core.sources.spec import SOURCES_VARIABLE, chosen_sources, is_chosen
+from pipelines.catalog.definitions import CATALOG_GROUPS
+from pipelines.catalog.definitions import definitions as catalog_definitions
+from pipelines.catalog.incremental import stale_or_missing
+from pipelines.catalog.job import CATALOG_TAGS
+from pipelines.catalog.merge import SOURCE_NAMES
+from pipelines.resources.run_storage import prune_run_storage
+from pipelines.run_sweep import process_tags
+
+DERIVED_GROUPS = CATALOG_GROUPS[1:]
+MERGE_GROUP = "core"  # the catalog's merged tables
+
+
+@dataclass
+class RefreshSummary:
+    success: bool
+    run_id: str  # the last run: the derive run when there was one, else the fetch run
+    fetch_run_id: str  # the run that fetched the sources (their source_health checks are there)
+    sources: list[dict[str, object]] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+    snapshot: str | None = None
+    warehouse: str = ""
+    recomputed: list[str] = field(default_factory=list)  # the derived assets the second run materialised
+    errors: list[str] = field(default_factory=list)
+
+    def render(self, elapsed_s: float) -> str:
+        lines = [f"\nRefresh {'succeeded' if self.success else 'FAILED'} in {elapsed_s:.1f}s (run {self.run_id})", "Sources:"]
+        counts: dict[str, int] = {}
+        for s in self.sources:
+            counts[str(s["status"])] = counts.get(str(s["status"]), 0) + 1
+            error = f"  ({s['error']})" if s.get("error") else ""
+            lines.append(f"  {s['source']:<29} {s['status']:<7} badge={s['badge'] or '-':<10} rows={s['rows']:<6} rejected={s['rejected']}{error}")
+        lines.append("  " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+        if self.success and not self.recomputed:
+            lines.append("Unchanged: no source's data changed since the last publish; nothing recomputed, no new snapshot.")
+        else:
+            lines.append(f"Recomputed: {len(self.recomputed)} assets")
+        lines.append("Rows: " + ", ".join(f"{t}={n}" for t, n in self.rows.items()))
+        lines.append(f"Snapshot: {self.snapshot or 'none'}")
+        lines.append(f"Warehouse: {self.warehouse or 'not written'}")
+        lines.extend(f"Error: {e}" for e in self.errors)
+        return "\n".join(lines)
+
+
+def _needs_fetch(name: str, sources: list[str], instance: dg.DagsterInstance) -> bool:
+    """Whether this refresh fetches ``name``: a source never fetched on this instance always (the
+    merge needs every input); with ``--source``, the sources named; otherwise every source
+    AISI_SOURCES runs, and a source it leaves out only until it has been recorded as skipped."""
+    event = instance.get_latest_materialization_event(dg.AssetKey(f"{name}_raw"))
+    if event is None:
+        return True
+    if sources:
+        return name in sources
+    if is_chosen(name):
+        return True
+    status = event.asset_materialization.metadata.get("status") if event.asset_materialization else None
+    return status is None or status.value != "skipped"
+
+
+def _fetch_selection(sources: list[str], instance: dg.DagsterInstance) -> dg.AssetSelection:
+    for named, where in ((chosen_sources() or set(), f"{SOURCES_VARIABLE} names"), (set(sources), "--source names")):
+        if unknown := sorted(named - set(SOURCE_NAMES)):
+            raise SystemExit(f"{where} unknown source(s): {', '.join(unknown)}; known: {', '.join(SOURCE_NAMES)}")
+    return dg.AssetSelection.assets(*[f"{n}_raw" for n in SOURCE_NAMES if _needs_fetch(n, sources, instance)])
+
+
+def _pending_removals(instance: dg.DagsterInstance) -> int:
+    """Models absent from every healthy source that listed them, not yet confirmed removed (the
+    metadata of the last ``model_presence``). The removal rule counts healthy refreshes, so while
+    any is pending the merge runs again even when no source's data changed."""
+    event = instance.get_latest_materialization_event(dg.AssetKey("model_presence"))
+    pending = event.asset_materialization.metadata.get("missing_not_yet_removed") if event and event.asset_materialization else None
+    return int(pending.value) if pending is not None else 0
+
+
+def _errors(result: dg.ExecuteInProcessResult) -> list[str]:
+    return [
+        f"{event.step_key}: {event.step_failure_data.error.message.strip()}"
+        for event in result.all_events
+        if event.is_step_failure and event.step_failure_data and event.step_failure_data.error
+    ]
+
+
+def _execute(job: dg.JobDefinition, instance: dg.DagsterInstance, keys: set[dg.AssetKey], sources: list[str],
+             phase: str) -> dg.ExecuteInProcessResult:
+    # The console logger at INFO shows each source's outcome and each publish as it happens.
+    return job.execute_in_process(
+        instance=instance,
+        asset_selection=sorted(keys),
+        raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        tags={**CATALOG_TAGS, **process_tags(), "aisi/trigger": "cli", "aisi/sources": ",".join(sources) or "all", "aisi/phase": phase},
+    )
+
+
+def run_refresh(sources: list[str], progress: Callable[[str], None]) -> RefreshSummary:
+    definitions = catalog_definitions()
+    job = definitions.resolve_job_def("catalog_job")
+    instance = dg.DagsterInstance.get()
+    graph = definitions.resolve_asset_graph()
+
+    fetch_keys = _fetch_selection(sources, instance).resolve(graph)
+    progress(f"Fetching {len(fetch_keys)} sources; Dagster's INFO lines below are the progress.")
+    fetched = _execute(job, instance, fetch_keys, sources, "fetch")
+    summary = RefreshSummary(success=fetched.success, run_id=fetched.run_id, fetch_run_id=fetched.run_id, errors=_errors(fetched))
+    for key in sorted(fetch_keys):
+        outcome = fetched.output_for_node(key.path[-1]) if fetched.success else None
+        if outcome is not None:
+            summary.sources.append({"source": outcome.source, "status": outcome.status, "badge": outcome.badge,
+                                    "rows": len(outcome.entries), "rejected": "-", "error": outcome.error})
+    if not fetched.success:
+        return summary
+
+    derived = dg.AssetSelection.groups(*DERIVED_GROUPS)
+    stale = stale_or_missing(definitions, instance, derived.resolve(graph))
+    if not stale and (pending := _pending_removals(instance)):
+        progress(f"{pending} model(s) await the confirmation of their removal: merging again.")
+        stale = dg.AssetSelection.groups(MERGE_GROUP).resolve(graph)
+    if not stale:
+        prune_run_storage(instance)
+        return summary
+    chosen = dg.AssetSelection.assets(*stale)
+    if stale.isdisjoint(dg.AssetSelection.groups("normalise", MERGE_GROUP).resolve(graph)):
+        # Only the commit or the export is stale (a blocking check held them back last time): the
+        # merge runs again with its checks, so nothing is committed that they have not passed.
+        chosen = chosen | dg.AssetSelection.groups(MERGE_GROUP)
+    todo = ((chosen | chosen.downstream()) & derived).resolve(graph)
+    summary.recomputed = sorted(k.to_user_string() for k in todo)
+    progress(f"Recomputing {len(todo)} assets whose inputs changed.")
+    result = _execute(job, instance, todo, sources, "derive")
+    summary.success, summary.run_id = result.success, result.run_id
+    summary.errors.extend(_errors(result))
+    if not result.success:
+        return summary
+    prune_run_storage(instance)
+    if dg.AssetKey("source_runs") in todo:
+        runs = result.output_for_node("catalog", "source_runs")
+        latest = runs[runs["run_id"] == result.run_id]
+        columns = latest[["source", "status", "badge", "rows", "rejected", "error"]]
+        summary.sources = columns.astype(object).where(columns.notna(), None).to_dict("records")
+    if dg.AssetKey("duckdb_snapshot") in todo:
+        publication = result.output_for_node("duckdb_snapshot")
+        summary.snapshot = publication.path
+        summary.rows = {name: len(frame) for name, frame in publication.tables.items()}
+        commit = result.output_for_node("warehouse")
+        summary.warehouse = f"{commit.location}: committed as {commit.snapshot_id}"
+    return summary

@@ -1,0 +1,1 @@
+"""Monitor area: availability probes, status pages, alert sensor and the monitor loop."""

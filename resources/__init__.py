@@ -1,1 +1,0 @@
-"""Dagster resources: HTTP client, raw archive, warehouse (DuckDB snapshots, PostgreSQL)."""
