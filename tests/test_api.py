@@ -3,6 +3,7 @@ published from the replay server."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -572,7 +573,14 @@ def test_sync_with_token_launches_a_refresh_that_publishes(served: Served):
         assert "openai" in unknown.json()["known"]
 
         before = status(api)
+        # OpenRouter's listing changed since the last run (a reworded description): the sync
+        # fetches it anew and publishes, whatever the tests before this one left behind.
+        listing = json.loads((FIXTURES / SOURCE_ROUTES["OPENROUTER"][2]).read_bytes())
+        listing["data"][0]["description"] = f"{listing['data'][0].get('description') or ''} (reworded {time.time_ns()})"
+        served.replay.add("/openrouter/api/v1/models", json.dumps(listing).encode())
         openrouter_requests = len(served.replay.seen("/openrouter/api/v1/models"))
+        others = {name: prefix + route for name, (prefix, route, _) in SOURCE_ROUTES.items() if name in ("MODELS_DEV", "LITELLM")}
+        other_requests = {name: len(served.replay.seen(route)) for name, route in others.items()}
         launched = api.post(path, headers=auth)
         assert launched.status_code == 202, launched.text
         body = launched.json()
@@ -600,8 +608,9 @@ def test_sync_with_token_launches_a_refresh_that_publishes(served: Served):
         assert openrouter["last_run_at"] > before_source(before, "openrouter")["last_run_at"]
         # Only openrouter was fetched again.
         assert len(served.replay.seen("/openrouter/api/v1/models")) == openrouter_requests + 1
-        for other in ("models_dev", "litellm"):
-            assert before_source(after, other)["last_run_at"] == before_source(before, other)["last_run_at"]
+        assert {name: len(served.replay.seen(route)) for name, route in others.items()} == other_requests
+        for other in ("models_dev", "litellm"):  # their rows are the runs that fetched them, none newer than the sync
+            assert before_source(after, other)["last_run_at"] < openrouter["last_run_at"]
         served_now = api.get("/api/v1/models/openai/gpt-4o")
         assert served_now.headers["x-snapshot-id"] == after["snapshot"]["snapshot_id"]
     finally:

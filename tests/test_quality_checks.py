@@ -30,7 +30,7 @@ from core.quality.tables import table_contract
 from core.records import BatchBuilder, Provenance
 from core.sources import model_defaults, openrouter
 from pipelines.catalog.checks import DEFAULT_CEILING, quality_checks, table_check
-from pipelines.catalog.definitions import record_checks as records_checks
+from pipelines.catalog import record_checks as records_checks
 from pipelines.catalog.normalise import build_records_asset, records_assets
 from tests.conftest import REPO
 

@@ -188,3 +188,11 @@ def test_the_checks_catch_what_they_guard(tmp_path: Path, monkeypatch) -> None:
         assert settings_reads() == ["core.high:3"]
     finally:
         modules.cache_clear()
+
+
+def test_the_code_version_still_covers_files_after_a_move() -> None:
+    """Each pattern of the derived assets' code version finds a file: a module moved without its
+    pattern would silently drop out of the version."""
+    from core.code_version import DERIVATION_FILES
+
+    assert [p for p in DERIVATION_FILES if not any(path.is_file() for path in ROOT.glob(p))] == []
