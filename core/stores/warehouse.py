@@ -16,11 +16,11 @@ deleting every snapshot loses nothing.
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Protocol
 
 import pandas as pd
 
@@ -119,6 +119,20 @@ def publish_row(snapshot_id: str, run_id: str, now: datetime, tables: dict[str, 
     return pd.DataFrame([row])
 
 
+class _Writer(Protocol):
+    """What :meth:`Warehouse.commit` needs of one write transaction of a backend."""
+
+    def publish_ids(self, prefix: str) -> set[str]: ...
+
+    def columns(self, table: str) -> list[str]: ...
+
+    def replace(self, table: str, frame: pd.DataFrame) -> None: ...
+
+    def merge(self, table: str, frame: pd.DataFrame, statements: list[str]) -> list[int]:
+        """Stages ``frame`` as ``staged_<table>`` and runs the merge statements; their row counts."""
+        ...
+
+
 class Warehouse:
     """The system of record; :class:`DuckDBWarehouse` or :class:`PostgresWarehouse`."""
 
@@ -174,6 +188,24 @@ class Warehouse:
         """Writes one run in one transaction (current tables replaced, history merged) with its
         ``publishes`` row; returns the snapshot id it publishes as, unique in the warehouse and
         not in ``taken`` (the snapshot files present)."""
+        with self._writing() as writer:
+            ids = writer.publish_ids(now.astimezone(timezone.utc).strftime("%Y%m%d") + "%")
+            commit = WarehouseCommit(snapshot_id=new_snapshot_id(now, ids | set(taken)), location=self.location)
+            full = {**tables, "publishes": publish_row(commit.snapshot_id, run_id, now, tables)}
+            for table in TABLES:
+                columns = writer.columns(table)
+                frame = full[table].reindex(columns=columns)
+                history = HISTORY.get(table)
+                if history is None:
+                    writer.replace(table, frame)
+                    commit.inserted[table] = len(frame)
+                    continue
+                counts = writer.merge(table, frame, _merge_statements(table, f"staged_{table}", columns, history))
+                commit.updated[table], commit.inserted[table] = (counts[0], counts[1]) if len(counts) == 2 else (0, counts[0])
+        return commit
+
+    def _writing(self) -> "AbstractContextManager[_Writer]":
+        """One write transaction: committed when the block ends, rolled back if it raises."""
         raise NotImplementedError
 
 
@@ -227,35 +259,16 @@ class DuckDBWarehouse(Warehouse):
         with self._connect() as con:
             return con.execute(f"SELECT * FROM {_quote(table)}").df()
 
-    def commit(self, tables: dict[str, pd.DataFrame], run_id: str, now: datetime, taken: set[str] = frozenset()) -> WarehouseCommit:
+    @contextmanager
+    def _writing(self) -> Iterator["_DuckDBWriter"]:
         with self._connect() as con:
             con.execute("BEGIN TRANSACTION")
             try:
-                ids = {r[0] for r in con.execute(duckdb_sql("warehouse/publish_ids.sql"),
-                                                 {"prefix": now.astimezone(timezone.utc).strftime("%Y%m%d") + "%"}).fetchall()}
-                commit = WarehouseCommit(snapshot_id=new_snapshot_id(now, ids | set(taken)), location=self.location)
-                full = {**tables, "publishes": publish_row(commit.snapshot_id, run_id, now, tables)}
-                for table in TABLES:
-                    columns = con.table(table).columns
-                    frame = full[table].reindex(columns=columns)
-                    history = HISTORY.get(table)
-                    if history is None:
-                        con.execute(read_sql("warehouse/replace_all.sql").format(table=_quote(table)))
-                        con.append(table, frame, by_name=True)
-                        commit.inserted[table] = len(frame)
-                        continue
-                    staged = f"staged_{table}"
-                    con.register(staged, frame)
-                    try:
-                        counts = [int(con.execute(s).fetchone()[0]) for s in _merge_statements(table, staged, list(columns), history)]
-                    finally:
-                        con.unregister(staged)
-                    commit.updated[table], commit.inserted[table] = (counts[0], counts[1]) if len(counts) == 2 else (0, counts[0])
+                yield _DuckDBWriter(con)
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
-        return commit
 
     def append(self, tables: dict[str, pd.DataFrame]) -> None:
         with self._connect() as con:
@@ -263,6 +276,28 @@ class DuckDBWarehouse(Warehouse):
             for table, frame in tables.items():
                 con.append(table, frame.reindex(columns=con.table(table).columns), by_name=True)
             con.execute("COMMIT")
+
+
+@dataclass
+class _DuckDBWriter:
+    con: Any
+
+    def publish_ids(self, prefix: str) -> set[str]:
+        return {r[0] for r in self.con.execute(duckdb_sql("warehouse/publish_ids.sql"), {"prefix": prefix}).fetchall()}
+
+    def columns(self, table: str) -> list[str]:
+        return list(self.con.table(table).columns)
+
+    def replace(self, table: str, frame: pd.DataFrame) -> None:
+        self.con.execute(read_sql("warehouse/replace_all.sql").format(table=_quote(table)))
+        self.con.append(table, frame, by_name=True)
+
+    def merge(self, table: str, frame: pd.DataFrame, statements: list[str]) -> list[int]:
+        self.con.register(f"staged_{table}", frame)
+        try:
+            return [int(self.con.execute(statement).fetchone()[0]) for statement in statements]
+        finally:
+            self.con.unregister(f"staged_{table}")
 
 
 def _frame(cursor: Any) -> pd.DataFrame:
@@ -340,52 +375,15 @@ class PostgresWarehouse(Warehouse):
         with psycopg.connect(self.url) as conn, conn.cursor() as cur:
             return _frame(cur.execute(sql.SQL("SELECT * FROM {}").format(sql.Identifier("curated", table))))
 
-    def _copy(self, cur: Any, table: str, frame: pd.DataFrame, integers: set[str], target: Any) -> None:
-        from psycopg import sql
-
-        frame = _with_integers(frame, integers)
-        statement = sql.SQL(read_sql("postgres/copy_table.sql")).format(
-            table=target, columns=sql.SQL(", ").join(sql.Identifier(c) for c in frame.columns),
-        )
-        with cur.copy(statement) as copy:
-            for row in _rows(frame):
-                copy.write_row(row)
-
-    def _columns(self, cur: Any, table: str) -> tuple[list[str], set[str]]:
-        rows = cur.execute(read_sql("postgres/table_columns.sql"), {"table": table}).fetchall()
-        return [r[0] for r in rows], {r[0] for r in rows if r[1] in ("smallint", "integer", "bigint")}
-
-    def commit(self, tables: dict[str, pd.DataFrame], run_id: str, now: datetime, taken: set[str] = frozenset()) -> WarehouseCommit:
+    @contextmanager
+    def _writing(self) -> Iterator["_PostgresWriter"]:
         import psycopg
-        from psycopg import sql
 
         with psycopg.connect(self.url) as conn, conn.transaction(), conn.cursor() as cur:
             cur.execute(read_sql("postgres/set_search_path.sql"))
             # One writer at a time: a second run waits here rather than interleaving its rows.
             cur.execute(read_sql("postgres/lock_publishes.sql"))
-            ids = {r[0] for r in cur.execute(postgres_sql("warehouse/publish_ids.sql"),
-                                             {"prefix": now.astimezone(timezone.utc).strftime("%Y%m%d") + "%"}).fetchall()}
-            commit = WarehouseCommit(snapshot_id=new_snapshot_id(now, ids | set(taken)), location=self.location)
-            full = {**tables, "publishes": publish_row(commit.snapshot_id, run_id, now, tables)}
-            for table in TABLES:
-                columns, integers = self._columns(cur, table)
-                frame = full[table].reindex(columns=columns)
-                history = HISTORY.get(table)
-                if history is None:
-                    cur.execute(sql.SQL(read_sql("warehouse/replace_all.sql")).format(table=sql.Identifier("curated", table)))
-                    self._copy(cur, table, frame, integers, sql.Identifier("curated", table))
-                    commit.inserted[table] = len(frame)
-                    continue
-                staged = f"staged_{table}"
-                cur.execute(sql.SQL(read_sql("postgres/stage_table.sql")).format(
-                    staged=sql.Identifier(staged), table=sql.Identifier("curated", table)))
-                self._copy(cur, table, frame, integers, sql.Identifier(staged))
-                counts = []
-                for statement in _merge_statements(table, staged, columns, history):
-                    cur.execute(statement)
-                    counts.append(cur.rowcount)
-                commit.updated[table], commit.inserted[table] = (counts[0], counts[1]) if len(counts) == 2 else (0, counts[0])
-        return commit
+            yield _PostgresWriter(cur)
 
     def append(self, tables: dict[str, pd.DataFrame]) -> None:
         import psycopg
@@ -393,9 +391,53 @@ class PostgresWarehouse(Warehouse):
 
         with psycopg.connect(self.url) as conn, conn.transaction(), conn.cursor() as cur:
             cur.execute(read_sql("postgres/set_search_path.sql"))
+            writer = _PostgresWriter(cur)
             for table, frame in tables.items():
-                columns, integers = self._columns(cur, table)
-                self._copy(cur, table, frame.reindex(columns=columns), integers, sql.Identifier("curated", table))
+                writer.copy(frame.reindex(columns=writer.columns(table)), table, sql.Identifier("curated", table))
+
+
+@dataclass
+class _PostgresWriter:
+    cur: Any
+    integers: dict[str, set[str]] = field(default_factory=dict)  # per table, its integer columns
+
+    def publish_ids(self, prefix: str) -> set[str]:
+        return {r[0] for r in self.cur.execute(postgres_sql("warehouse/publish_ids.sql"), {"prefix": prefix}).fetchall()}
+
+    def columns(self, table: str) -> list[str]:
+        rows = self.cur.execute(read_sql("postgres/table_columns.sql"), {"table": table}).fetchall()
+        self.integers[table] = {r[0] for r in rows if r[1] in ("smallint", "integer", "bigint")}
+        return [r[0] for r in rows]
+
+    def copy(self, frame: pd.DataFrame, table: str, target: Any) -> None:
+        from psycopg import sql
+
+        frame = _with_integers(frame, self.integers.get(table, set()))
+        statement = sql.SQL(read_sql("postgres/copy_table.sql")).format(
+            table=target, columns=sql.SQL(", ").join(sql.Identifier(c) for c in frame.columns),
+        )
+        with self.cur.copy(statement) as copy:
+            for row in _rows(frame):
+                copy.write_row(row)
+
+    def replace(self, table: str, frame: pd.DataFrame) -> None:
+        from psycopg import sql
+
+        self.cur.execute(sql.SQL(read_sql("warehouse/replace_all.sql")).format(table=sql.Identifier("curated", table)))
+        self.copy(frame, table, sql.Identifier("curated", table))
+
+    def merge(self, table: str, frame: pd.DataFrame, statements: list[str]) -> list[int]:
+        from psycopg import sql
+
+        staged = f"staged_{table}"
+        self.cur.execute(sql.SQL(read_sql("postgres/stage_table.sql")).format(
+            staged=sql.Identifier(staged), table=sql.Identifier("curated", table)))
+        self.copy(frame, table, sql.Identifier(staged))
+        counts = []
+        for statement in statements:
+            self.cur.execute(statement)
+            counts.append(self.cur.rowcount)
+        return counts
 
 
 # What an existing home's latest snapshot gives the warehouse when it is adopted.
