@@ -42,6 +42,7 @@ def stale_or_missing(definitions: dg.Definitions, instance: dg.DagsterInstance, 
     # ``stale_assets_only`` run requests use.
     from dagster._core.asset_graph_view.asset_graph_view import AssetGraphView, TemporalContext
     from dagster._core.definitions.data_version import CachingStaleStatusResolver, StaleStatus
+    from dagster._core.storage.event_log.base import AssetRecord
     from dagster._time import get_current_datetime
 
     graph = definitions.resolve_asset_graph()
@@ -50,5 +51,7 @@ def stale_or_missing(definitions: dg.Definitions, instance: dg.DagsterInstance, 
         instance=instance,
         asset_graph=graph,
     )
+    # Every asset's record in one query, not one query (and one SQLite connection) per asset.
+    AssetRecord.blocking_get_many(view, graph.get_all_asset_keys())
     resolver = CachingStaleStatusResolver(instance=instance, asset_graph=graph, loading_context=view)
     return {key for key in keys if resolver.get_status(key) in (StaleStatus.STALE, StaleStatus.MISSING)}

@@ -58,18 +58,18 @@ class RefreshSummary:
         return "\n".join(lines)
 
 
-def _needs_fetch(name: str, sources: list[str], instance: dg.DagsterInstance) -> bool:
-    """Whether this refresh fetches ``name``: a source never fetched on this instance always (the
-    merge needs every input); with ``--source``, the sources named; otherwise every source
-    AISI_SOURCES runs, and a source it leaves out only until it has been recorded as skipped."""
-    event = instance.get_latest_materialization_event(dg.AssetKey(f"{name}_raw"))
-    if event is None:
+def _needs_fetch(name: str, sources: list[str], last: dg.EventLogEntry | None) -> bool:
+    """Whether this refresh fetches ``name`` (``last``: its source asset's latest materialization):
+    a source never fetched on this instance always (the merge needs every input); with
+    ``--source``, the sources named; otherwise every source AISI_SOURCES runs, and a source it
+    leaves out only until it has been recorded as skipped."""
+    if last is None:
         return True
     if sources:
         return name in sources
     if is_chosen(name):
         return True
-    status = event.asset_materialization.metadata.get("status") if event.asset_materialization else None
+    status = last.asset_materialization.metadata.get("status") if last.asset_materialization else None
     return status is None or status.value != "skipped"
 
 
@@ -77,7 +77,10 @@ def _fetch_selection(sources: list[str], instance: dg.DagsterInstance) -> dg.Ass
     for named, where in ((chosen_sources() or set(), f"{SOURCES_VARIABLE} names"), (set(sources), "--source names")):
         if unknown := sorted(named - set(SOURCE_NAMES)):
             raise SystemExit(f"{where} unknown source(s): {', '.join(unknown)}; known: {', '.join(SOURCE_NAMES)}")
-    return dg.AssetSelection.assets(*[f"{n}_raw" for n in SOURCE_NAMES if _needs_fetch(n, sources, instance)])
+    # Every source asset's latest materialization in one query.
+    records = instance.get_asset_records([dg.AssetKey(f"{n}_raw") for n in SOURCE_NAMES])
+    last = {r.asset_entry.asset_key: r.asset_entry.last_materialization for r in records}
+    return dg.AssetSelection.assets(*[f"{n}_raw" for n in SOURCE_NAMES if _needs_fetch(n, sources, last.get(dg.AssetKey(f"{n}_raw")))])
 
 
 def _pending_removals(instance: dg.DagsterInstance) -> int:
