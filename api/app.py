@@ -20,13 +20,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, AsyncIterator, Callable, Literal, get_args
 
-from fastapi import FastAPI, Header, Query, Request
+from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 from api import availability
+from api.http_rules import HeadAsGet, bearer_token, etag_matches, reject_unknown_parameters
 from api.lookup import LookupCache, LookupIndex, SnapshotCache
 from api.store import NoSnapshot, Store, store_from_env
 from api.sync import SYNCABLE_SOURCES, SyncBusy, launch_sync
@@ -34,6 +35,9 @@ from core.settings import settings
 from core.sources.health import SourceHealth, assess_source, cadence_of, summarise
 
 MAX_LIMIT = 500
+# Beyond any table's size and any context window: larger asks are a 422, never a database overflow.
+MAX_OFFSET = 10_000_000
+MAX_TOKENS = 1_000_000_000
 # Attribution their terms ask for, shown wherever their data is served.
 ATTRIBUTION = {
     "artificial_analysis": "Benchmarks, speed and prices by Artificial Analysis (https://artificialanalysis.ai/)",
@@ -52,7 +56,7 @@ CHANGE_KINDS: tuple[str, ...] = get_args(ChangeKind)
 
 INM = Annotated[str | None, Header(alias="If-None-Match")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, at most {MAX_LIMIT}.")]
-Offset = Annotated[int, Query(ge=0, description="Rows to skip.")]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description=f"Rows to skip, at most {MAX_OFFSET}.")]
 
 
 def _json_default(value: Any) -> Any:
@@ -198,7 +202,9 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
         description="Every AI model, its offerings and prices (USD per 1M tokens), each value with its source and badge; "
                     "providers' availability.",
         lifespan=lifespan,
+        dependencies=[Depends(reject_unknown_parameters)],
     )
+    app.add_middleware(HeadAsGet)
     app.state.store = store or store_from_env()
     app.state.home = home or settings().home
     app.state.monitor = monitor or availability.open_monitor(app.state.store, app.state.home)
@@ -230,7 +236,7 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
         entry = cache.get(key) or await run_in_threadpool(cache.build, key, build)
         etag, body, status = entry
         headers = {"ETag": etag, "Cache-Control": "no-cache", "X-Snapshot-Id": snapshot}
-        if status == 200 and if_none_match and etag in {t.strip() for t in if_none_match.split(",")}:
+        if status == 200 and etag_matches(if_none_match, etag):
             return Response(status_code=304, headers=headers)
         return Response(content=body, status_code=status, media_type="application/json", headers=headers)
 
@@ -288,7 +294,7 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
         creator: Annotated[str | None, Query(min_length=1, description="Only this creator's models (openai, meta...).")] = None,
         search: Annotated[str | None, Query(min_length=1, max_length=200, description="Part of the key or name, any case.")] = None,
         modality: Annotated[str | None, Query(pattern="^[a-z]+$", description="Input or output modality: text, image, audio...")] = None,
-        min_context: Annotated[int | None, Query(ge=0, description="Minimum context window in tokens.")] = None,
+        min_context: Annotated[int | None, Query(ge=0, le=MAX_TOKENS, description="Minimum context window in tokens.")] = None,
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> Response:
@@ -493,7 +499,7 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
         token = settings().api_token
         if not token:
             return _error(403, "manual sync is disabled: set AISI_API_TOKEN on the API server to enable it")
-        offered = (authorization or "").removeprefix("Bearer ").strip() if (authorization or "").startswith("Bearer ") else ""
+        offered = bearer_token(authorization)
         if not offered or not hmac.compare_digest(offered.encode(), token.encode()):
             return JSONResponse(status_code=401, content={"error": "missing or wrong bearer token"}, headers={"WWW-Authenticate": "Bearer"})
         if source not in SYNCABLE_SOURCES:

@@ -3,9 +3,11 @@ separate process (a Dagster run on the platform's instance); the API itself neve
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -44,8 +46,19 @@ def _alive(pid: int) -> bool:
 
 
 def launch_sync(source: str, home: Path) -> Launched:
+    """Starts ``aisi refresh --source SOURCE`` unless one is running; raises SyncBusy if so.
+
+    The check and the launch hold ``sync/<source>.lock`` (an flock): requests arriving together,
+    in one API process or several, launch one refresh and the others are told it runs. The child
+    is reaped by a thread waiting on it, so a finished sync leaves no zombie behind."""
     runs = home / "sync"
     runs.mkdir(parents=True, exist_ok=True)
+    with open(runs / f"{source}.lock", "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _launch_unless_running(source, home, runs)
+
+
+def _launch_unless_running(source: str, home: Path, runs: Path) -> Launched:
     pidfile = runs / f"{source}.pid"
     if pidfile.exists():
         try:
@@ -67,4 +80,5 @@ def launch_sync(source: str, home: Path) -> Launched:
             start_new_session=True,
         )
     pidfile.write_text(str(process.pid))
+    threading.Thread(target=process.wait, name=f"reap-sync-{source}-{process.pid}", daemon=True).start()
     return Launched(source=source, pid=process.pid, log=str(log_path), started_at=started.isoformat())

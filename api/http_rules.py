@@ -1,0 +1,73 @@
+"""HTTP rules the API keeps on every route: conditional requests as RFC 9110 reads them, the
+bearer scheme in any case, HEAD wherever GET is served, and no query parameter the route does
+not know (a misspelt filter is an error, not a silently wider answer)."""
+
+from __future__ import annotations
+
+from typing import Any, Awaitable, Callable
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+
+ASGIApp = Callable[[dict[str, Any], Callable[[], Awaitable[dict[str, Any]]], Callable[[dict[str, Any]], Awaitable[None]]], Awaitable[None]]
+
+
+def _opaque(tag: str) -> str:
+    """An entity tag without its weakness marker: ``W/"x"`` and ``"x"`` compare equal (weak comparison)."""
+    tag = tag.strip()
+    return tag[2:] if tag[:2] in ("W/", "w/") else tag
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """Whether ``If-None-Match`` names ``etag``: ``*``, or any listed tag, weak or strong
+    (GET and HEAD use the weak comparison)."""
+    if not if_none_match:
+        return False
+    tags = [t for t in (part.strip() for part in if_none_match.split(",")) if t]
+    return "*" in tags or _opaque(etag) in {_opaque(t) for t in tags}
+
+
+def bearer_token(authorization: str | None) -> str:
+    """The token of an ``Authorization: Bearer <token>`` header (the scheme in any case), or ''."""
+    scheme, _, token = (authorization or "").strip().partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+async def reject_unknown_parameters(request: Request) -> None:
+    """A query parameter the route does not declare is a 422 naming it, like a bad value."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    known = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        known |= {p.alias for p in sub.query_params}
+    unknown = sorted({name for name in request.query_params if name not in known})
+    if unknown:
+        raise RequestValidationError([
+            {"loc": ("query", name), "msg": f"unknown parameter (known: {', '.join(sorted(known)) or 'none'})", "type": "unknown"}
+            for name in unknown
+        ])
+
+
+class HeadAsGet:
+    """Answers HEAD on every GET route: the request runs as GET and the body is dropped, so the
+    status and headers (ETag, Content-Length, X-Snapshot-Id) are those GET would send."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Callable[[], Awaitable[dict[str, Any]]],
+                       send: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
+        if scope.get("type") != "http" or scope.get("method") != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers_only(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.body":
+                if not message.get("more_body"):
+                    await send({"type": "http.response.body", "body": b"", "more_body": False})
+                return
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)

@@ -1,0 +1,138 @@
+"""The read API holds its HTTP rules on every route: bounded integers are a 422 (never a 500),
+an unknown parameter is a 422 naming it, HEAD answers wherever GET does, If-None-Match is read
+as RFC 9110 says (``*``, weak tags, lists), the bearer scheme is case-insensitive, and many sync
+requests at once launch one refresh whose process is reaped when it ends."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import MAX_OFFSET, create_app
+from api.http_rules import bearer_token, etag_matches
+from api.sync import SyncBusy, launch_sync
+from core.stores.warehouse import migration_files
+
+TOKEN = "s3cret-token"
+
+
+@pytest.fixture
+def client(home: Path):
+    """The API over a one-model snapshot in this version's schema."""
+    snapshots = home / "snapshots"
+    snapshots.mkdir(parents=True)
+    with duckdb.connect(str(snapshots / "20261201T000000Z.duckdb")) as con:
+        for migration in migration_files():
+            con.execute(migration.read_text(encoding="utf-8"))
+        con.execute("INSERT INTO models (model_key, creator, offerings_count, providers_count, status, source, source_kind, fetched_at) "
+                    "VALUES ('openai/gpt-4o', 'openai', 1, 1, 'active', 'litellm', 'aggregator', now())")
+    os.symlink("20261201T000000Z.duckdb", snapshots / "latest.duckdb")
+    with TestClient(create_app(home=home)) as api:
+        yield api
+
+
+def _kill_and_wait_reaped(pid: int) -> None:
+    """Ends the launched refresh (its own session) and waits until the API has reaped it: a
+    zombie still answers signal 0, a reaped process does not."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    pytest.fail(f"sync child {pid} was not reaped (a zombie is left behind)")
+
+
+def test_integers_beyond_their_bounds_are_422_not_500(client: TestClient) -> None:
+    for path in ("/api/v1/models?offset=9223372036854775808", "/api/v1/models?min_context=99999999999999999999",
+                 f"/api/v1/models?offset={MAX_OFFSET + 1}", "/api/v1/pricing?offset=-1", "/api/v1/changes?limit=100000",
+                 "/api/v1/benchmarks?top=9223372036854775808"):
+        response = client.get(path)
+        assert response.status_code == 422, (path, response.status_code, response.text)
+        assert response.json()["problems"], path
+    assert client.get(f"/api/v1/models?offset={MAX_OFFSET}").status_code == 200
+
+
+def test_unknown_parameters_are_422_naming_them(client: TestClient) -> None:
+    response = client.get("/api/v1/models?provder=openai&limit=5")
+    assert response.status_code == 422
+    body = response.json()
+    assert [p["parameter"] for p in body["problems"]] == ["provder"]
+    assert "provider" in body["problems"][0]["message"]  # what it could have meant is listed
+    assert client.get("/api/v1/status?verbose=1").status_code == 422
+    assert client.get("/api/v1/models/openai/gpt-4o?expand=all").status_code == 422
+    assert client.get("/api/v1/models?provider=openai&limit=5").status_code == 200
+
+
+def test_head_answers_wherever_get_does(client: TestClient) -> None:
+    for path in ("/api/v1/models", "/api/v1/models/openai/gpt-4o", "/api/v1/status", "/api/v1/providers/openai/availability"):
+        got, head = client.get(path), client.head(path)
+        assert head.status_code == got.status_code, path
+        assert head.content == b"", path
+        assert head.headers.get("etag") == got.headers.get("etag"), path
+        assert head.headers["content-length"] == str(len(got.content)), path
+    assert client.head("/api/v1/models?nope=1").status_code == 422
+
+
+def test_if_none_match_any_weak_and_listed_tags(client: TestClient) -> None:
+    etag = client.get("/api/v1/models").headers["etag"]
+    for header in ("*", etag, f"W/{etag}", f'"other", {etag}', f'W/"other", W/{etag}'):
+        response = client.get("/api/v1/models", headers={"If-None-Match": header})
+        assert response.status_code == 304, header
+        assert response.headers["etag"] == etag and response.content == b""
+    assert client.get("/api/v1/models", headers={"If-None-Match": '"other"'}).status_code == 200
+    assert etag_matches('W/"a"', '"a"') and etag_matches('"a"', 'W/"a"') and not etag_matches('"a"', '"b"')
+    assert not etag_matches(None, '"a"') and not etag_matches("", '"a"')
+
+
+def test_bearer_scheme_in_any_case(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert [bearer_token(h) for h in (f"Bearer {TOKEN}", f"bearer {TOKEN}", f"BEARER  {TOKEN} ", f"Basic {TOKEN}", TOKEN, None)] == [
+        TOKEN, TOKEN, TOKEN, "", "", ""]
+    monkeypatch.setenv("AISI_API_TOKEN", TOKEN)
+    assert client.post("/api/v1/sync/cohere", headers={"Authorization": f"Basic {TOKEN}"}).status_code == 401
+    launched = client.post("/api/v1/sync/cohere", headers={"Authorization": f"bearer {TOKEN}"})
+    assert launched.status_code == 202, launched.text
+    _kill_and_wait_reaped(launched.json()["pid"])
+
+
+def test_simultaneous_syncs_launch_one_refresh_and_it_is_reaped(home: Path) -> None:
+    """Twenty requests for one source at the same moment: one refresh starts, nineteen are told
+    it is running; once it ends the process is reaped, and the next request launches again."""
+    barrier = threading.Barrier(20)
+    launched: list[int] = []
+    busy: list[str] = []
+    errors: list[BaseException] = []
+
+    def ask() -> None:
+        barrier.wait()
+        try:
+            launched.append(launch_sync("cohere", home).pid)
+        except SyncBusy as exc:
+            busy.append(str(exc))
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ask) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(launched) == 1 and len(busy) == 19, (launched, busy[:2])
+    assert all("already running" in text for text in busy)
+    _kill_and_wait_reaped(launched[0])
+    again = launch_sync("cohere", home)
+    assert again.pid != launched[0]
+    _kill_and_wait_reaped(again.pid)
