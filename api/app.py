@@ -15,10 +15,11 @@ import json
 import math
 import threading
 from collections import OrderedDict
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, AsyncIterator, Callable, Literal, get_args
+from typing import Annotated, Any, AsyncIterator, Callable, Iterator, Literal, get_args
 
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi import Path as PathParam
@@ -29,12 +30,14 @@ from fastapi.responses import JSONResponse, Response
 from api import availability
 from api.http_rules import HeadAsGet, bearer_token, etag_matches, reject_unknown_parameters
 from api.lookup import LookupCache, LookupIndex, SnapshotCache
-from api.store import NoSnapshot, Store, store_from_env
+from api.store import NoSnapshot, Pinned, Store, store_from_env
 from api.sync import SYNCABLE_SOURCES, SyncBusy, launch_sync
 from core.settings import settings
 from core.sources.health import SourceHealth, assess_source, cadence_of, summarise
 
 MAX_LIMIT = 500
+# The snapshot a cache-missing request is built from (set for the build, in its thread).
+_PINNED: ContextVar[Pinned | None] = ContextVar("aisi_pinned_snapshot", default=None)
 # Beyond any table's size and any context window: larger asks are a 422, never a database overflow.
 MAX_OFFSET = 10_000_000
 MAX_TOKENS = 1_000_000_000
@@ -101,6 +104,7 @@ class ResponseCache:
         self.size = size
         self._items: OrderedDict[tuple[str, str], tuple[str, bytes, int]] = OrderedDict()
         self._lock = threading.Lock()
+        self._building: dict[tuple[str, str], threading.Lock] = {}
 
     def get(self, key: tuple[str, str]) -> tuple[str, bytes, int] | None:
         with self._lock:
@@ -110,13 +114,23 @@ class ResponseCache:
             return hit
 
     def build(self, key: tuple[str, str], build: Callable[[], tuple[int, Any]]) -> tuple[str, bytes, int]:
-        status, payload = build()
-        body = _dumps(payload)
-        entry = (f'"{key[0]}-{hashlib.sha1(body).hexdigest()[:16]}"', body, status)
+        """The entry for ``key``, built once: concurrent misses for the same key wait for the
+        first one's build instead of each building it again."""
         with self._lock:
-            self._items[key] = entry
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            flight = self._building.setdefault(key, threading.Lock())
+        with flight:
+            entry = self.get(key)
+            if entry is None:
+                status, payload = build()
+                body = _dumps(payload)
+                entry = (f'"{key[0]}-{hashlib.sha1(body).hexdigest()[:16]}"', body, status)
+                with self._lock:
+                    self._items[key] = entry
+                    while len(self._items) > self.size:
+                        self._items.popitem(last=False)
+        with self._lock:
+            if self._building.get(key) is flight:  # waiters still holding it find the entry built
+                del self._building[key]
         return entry
 
 
@@ -228,25 +242,52 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
     async def _outdated(_: Request, exc: OutdatedSnapshot) -> JSONResponse:
         return _error(503, str(exc), hint="run `aisi refresh` once: it publishes a snapshot in this version's schema")
 
+    @contextmanager
+    def one_snapshot() -> Iterator[Pinned]:
+        """Holds the snapshot served now for the block: every ``q`` in it reads that snapshot."""
+        with app.state.store.pin() as pinned:
+            token = _PINNED.set(pinned)
+            try:
+                yield pinned
+            finally:
+                _PINNED.reset(token)
+
+    def pinned_build(target: str, build: Callable[[], tuple[int, Any]]) -> tuple[str, tuple[str, bytes, int]]:
+        """A miss, built from one snapshot held for the whole build: the snapshot id keying the
+        entry (and so its ETag and X-Snapshot-Id) is the one every query of the build read."""
+        with one_snapshot() as pinned:
+            key = (pinned.snapshot_id, target)
+            return pinned.snapshot_id, cache.get(key) or cache.build(key, build)
+
     async def cached(request: Request, if_none_match: str | None, build: Callable[[], tuple[int, Any]]) -> Response:
         """A hit is answered on the event loop; a miss queries the store in the thread pool."""
         state: Store = app.state.store
         snapshot = state.snapshot_id()
-        key = (snapshot, f"{request.url.path}?{request.url.query}")
-        entry = cache.get(key) or await run_in_threadpool(cache.build, key, build)
+        target = f"{request.url.path}?{request.url.query}"
+        entry = cache.get((snapshot, target))
+        if entry is None:
+            snapshot, entry = await run_in_threadpool(pinned_build, target, build)
         etag, body, status = entry
         headers = {"ETag": etag, "Cache-Control": "no-cache", "X-Snapshot-Id": snapshot}
         if status == 200 and etag_matches(if_none_match, etag):
             return Response(status_code=304, headers=headers)
         return Response(content=body, status_code=status, media_type="application/json", headers=headers)
 
+    def reader() -> Store | Pinned:
+        """The request's pinned snapshot when it has one, else the store's newest."""
+        return _PINNED.get() or app.state.store
+
+    def serving() -> str:
+        pinned = _PINNED.get()
+        return pinned.snapshot_id if pinned is not None else app.state.store.snapshot_id()
+
     def q(name: str, **params: Any) -> list[dict[str, Any]]:
         try:
-            return app.state.store.query(name, params)
+            return reader().query(name, params)
         except Exception as exc:
             if _missing_column(exc):
                 raise OutdatedSnapshot(
-                    f"the served snapshot ({app.state.store.snapshot_id()}) predates this version's schema: {str(exc).splitlines()[0]}"
+                    f"the served snapshot ({serving()}) predates this version's schema: {str(exc).splitlines()[0]}"
                 ) from exc
             raise
 
@@ -269,7 +310,7 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
 
     def index() -> LookupIndex:
         """The served snapshot's lookup index (models, their aliases, providers), built once per snapshot."""
-        return lookups.get(app.state.store.snapshot_id(), lambda: LookupIndex.build(
+        return lookups.get(serving(), lambda: LookupIndex.build(
             q("lookup_models"), optional("lookup_aliases"), [r["model_key"] for r in optional("lookup_keys")], q("providers")))
 
     reference_cache: SnapshotCache[dict[str, dict[str, Any]]] = SnapshotCache()
@@ -281,7 +322,7 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
             for row in optional("reference_prices"):
                 by_model.setdefault(row.pop("model_key"), {})[row.pop("price_type")] = row
             return by_model
-        return reference_cache.get(app.state.store.snapshot_id(), build)
+        return reference_cache.get(serving(), build)
 
     def unknown(asked: str) -> tuple[int, Any]:
         return 404, {"error": f"unknown model {asked!r}", "hint": "see /api/v1/search?q=...", "suggestions": index().suggest(asked)}
@@ -449,8 +490,10 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
     async def status() -> Response:
         def catalog(now: dt.datetime) -> dict[str, Any]:
             try:
-                snapshot = q("snapshot")
-                sources = q("status_sources")
+                with one_snapshot():
+                    snapshot = q("snapshot")
+                    sources = q("status_sources")
+                    disagreements = quality()
             except Exception as exc:
                 if not _no_catalog(exc):
                     raise
@@ -469,7 +512,7 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
                          health=verdict.description, cadence=verdict.cadence or None,
                          payload_age_seconds=_seconds(verdict.payload_age), allowed_age_seconds=_seconds(verdict.allowed_age))
             body: dict[str, Any] = {"snapshot": snapshot[0] if snapshot else None, "sources": sources,
-                                    "health": summarise(verdicts), "quality": quality()}
+                                    "health": summarise(verdicts), "quality": disagreements}
             if not snapshot:
                 body["note"] = "no catalog published yet; run `aisi refresh`"
             return body

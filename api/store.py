@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Iterator, Protocol
 
 from api.queries import duckdb_sql, postgres_sql
 from core.settings import settings
@@ -19,10 +20,46 @@ class NoSnapshot(Exception):
     """Nothing has been published yet."""
 
 
+class Pinned(Protocol):
+    """One snapshot, held for one request: every query of the request reads it, whatever is
+    published meanwhile."""
+
+    snapshot_id: str
+
+    def query(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]: ...
+
+
 class Store(Protocol):
     def snapshot_id(self) -> str: ...
 
     def query(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]: ...
+
+    def pin(self) -> "AbstractContextManager[Pinned]": ...
+
+
+class _PinnedDuckDB:
+    def __init__(self, snapshot_id: str, connection: Any):
+        self.snapshot_id = snapshot_id
+        self._connection = connection  # held: the file's connection lives while the request does
+
+    def query(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        cursor = self._connection.cursor()  # one cursor per call: safe across the server's threads
+        try:
+            return as_dicts(cursor.execute(duckdb_sql(name), params))
+        finally:
+            cursor.close()
+
+
+class _PinnedPostgres:
+    def __init__(self, connection: Any):
+        self._connection = connection
+        rows = self.query("snapshot", {})
+        if not rows:
+            raise NoSnapshot("nothing published to PostgreSQL yet; run `aisi refresh` with AISI_DATABASE_URL set")
+        self.snapshot_id = str(rows[0]["snapshot_id"])
+
+    def query(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        return list(self._connection.execute(postgres_sql(name), params).fetchall())
 
 
 class DuckDBStore:
@@ -53,13 +90,16 @@ class DuckDBStore:
         return self._current()[0].stem
 
     def query(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        _, connection = self._current()
-        cursor = connection.cursor()  # one cursor per call: safe across the server's threads
-        try:
-            result = cursor.execute(duckdb_sql(name), params)
-            return as_dicts(result)
-        finally:
-            cursor.close()
+        return _PinnedDuckDB(*self._pinned_parts()).query(name, params)
+
+    def _pinned_parts(self) -> tuple[str, Any]:
+        path, connection = self._current()
+        return path.stem, connection
+
+    @contextmanager
+    def pin(self) -> Iterator[Pinned]:
+        """The snapshot ``latest.duckdb`` names now, through its own connection, for the request."""
+        yield _PinnedDuckDB(*self._pinned_parts())
 
 
 class PostgresStore:
@@ -86,6 +126,16 @@ class PostgresStore:
     def query(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         with self.pool.connection() as conn:
             return list(conn.execute(postgres_sql(name), params).fetchall())
+
+    @contextmanager
+    def pin(self) -> Iterator[Pinned]:
+        """One read-only REPEATABLE READ transaction for the request: its snapshot id and every
+        query see the database as it was when the transaction began (a publish commits the
+        ``publishes`` row and the tables together)."""
+        with self.pool.connection() as conn:
+            with conn.transaction():
+                conn.execute(postgres_sql("pin_snapshot"))
+                yield _PinnedPostgres(conn)
 
     def close(self) -> None:
         self.pool.close()

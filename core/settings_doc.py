@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from core.paths import REPO_ROOT
 from core.settings import SETTINGS
 from core.sources.registry import ALL_SOURCES
 
@@ -32,8 +33,11 @@ def sources_table() -> str:
             continue
         how = " (rendered in Chromium)" if spec.rendered else (" (paged)" if spec.paged else "")
         key = " or ".join(f"`{k}`" for k in spec.key_env) + ("" if spec.key_required else " (optional)") if spec.key_env else "none"
-        lines.append(f"| {spec.name} | `{spec.url_variable}` | `{spec.base_url}` | `{spec.path}`{how} | `{spec.cadence}` | "
-                     f"{spec.timeout_s:g} s | {key} |")
+        # A local file's URL is shown relative to the checkout (the table is the same on every machine).
+        base = spec.base_url.replace(REPO_ROOT.as_uri(), "file://<repo>")
+        cadence = f"`{spec.cadence}`" if spec.cadence else "with the hourly sources"
+        timeout = f"{spec.timeout_s:g} s" if spec.timeout_s else "-"
+        lines.append(f"| {spec.name} | `{spec.url_variable}` | `{base}` | `{spec.path}`{how} | {cadence} | {timeout} | {key} |")
     return "\n".join(lines)
 
 
