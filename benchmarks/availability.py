@@ -192,7 +192,7 @@ def monitor_runs(home: Path, repeat: int = 5) -> list[RunTiming]:
                 walls, inner = [], []
                 for _ in range(repeat):
                     started = time.perf_counter()
-                    result = job.execute_in_process(instance=instance)
+                    result = job.execute_in_process(instance=instance, run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
                     walls.append(time.perf_counter() - started)
                     if not result.success:
                         raise SystemExit(f"{job_name} failed")
