@@ -26,6 +26,7 @@ from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi_offline import FastAPIOffline
 
 from api import availability
 from api.http_rules import HeadAsGet, bearer_token, etag_matches, reject_unknown_parameters
@@ -210,7 +211,9 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
             if close is not None:
                 close()
 
-    app = FastAPI(
+    # FastAPIOffline: /docs and /redoc load Swagger UI and ReDoc from the package's own files
+    # (under /static-offline-docs), so they work on a machine without internet.
+    app = FastAPIOffline(
         title="AI Server Information",
         version="1",
         description="Every AI model, its offerings and prices (USD per 1M tokens), each value with its source and badge; "

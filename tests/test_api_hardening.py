@@ -136,3 +136,21 @@ def test_simultaneous_syncs_launch_one_refresh_and_it_is_reaped(home: Path) -> N
     again = launch_sync("cohere", home)
     assert again.pid != launched[0]
     _kill_and_wait_reaped(again.pid)
+
+
+def test_docs_load_nothing_from_the_internet(client: TestClient) -> None:
+    """/docs and /redoc reference only the API's own files, and those files are served."""
+    import re
+
+    for page in ("/docs", "/redoc"):
+        html = client.get(page)
+        assert html.status_code == 200 and "text/html" in html.headers["content-type"], page
+        assets = re.findall(r"""(?:src|href)=["']([^"']+)["']|url: ['"]([^'"]+)['"]""", html.text)
+        urls = [a or b for a, b in assets]
+        assert urls, page
+        assert not [u for u in urls if u.startswith(("http:", "https:", "//"))], (page, urls)
+        for url in urls:
+            if url.endswith((".js", ".css")):
+                served = client.get(url)
+                assert served.status_code == 200 and len(served.content) > 10_000, (page, url)
+    assert client.get("/openapi.json").json()["info"]["title"] == "AI Server Information"
