@@ -29,7 +29,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi_offline import FastAPIOffline
 
 from api import availability
-from api.http_rules import HeadAsGet, bearer_token, etag_matches, reject_unknown_parameters
+from api.http_rules import HeadAsGet, SizeLimits, bearer_token, etag_matches, reject_unknown_parameters
 from api.lookup import LookupCache, LookupIndex, SnapshotCache
 from api.store import NoSnapshot, Pinned, Store, store_from_env
 from api.sync import SYNCABLE_SOURCES, SyncBusy, launch_sync
@@ -222,6 +222,7 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
         dependencies=[Depends(reject_unknown_parameters)],
     )
     app.add_middleware(HeadAsGet)
+    app.add_middleware(SizeLimits)  # added last: the outermost, refusing before anything runs
     app.state.store = store or store_from_env()
     app.state.home = home or settings().home
     app.state.monitor = monitor or availability.open_monitor(app.state.store, app.state.home)

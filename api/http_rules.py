@@ -1,6 +1,6 @@
 """HTTP rules the API keeps on every route: conditional requests as RFC 9110 reads them, the
-bearer scheme in any case, HEAD wherever GET is served, and no query parameter the route does
-not know (a misspelt filter is an error, not a silently wider answer)."""
+bearer scheme in any case, HEAD wherever GET is served, no query parameter the route does not
+know (a misspelt filter is an error, not a silently wider answer), and bounded request sizes."""
 
 from __future__ import annotations
 
@@ -8,6 +8,11 @@ from typing import Any, Awaitable, Callable
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
+
+# Far above any real request of this API (its longest URL is a search or a model spelling):
+# larger ones are refused before any work, whatever server runs the app.
+MAX_URL_BYTES = 8 * 1024
+MAX_HEADER_BYTES = 16 * 1024
 
 ASGIApp = Callable[[dict[str, Any], Callable[[], Awaitable[dict[str, Any]]], Callable[[dict[str, Any]], Awaitable[None]]], Awaitable[None]]
 
@@ -71,3 +76,33 @@ class HeadAsGet:
             await send(message)
 
         await self.app({**scope, "method": "GET"}, receive, send_headers_only)
+
+
+class SizeLimits:
+    """414 for a URL (path and query) over ``MAX_URL_BYTES``, 431 for headers over
+    ``MAX_HEADER_BYTES`` in all; the answer is a JSON error like every other."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Callable[[], Awaitable[dict[str, Any]]],
+                       send: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
+        if scope.get("type") == "http":
+            url = len(scope.get("raw_path") or scope.get("path", "").encode()) + len(scope.get("query_string") or b"")
+            headers = sum(len(k) + len(v) + 4 for k, v in scope.get("headers") or ())
+            if url > MAX_URL_BYTES:
+                await _refuse(send, 414, f"URL too long: {url} bytes, at most {MAX_URL_BYTES}")
+                return
+            if headers > MAX_HEADER_BYTES:
+                await _refuse(send, 431, f"request headers too large: {headers} bytes, at most {MAX_HEADER_BYTES}")
+                return
+        await self.app(scope, receive, send)
+
+
+async def _refuse(send: Callable[[dict[str, Any]], Awaitable[None]], status: int, message: str) -> None:
+    import json
+
+    body = json.dumps({"error": message}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

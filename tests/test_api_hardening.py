@@ -154,3 +154,13 @@ def test_docs_load_nothing_from_the_internet(client: TestClient) -> None:
                 served = client.get(url)
                 assert served.status_code == 200 and len(served.content) > 10_000, (page, url)
     assert client.get("/openapi.json").json()["info"]["title"] == "AI Server Information"
+
+
+def test_oversized_urls_and_headers_are_refused_before_any_work(client: TestClient) -> None:
+    from api.http_rules import MAX_HEADER_BYTES, MAX_URL_BYTES
+
+    long_url = client.get("/api/v1/search?q=" + "a" * MAX_URL_BYTES)
+    assert long_url.status_code == 414 and "URL too long" in long_url.json()["error"]
+    big_headers = client.get("/api/v1/models", headers={f"x-junk-{i}": "b" * 1000 for i in range(MAX_HEADER_BYTES // 1000 + 1)})
+    assert big_headers.status_code == 431 and "headers too large" in big_headers.json()["error"]
+    assert client.get("/api/v1/search?q=" + "a" * 150).status_code == 200  # an ordinary long search still answers
