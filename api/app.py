@@ -20,6 +20,7 @@ from contextvars import ContextVar
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, AsyncIterator, Callable, Iterator, Literal, get_args
+from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi import Path as PathParam
@@ -53,7 +54,8 @@ def attribution(rows: list[dict[str, Any]]) -> list[str]:
     """The attributions owed for the sources behind ``rows``."""
     sources = {str(r.get("source", "")) for r in rows}
     return [text for prefix, text in ATTRIBUTION.items() if any(s.startswith(prefix) for s in sources)]
-CACHE_ENTRIES = 1024
+# The response cache holds at most this many bytes of bodies (least recently used go first).
+CACHE_BYTES = 64 * 1024 * 1024
 # The change feed's kinds (core.catalog.changes.KINDS; the API does not import the pipeline).
 ChangeKind = Literal["model_added", "model_removed", "price_changed", "context_changed", "status_changed", "source_disagreement"]
 CHANGE_KINDS: tuple[str, ...] = get_args(ChangeKind)
@@ -99,13 +101,19 @@ def _dumps(payload: Any) -> bytes:
 
 
 class ResponseCache:
-    """LRU of response bodies keyed by (snapshot id, request); a new snapshot misses naturally."""
+    """LRU of response bodies keyed by (snapshot id, normalised request), bounded by the bytes
+    it holds, not by a count (a few large answers cannot take the memory of many small ones);
+    a new snapshot misses naturally. A body larger than the whole budget is served, not kept."""
 
-    def __init__(self, size: int = CACHE_ENTRIES):
-        self.size = size
+    def __init__(self, max_bytes: int = CACHE_BYTES):
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self._items: OrderedDict[tuple[str, str], tuple[str, bytes, int]] = OrderedDict()
         self._lock = threading.Lock()
         self._building: dict[tuple[str, str], threading.Lock] = {}
+
+    def __len__(self) -> int:
+        return len(self._items)
 
     def get(self, key: tuple[str, str]) -> tuple[str, bytes, int] | None:
         with self._lock:
@@ -125,10 +133,13 @@ class ResponseCache:
                 status, payload = build()
                 body = _dumps(payload)
                 entry = (f'"{key[0]}-{hashlib.sha1(body).hexdigest()[:16]}"', body, status)
-                with self._lock:
-                    self._items[key] = entry
-                    while len(self._items) > self.size:
-                        self._items.popitem(last=False)
+                if len(body) <= self.max_bytes:
+                    with self._lock:
+                        self._items[key] = entry
+                        self.bytes += len(body)
+                        while self.bytes > self.max_bytes:
+                            _, (_, evicted, _) = self._items.popitem(last=False)
+                            self.bytes -= len(evicted)
         with self._lock:
             if self._building.get(key) is flight:  # waiters still holding it find the entry built
                 del self._building[key]
@@ -227,7 +238,7 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
     app.state.home = home or settings().home
     app.state.monitor = monitor or availability.open_monitor(app.state.store, app.state.home)
     owned += [r for r, given in ((app.state.monitor, monitor), (app.state.store, store)) if given is None]
-    cache = ResponseCache()
+    cache = app.state.response_cache = ResponseCache()
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -267,7 +278,9 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
         """A hit is answered on the event loop; a miss queries the store in the thread pool."""
         state: Store = app.state.store
         snapshot = state.snapshot_id()
-        target = f"{request.url.path}?{request.url.query}"
+        # One entry per question, however it is spelt: parameters in a fixed order (names the
+        # route does not know were refused before this point).
+        target = f"{request.url.path}?{urlencode(sorted(request.query_params.multi_items()))}"
         entry = cache.get((snapshot, target))
         if entry is None:
             snapshot, entry = await run_in_threadpool(pinned_build, target, build)

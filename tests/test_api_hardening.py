@@ -164,3 +164,22 @@ def test_oversized_urls_and_headers_are_refused_before_any_work(client: TestClie
     big_headers = client.get("/api/v1/models", headers={f"x-junk-{i}": "b" * 1000 for i in range(MAX_HEADER_BYTES // 1000 + 1)})
     assert big_headers.status_code == 431 and "headers too large" in big_headers.json()["error"]
     assert client.get("/api/v1/search?q=" + "a" * 150).status_code == 200  # an ordinary long search still answers
+
+
+def test_the_response_cache_is_bounded_by_bytes_and_keyed_by_the_question(client: TestClient) -> None:
+    from api.app import ResponseCache
+
+    cache = ResponseCache(max_bytes=3_500)
+    for n in range(5):
+        cache.build(("s1", f"/x?n={n}"), lambda: (200, {"pad": "p" * 980}))
+    assert len(cache) == 3 and cache.bytes <= 3_500  # the two oldest went
+    assert cache.get(("s1", "/x?n=0")) is None and cache.get(("s1", "/x?n=4")) is not None
+    etag, body, status = cache.build(("s1", "/huge"), lambda: (200, {"pad": "p" * 10_000}))
+    assert status == 200 and len(body) > 10_000 and cache.get(("s1", "/huge")) is None  # served, not kept
+
+    served = client.app.state.response_cache  # type: ignore[attr-defined]
+    before = len(served)
+    first = client.get("/api/v1/models?limit=5&offset=0&creator=openai")
+    again = client.get("/api/v1/models?creator=openai&offset=0&limit=5")
+    assert first.status_code == again.status_code == 200 and first.headers["etag"] == again.headers["etag"]
+    assert len(served) == before + 1  # one entry for the two spellings
