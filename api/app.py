@@ -32,6 +32,7 @@ from fastapi_offline import FastAPIOffline
 from api import availability
 from api.http_rules import HeadAsGet, SizeLimits, bearer_token, etag_matches, reject_unknown_parameters
 from api.lookup import LookupCache, LookupIndex, SnapshotCache
+from api.rate_limit import RateLimit, parse_limit
 from api.store import NoSnapshot, Pinned, Store, store_from_env
 from api.sync import SYNCABLE_SOURCES, SyncBusy, launch_sync
 from core.settings import settings
@@ -233,6 +234,9 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
         dependencies=[Depends(reject_unknown_parameters)],
     )
     app.add_middleware(HeadAsGet)
+    if (limit := settings().api_rate_limit) is not None:
+        parse_limit(limit)  # a malformed setting stops the start-up, not the first request
+        app.add_middleware(RateLimit, limit=limit, loopback=settings().api_rate_limit_loopback)
     app.add_middleware(SizeLimits)  # added last: the outermost, refusing before anything runs
     app.state.store = store or store_from_env()
     app.state.home = home or settings().home

@@ -97,6 +97,10 @@ SETTINGS: tuple[Setting, ...] = (
     *(Setting(f"AISI_{area.upper()}_AUTOSTART", None, f"`1` starts the {area} area's schedules and sensors with the daemon "
               "(otherwise they wait to be switched on in the UI)", SERVICE, "flag") for area in AREAS),
     Setting("AISI_API_TOKEN", None, "bearer token for `POST /api/v1/sync/{source}`; unset disables that endpoint", SERVICE, "secret"),
+    Setting("AISI_API_RATE_LIMIT", "50/second", "requests one client (IP address) may make to the API, in the `limits` notation "
+            "(`50/second`, `1000/minute`); more get 429 with `Retry-After`; `off` disables it", SERVICE),
+    Setting("AISI_API_RATE_LIMIT_LOOPBACK", None, "`1`: the rate limit applies to clients on this machine too (127.0.0.1, ::1), "
+            "which it spares otherwise (behind a local proxy, every client looks local)", SERVICE, "flag"),
     # Maintenance
     Setting("AISI_RAW_RETENTION_DAYS", "30", "days of raw payloads kept (each URL's newest good one always)", MAINTENANCE, "int", 1),
     Setting("AISI_SNAPSHOT_KEEP", "30", "newest snapshot files kept", MAINTENANCE, "int", 0),
@@ -294,6 +298,16 @@ class Settings:
     @property
     def api_token(self) -> str | None:
         return self.raw("AISI_API_TOKEN")
+
+    @property
+    def api_rate_limit(self) -> str | None:
+        """The API's per-client rate limit (``limits`` notation), or None when it is ``off``."""
+        value = self._text("AISI_API_RATE_LIMIT")
+        return None if value.lower() in ("off", "0", "none") else value
+
+    @property
+    def api_rate_limit_loopback(self) -> bool:
+        return self.flag("AISI_API_RATE_LIMIT_LOOPBACK")
 
     # -- maintenance ---------------------------------------------------------------------------
     @property

@@ -183,3 +183,29 @@ def test_the_response_cache_is_bounded_by_bytes_and_keyed_by_the_question(client
     again = client.get("/api/v1/models?creator=openai&offset=0&limit=5")
     assert first.status_code == again.status_code == 200 and first.headers["etag"] == again.headers["etag"]
     assert len(served) == before + 1  # one entry for the two spellings
+
+
+def test_a_client_over_the_rate_limit_gets_429_with_retry_after(home: Path, client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from api.rate_limit import local
+
+    assert local("127.0.0.1") and local("::1") and local("testclient") and not local("203.0.113.9")
+    # The fixture's app spares this (local) client: many requests, none limited.
+    assert all(client.get("/api/v1/providers").status_code == 200 for _ in range(60))
+
+    monkeypatch.setenv("AISI_API_RATE_LIMIT", "3/second")
+    monkeypatch.setenv("AISI_API_RATE_LIMIT_LOOPBACK", "1")
+    with TestClient(create_app(home=home)) as limited:
+        statuses = [limited.get("/api/v1/providers") for _ in range(4)]
+        assert [r.status_code for r in statuses] == [200, 200, 200, 429]
+        refused = statuses[-1]
+        assert int(refused.headers["retry-after"]) >= 1 and "rate limit" in refused.json()["error"]
+        time.sleep(1.1)  # the window moves on
+        assert limited.get("/api/v1/providers").status_code == 200
+
+    monkeypatch.setenv("AISI_API_RATE_LIMIT", "off")
+    with TestClient(create_app(home=home)) as unlimited:
+        assert all(unlimited.get("/api/v1/providers").status_code == 200 for _ in range(10))
+
+    monkeypatch.setenv("AISI_API_RATE_LIMIT", "lots")
+    with pytest.raises(ValueError, match="AISI_API_RATE_LIMIT must be like 50/second"):
+        create_app(home=home)

@@ -1,0 +1,60 @@
+"""A per-client rate limit for the API (``limits``' moving window, in memory): a client (its IP
+address) over ``AISI_API_RATE_LIMIT`` gets 429 with ``Retry-After``; clients on this machine are
+spared unless ``AISI_API_RATE_LIMIT_LOOPBACK`` is set."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import math
+import time
+from typing import Any, Awaitable, Callable
+
+from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+
+from api.http_rules import ASGIApp
+
+
+def parse_limit(text: str) -> RateLimitItem:
+    """``50/second`` and the like; ValueError naming the setting otherwise."""
+    try:
+        return parse(text)
+    except ValueError:
+        raise ValueError(f"AISI_API_RATE_LIMIT must be like 50/second or 1000/minute (or off), got {text!r}") from None
+
+
+def local(host: str | None) -> bool:
+    """A client on this machine: a loopback address, or Starlette's in-process test client."""
+    if host in (None, "testclient"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class RateLimit:
+    """Counts each client's requests in a moving window; over the limit: 429, nothing runs."""
+
+    def __init__(self, app: ASGIApp, limit: str, loopback: bool = False):
+        self.app = app
+        self.item = parse_limit(limit)
+        self.loopback = loopback
+        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    async def __call__(self, scope: dict[str, Any], receive: Callable[[], Awaitable[dict[str, Any]]],
+                       send: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
+        if scope.get("type") == "http":
+            host = (scope.get("client") or (None,))[0]
+            if (self.loopback or not local(host)) and not self.limiter.hit(self.item, str(host)):
+                stats = self.limiter.get_window_stats(self.item, str(host))
+                wait = max(1, math.ceil(stats.reset_time - time.time()))
+                body = json.dumps({"error": f"rate limit of {self.item} per client exceeded", "retry_after_s": wait}).encode()
+                await send({"type": "http.response.start", "status": 429, "headers": [
+                    (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                    (b"retry-after", str(wait).encode())]})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
