@@ -44,6 +44,8 @@ _PINNED: ContextVar[Pinned | None] = ContextVar("aisi_pinned_snapshot", default=
 # Beyond any table's size and any context window: larger asks are a 422, never a database overflow.
 MAX_OFFSET = 10_000_000
 MAX_TOKENS = 1_000_000_000
+MAX_PRICE = 1_000_000.0  # USD per 1M tokens
+ModelSort = Literal["key", "price", "-price", "context", "-context", "released", "-released"]
 # Attribution their terms ask for, shown wherever their data is served.
 ATTRIBUTION = {
     "artificial_analysis": "Benchmarks, speed and prices by Artificial Analysis (https://artificialanalysis.ai/)",
@@ -356,11 +358,19 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
         creator: Annotated[str | None, Query(min_length=1, description="Only this creator's models (openai, meta...).")] = None,
         search: Annotated[str | None, Query(min_length=1, max_length=200, description="Part of the key or name, any case.")] = None,
         modality: Annotated[str | None, Query(pattern="^[a-z]+$", description="Input or output modality: text, image, audio...")] = None,
+        input_modality: Annotated[str | None, Query(pattern="^[a-z]+$", description="A modality the model takes in (image: vision models).")] = None,
+        output_modality: Annotated[str | None, Query(pattern="^[a-z]+$", description="A modality the model puts out (image, audio...).")] = None,
         min_context: Annotated[int | None, Query(ge=0, le=MAX_TOKENS, description="Minimum context window in tokens.")] = None,
+        max_input_price: Annotated[float | None, Query(ge=0, le=MAX_PRICE, description="Lowest metered input price at most this (USD per 1M tokens).")] = None,
+        max_output_price: Annotated[float | None, Query(ge=0, le=MAX_PRICE, description="Lowest metered output price at most this (USD per 1M tokens).")] = None,
+        sort: Annotated[ModelSort, Query(description="key (default); price / -price (lowest metered input price, unpriced last); "
+                                                     "context / -context; released / -released (release date, unknown last).")] = "key",
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> Response:
-        params = dict(provider=provider, creator=creator, search=search, modality=modality, min_context=min_context)
+        params = dict(provider=provider, creator=creator, search=search, modality=modality, input_modality=input_modality,
+                      output_modality=output_modality, min_context=min_context, max_input_price=max_input_price,
+                      max_output_price=max_output_price, sort=sort)
 
         def build() -> tuple[int, Any]:
             params.update(provider=index().provider(provider), creator=index().creator(creator))

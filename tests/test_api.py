@@ -246,6 +246,38 @@ def test_models_filter_by_modality_and_min_context(served: Served, api: ApiServe
     assert all_models(api, min_context=0) == all_models(api)
 
 
+def test_models_sorted_and_filtered_by_price_modality_and_context_in_one_call(served: Served, api: ApiServer):
+    """"The cheapest model with 128k context and image input" is one request: sorts put unknown
+    values last, price filters use the lowest metered price, modality filters pick a side."""
+    everything = all_models(api)
+    by_price = all_models(api, sort="price")
+    prices = [i["min_input_usd_per_mtok"] for i in by_price]
+    priced = [p for p in prices if p is not None]
+    assert priced == sorted(priced) and prices == priced + [None] * (len(prices) - len(priced)) and priced
+    assert sorted(keys(by_price)) == sorted(keys(everything))
+    dearest = all_models(api, sort="-price")
+    assert [i["min_input_usd_per_mtok"] for i in dearest][: len(priced)] == sorted(priced, reverse=True)
+    contexts = [i["context_window"] for i in all_models(api, sort="-context") if i["context_window"] is not None]
+    assert contexts == sorted(contexts, reverse=True) and contexts
+    released = [i["release_date"] for i in all_models(api, sort="-released") if i["release_date"]]
+    assert released == sorted(released, reverse=True)
+
+    vision = all_models(api, input_modality="image")
+    assert vision and all("image" in (i["input_modalities"] or []) for i in vision)
+    expected_out = [k for (k,) in snapshot_rows(served.home, "SELECT model_key FROM models WHERE list_contains(output_modalities, 'image') ORDER BY 1")]
+    assert keys(all_models(api, output_modality="image")) == expected_out
+    cheap = all_models(api, max_input_price=1.0)
+    assert cheap and all(i["min_input_usd_per_mtok"] is not None and i["min_input_usd_per_mtok"] <= 1.0 for i in cheap)
+    assert all(i["min_output_usd_per_mtok"] <= 2.0 for i in all_models(api, max_output_price=2.0))
+
+    answer = api.get("/api/v1/models", params={"min_context": 128000, "input_modality": "image", "sort": "price", "limit": 1}).json()
+    candidates = [i for i in vision if (i["context_window"] or 0) >= 128000 and i["min_input_usd_per_mtok"] is not None]
+    assert answer["items"][0]["model_key"] == min(candidates, key=lambda i: (i["min_input_usd_per_mtok"], i["model_key"]))["model_key"]
+    assert answer["total"] == len([i for i in vision if (i["context_window"] or 0) >= 128000])
+    assert api.get("/api/v1/models", params={"sort": "cheapest"}).status_code == 422
+    assert api.get("/api/v1/models", params={"max_input_price": -1}).status_code == 422
+
+
 def test_models_paging_is_consistent_with_total(api: ApiServer):
     everything = all_models(api)
     total = len(everything)

@@ -1,6 +1,7 @@
 -- /api/v1/models: filtered, paged models with the lowest current input/output base price of a
 -- metered offering (of `provider` when given; plan and free-tier offerings and long-context
--- tiers do not count). Parameters: creator, provider, search, modality, min_context, limit, offset.
+-- tiers do not count). Parameters: creator, provider, search, modality, input_modality,
+-- output_modality, min_context, max_input_price, max_output_price, sort, limit, offset.
 WITH filtered AS (
     SELECT m.*
     FROM models m
@@ -12,6 +13,8 @@ WITH filtered AS (
       AND (CAST($modality AS TEXT) IS NULL
            OR array_position(m.input_modalities, CAST($modality AS TEXT)) IS NOT NULL
            OR array_position(m.output_modalities, CAST($modality AS TEXT)) IS NOT NULL)
+      AND (CAST($input_modality AS TEXT) IS NULL OR array_position(m.input_modalities, CAST($input_modality AS TEXT)) IS NOT NULL)
+      AND (CAST($output_modality AS TEXT) IS NULL OR array_position(m.output_modalities, CAST($output_modality AS TEXT)) IS NOT NULL)
       AND (CAST($provider AS TEXT) IS NULL OR EXISTS (
            SELECT 1 FROM offerings o WHERE o.model_key = m.model_key AND o.provider_id = CAST($provider AS TEXT)))
 ),
@@ -32,5 +35,13 @@ SELECT f.model_key, f.creator, f.name, f.family, f.context_window, f.max_output,
        count(*) OVER () AS total
 FROM filtered f
 LEFT JOIN lowest l ON l.model_key = f.model_key
-ORDER BY f.model_key
+WHERE (CAST($max_input_price AS DOUBLE PRECISION) IS NULL OR l.min_input_usd_per_mtok <= CAST($max_input_price AS DOUBLE PRECISION))
+  AND (CAST($max_output_price AS DOUBLE PRECISION) IS NULL OR l.min_output_usd_per_mtok <= CAST($max_output_price AS DOUBLE PRECISION))
+ORDER BY CASE WHEN CAST($sort AS TEXT) = 'price' THEN l.min_input_usd_per_mtok END ASC NULLS LAST,
+         CASE WHEN CAST($sort AS TEXT) = '-price' THEN l.min_input_usd_per_mtok END DESC NULLS LAST,
+         CASE WHEN CAST($sort AS TEXT) = 'context' THEN f.context_window END ASC NULLS LAST,
+         CASE WHEN CAST($sort AS TEXT) = '-context' THEN f.context_window END DESC NULLS LAST,
+         CASE WHEN CAST($sort AS TEXT) = 'released' THEN f.release_date END ASC NULLS LAST,
+         CASE WHEN CAST($sort AS TEXT) = '-released' THEN f.release_date END DESC NULLS LAST,
+         f.model_key
 LIMIT CAST($limit AS BIGINT) OFFSET CAST($offset AS BIGINT)
