@@ -437,6 +437,30 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
 
         return await cached(request, if_none_match, build)
 
+    @app.get("/api/v1/pricing/compare", summary="One model's prices across its providers, cheapest metered offering first")
+    async def pricing_compare(
+        request: Request,
+        model: Annotated[str, Query(min_length=1, description="A model key (openai/gpt-4o) or any spelling of it (required).")],
+        if_none_match: INM = None,
+    ) -> Response:
+        def build() -> tuple[int, Any]:
+            resolved = index().resolve(model)
+            if resolved is None:
+                return unknown(model)
+            rows = q("compare", model=resolved.model_key)
+            metered = [r for r in rows if r["billing"] == "metered" and r["input_usd_per_mtok"] is not None]
+            cheapest = metered[0]["input_usd_per_mtok"] if metered else None
+            for row in rows:
+                value = row["input_usd_per_mtok"]
+                row["input_vs_cheapest"] = (round(value / cheapest, 4) if cheapest and value is not None and row["billing"] == "metered"
+                                            else None)
+            reference = references().get(resolved.model_key, {})
+            return 200, {**resolved.describe(), "items": rows,
+                         "cheapest_metered": metered[0] if metered else None,
+                         "reference_price": {t: reference[t] for t in ("input", "output") if t in reference} or None}
+
+        return await cached(request, if_none_match, build)
+
     @app.get("/api/v1/pricing/history", summary="Price history of a model: every price row with valid_from / valid_to")
     async def pricing_history(
         request: Request,

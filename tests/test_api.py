@@ -278,6 +278,24 @@ def test_models_sorted_and_filtered_by_price_modality_and_context_in_one_call(se
     assert api.get("/api/v1/models", params={"max_input_price": -1}).status_code == 422
 
 
+def test_price_comparison_of_one_model_across_its_providers(served: Served, api: ApiServer):
+    body = api.get("/api/v1/pricing/compare", params={"model": "GPT-4o"}).json()  # any spelling
+    assert body["model_key"] == "openai/gpt-4o" and body["resolved_from"] == "GPT-4o"
+    expected = snapshot_rows(served.home, "SELECT provider_id, provider_model_id, billing, usd_per_mtok FROM current_prices "
+                                          "WHERE model_key = 'openai/gpt-4o' AND price_type = 'input' AND above_tokens = 0")
+    items = body["items"]
+    assert {(i["provider_id"], i["provider_model_id"]) for i in items} >= {(p, m) for p, m, _, _ in expected} and len(items) > 1
+    metered = [i for i in items if i["billing"] == "metered"]
+    assert items[: len(metered)] == metered  # metered offerings first
+    inputs = [i["input_usd_per_mtok"] for i in metered if i["input_usd_per_mtok"] is not None]
+    assert inputs == sorted(inputs)
+    assert body["cheapest_metered"] == metered[0] and metered[0]["input_vs_cheapest"] == 1.0
+    assert min(p for _, _, b, p in expected if b == "metered") == metered[0]["input_usd_per_mtok"]
+    assert all(i["input_vs_cheapest"] is None for i in items if i["billing"] != "metered")
+    assert api.get("/api/v1/pricing/compare", params={"model": "no-such-model-xyz"}).status_code == 404
+    assert api.get("/api/v1/pricing/compare").status_code == 422  # model is required
+
+
 def test_models_paging_is_consistent_with_total(api: ApiServer):
     everything = all_models(api)
     total = len(everything)
