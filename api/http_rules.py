@@ -91,18 +91,21 @@ class SizeLimits:
             url = len(scope.get("raw_path") or scope.get("path", "").encode()) + len(scope.get("query_string") or b"")
             headers = sum(len(k) + len(v) + 4 for k, v in scope.get("headers") or ())
             if url > MAX_URL_BYTES:
-                await _refuse(send, 414, f"URL too long: {url} bytes, at most {MAX_URL_BYTES}")
+                await refuse(send, 414, f"URL too long: {url} bytes, at most {MAX_URL_BYTES}")
                 return
             if headers > MAX_HEADER_BYTES:
-                await _refuse(send, 431, f"request headers too large: {headers} bytes, at most {MAX_HEADER_BYTES}")
+                await refuse(send, 431, f"request headers too large: {headers} bytes, at most {MAX_HEADER_BYTES}")
                 return
         await self.app(scope, receive, send)
 
 
-async def _refuse(send: Callable[[dict[str, Any]], Awaitable[None]], status: int, message: str) -> None:
+async def refuse(send: Callable[[dict[str, Any]], Awaitable[None]], status: int, message: str,
+                 headers: dict[str, str] | None = None, **extra: Any) -> None:
+    """Answers a request from middleware with a JSON error like every other (``{"error": ...}``)."""
     import json
 
-    body = json.dumps({"error": message}).encode()
+    body = json.dumps({"error": message, **extra}).encode()
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            *((k.encode(), v.encode()) for k, v in (headers or {}).items())]})
     await send({"type": "http.response.body", "body": body})

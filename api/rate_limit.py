@@ -5,7 +5,6 @@ spared unless ``AISI_API_RATE_LIMIT_LOOPBACK`` is set."""
 from __future__ import annotations
 
 import ipaddress
-import json
 import math
 import time
 from typing import Any, Awaitable, Callable
@@ -14,7 +13,7 @@ from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
-from api.http_rules import ASGIApp
+from api.http_rules import ASGIApp, refuse
 
 
 def parse_limit(text: str) -> RateLimitItem:
@@ -51,10 +50,6 @@ class RateLimit:
             if (self.loopback or not local(host)) and not self.limiter.hit(self.item, str(host)):
                 stats = self.limiter.get_window_stats(self.item, str(host))
                 wait = max(1, math.ceil(stats.reset_time - time.time()))
-                body = json.dumps({"error": f"rate limit of {self.item} per client exceeded", "retry_after_s": wait}).encode()
-                await send({"type": "http.response.start", "status": 429, "headers": [
-                    (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                    (b"retry-after", str(wait).encode())]})
-                await send({"type": "http.response.body", "body": body})
+                await refuse(send, 429, f"rate limit of {self.item} per client exceeded", {"retry-after": str(wait)}, retry_after_s=wait)
                 return
         await self.app(scope, receive, send)
