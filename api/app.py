@@ -45,6 +45,7 @@ _PINNED: ContextVar[Pinned | None] = ContextVar("aisi_pinned_snapshot", default=
 MAX_OFFSET = 10_000_000
 MAX_TOKENS = 1_000_000_000
 MAX_PRICE = 1_000_000.0  # USD per 1M tokens
+Billing = Literal["metered", "free_tier", "plan"]
 ModelSort = Literal["key", "price", "-price", "context", "-context", "released", "-released"]
 # Attribution their terms ask for, shown wherever their data is served.
 ATTRIBUTION = {
@@ -397,7 +398,7 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
             model = {**found[0], **resolved.describe()}
             prices: dict[tuple[str, str], dict[str, Any]] = {}
             tiers: dict[tuple[str, str], list[dict[str, Any]]] = {}
-            for row in q("pricing", provider=None, model=model_key, limit=10**6, offset=0):
+            for row in q("pricing", provider=None, model=model_key, billing=None, limit=10**6, offset=0):
                 key = (row["provider_id"], row["provider_model_id"])
                 price = {"usd_per_mtok": row["usd_per_mtok"], "badge": row["badge"], "source": row["source"], "valid_from": row["valid_from"]}
                 if row["above_tokens"]:  # a long-context tier: the price for prompts above above_tokens
@@ -423,6 +424,7 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
         if_none_match: INM = None,
         provider: Annotated[str | None, Query(min_length=1)] = None,
         model: Annotated[str | None, Query(min_length=1, description="A model key (openai/gpt-4o) or any spelling of it.")] = None,
+        billing: Annotated[Billing | None, Query(description="metered (pay per token), free_tier or plan (a subscription: its 0 is not a price).")] = None,
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> Response:
@@ -431,8 +433,8 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
             if model is not None and resolved is None:
                 return unknown(model)
             key, provider_id = resolved.model_key if resolved else None, index().provider(provider)
-            rows = q("pricing", provider=provider_id, model=key, limit=limit, offset=offset)
-            count = lambda: len(q("pricing", provider=provider_id, model=key, limit=10**9, offset=0))  # noqa: E731
+            rows = q("pricing", provider=provider_id, model=key, billing=billing, limit=limit, offset=offset)
+            count = lambda: len(q("pricing", provider=provider_id, model=key, billing=billing, limit=10**9, offset=0))  # noqa: E731
             return 200, {**page(rows, limit, offset, count), **(resolved.describe() if resolved else {})}
 
         return await cached(request, if_none_match, build)

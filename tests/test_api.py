@@ -296,6 +296,21 @@ def test_price_comparison_of_one_model_across_its_providers(served: Served, api:
     assert api.get("/api/v1/pricing/compare").status_code == 422  # model is required
 
 
+def test_pricing_filters_by_billing(served: Served, api: ApiServer):
+    everything = api.get("/api/v1/pricing", params={"limit": 500}).json()
+    kinds = {row["billing"] for row in everything["items"]}
+    assert "metered" in kinds
+    totals = 0
+    for kind in ("metered", "free_tier", "plan"):
+        body = api.get("/api/v1/pricing", params={"billing": kind, "limit": 500}).json()
+        assert all(row["billing"] == kind for row in body["items"])
+        expected = snapshot_rows(served.home, f"SELECT count(*) FROM current_prices WHERE billing = '{kind}'")[0][0]
+        assert body["total"] == expected
+        totals += body["total"]
+    assert totals == everything["total"]
+    assert api.get("/api/v1/pricing", params={"billing": "subscription"}).status_code == 422
+
+
 def test_models_paging_is_consistent_with_total(api: ApiServer):
     everything = all_models(api)
     total = len(everything)
