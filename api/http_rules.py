@@ -38,15 +38,27 @@ def bearer_token(authorization: str | None) -> str:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
+def _known_parameters(route: Any) -> frozenset[str]:
+    """The query parameters a route declares (its own and its dependencies'), read once per
+    route and kept on it."""
+    known = getattr(route, "aisi_known_parameters", None)
+    if known is None:
+        dependant = route.dependant
+        names = {p.alias for p in dependant.query_params}
+        for sub in dependant.dependencies:
+            names |= {p.alias for p in sub.query_params}
+        known = route.aisi_known_parameters = frozenset(names)
+    return known
+
+
 async def reject_unknown_parameters(request: Request) -> None:
     """A query parameter the route does not declare is a 422 naming it, like a bad value."""
-    route = request.scope.get("route")
-    dependant = getattr(route, "dependant", None)
-    if dependant is None:
+    if not request.query_params:
         return
-    known = {p.alias for p in dependant.query_params}
-    for sub in dependant.dependencies:
-        known |= {p.alias for p in sub.query_params}
+    route = request.scope.get("route")
+    if getattr(route, "dependant", None) is None:
+        return
+    known = _known_parameters(route)
     unknown = sorted({name for name in request.query_params if name not in known})
     if unknown:
         raise RequestValidationError([

@@ -25,8 +25,8 @@ def parse_limit(text: str) -> RateLimitItem:
 
 
 def local(host: str | None) -> bool:
-    """A client on this machine: a loopback address, or Starlette's in-process test client."""
-    if host in (None, "testclient"):
+    """A client on this machine: a loopback address, or none at all (a Unix socket)."""
+    if host is None:
         return True
     try:
         return ipaddress.ip_address(host).is_loopback

@@ -129,6 +129,11 @@ SETTINGS: tuple[Setting, ...] = (
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 
 
+def status_variable(provider_id: str) -> str:
+    """``AISI_STATUS_<PROVIDER>_URL`` for ``provider_id`` (upper case, other characters as ``_``)."""
+    return "AISI_STATUS_" + re.sub(r"[^A-Z0-9]+", "_", provider_id.upper()).strip("_") + "_URL"
+
+
 class Settings:
     """The settings as the environment gives them now (``environ``, default ``os.environ``)."""
 
@@ -198,7 +203,7 @@ class Settings:
     def source_timeout(self, env_name: str) -> float | None:
         """``AISI_SOURCE_<ENV_NAME>_TIMEOUT`` in seconds, or None (the source's own timeout)."""
         name = f"AISI_SOURCE_{env_name}_TIMEOUT"
-        return self._number(name, float, Setting(name, "0", "", SOURCES, "float", 0.001)) if self.raw(name) else None
+        return self._number(name, float, BY_NAME["AISI_SOURCE_<NAME>_TIMEOUT"]) if self.raw(name) else None
 
     @property
     def chromium(self) -> str:
@@ -245,7 +250,7 @@ class Settings:
 
     def status_url(self, provider_id: str) -> str | None:
         """``AISI_STATUS_<PROVIDER>_URL`` (the provider id upper-cased, other characters as ``_``), or None."""
-        return self.raw("AISI_STATUS_" + re.sub(r"[^A-Z0-9]+", "_", provider_id.upper()).strip("_") + "_URL")
+        return self.raw(status_variable(provider_id))
 
     @property
     def probe_timeout_s(self) -> float:

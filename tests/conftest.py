@@ -62,7 +62,7 @@ def isolate(mp: pytest.MonkeyPatch, data: Path) -> None:
     """A fresh AISI_HOME, nothing configured, and nothing that may leave the machine: every
     source (from the registry, so new ones are covered) points at a closed local port, every
     key variable is unset. Tests then point the sources they replay at the replay server."""
-    from core.availability.targets import status_variable
+    from core.settings import status_variable
     from core.sources.registry import HTTP_SOURCES
 
     mp.setenv("AISI_HOME", str(data))

@@ -21,6 +21,7 @@ from api.sync import SyncBusy, launch_sync
 from core.stores.warehouse import migration_files
 
 TOKEN = "s3cret-token"
+LOCAL = ("127.0.0.1", 50000)  # the test client as a client on this machine
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def client(home: Path):
         con.execute("INSERT INTO models (model_key, creator, offerings_count, providers_count, status, source, source_kind, fetched_at) "
                     "VALUES ('openai/gpt-4o', 'openai', 1, 1, 'active', 'litellm', 'aggregator', now())")
     os.symlink("20261201T000000Z.duckdb", snapshots / "latest.duckdb")
-    with TestClient(create_app(home=home)) as api:
+    with TestClient(create_app(home=home), client=LOCAL) as api:
         yield api
 
 
@@ -188,13 +189,13 @@ def test_the_response_cache_is_bounded_by_bytes_and_keyed_by_the_question(client
 def test_a_client_over_the_rate_limit_gets_429_with_retry_after(home: Path, client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     from api.rate_limit import local
 
-    assert local("127.0.0.1") and local("::1") and local("testclient") and not local("203.0.113.9")
+    assert local("127.0.0.1") and local("::1") and local(None) and not local("203.0.113.9") and not local("testclient")
     # The fixture's app spares this (local) client: many requests, none limited.
     assert all(client.get("/api/v1/providers").status_code == 200 for _ in range(60))
 
     monkeypatch.setenv("AISI_API_RATE_LIMIT", "3/second")
     monkeypatch.setenv("AISI_API_RATE_LIMIT_LOOPBACK", "1")
-    with TestClient(create_app(home=home)) as limited:
+    with TestClient(create_app(home=home), client=LOCAL) as limited:
         statuses = [limited.get("/api/v1/providers") for _ in range(4)]
         assert [r.status_code for r in statuses] == [200, 200, 200, 429]
         refused = statuses[-1]
@@ -203,7 +204,7 @@ def test_a_client_over_the_rate_limit_gets_429_with_retry_after(home: Path, clie
         assert limited.get("/api/v1/providers").status_code == 200
 
     monkeypatch.setenv("AISI_API_RATE_LIMIT", "off")
-    with TestClient(create_app(home=home)) as unlimited:
+    with TestClient(create_app(home=home), client=LOCAL) as unlimited:
         assert all(unlimited.get("/api/v1/providers").status_code == 200 for _ in range(10))
 
     monkeypatch.setenv("AISI_API_RATE_LIMIT", "lots")

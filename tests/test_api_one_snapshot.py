@@ -58,7 +58,7 @@ def test_no_response_mixes_two_snapshots_while_publishing(home: Path) -> None:
     problems: list[str] = []
     seen: set[str] = set()
     stop = threading.Event()
-    with TestClient(create_app(home=home)) as client:
+    with TestClient(create_app(home=home), client=("127.0.0.1", 50000)) as client:
 
         def ask(worker: int) -> None:
             offset = worker

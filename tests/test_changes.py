@@ -16,7 +16,7 @@ import duckdb
 import psycopg
 import pytest
 
-from core.catalog.merge import DISAGREEMENT_TOLERANCE
+from core.settings import settings
 from core.catalog.quarantine import TEXT_TOKEN_TYPES, price_ceiling
 from core.records import Provenance
 from core.sources import litellm, models_dev, openrouter
@@ -256,7 +256,7 @@ def expected_disagreements(reference: Path) -> dict[tuple[str, str], tuple[int, 
         for a, b in combinations(sorted(by_source), 2):
             compared[(a, b)].add((provider, model_id))
             high = max(by_source[a], by_source[b])
-            if high > 0 and abs(by_source[a] - by_source[b]) / high > DISAGREEMENT_TOLERANCE:
+            if high > 0 and abs(by_source[a] - by_source[b]) / high > settings({}).disagreement_tolerance:
                 differ[(a, b)].add((provider, model_id))
     return {pair: (len(offerings), len(differ[pair])) for pair, offerings in compared.items()}
 

@@ -29,7 +29,10 @@ from core.quality import expectations as gxe
 from core.quality.tables import table_contract
 from core.records import BatchBuilder, Provenance
 from core.sources import model_defaults, openrouter
-from pipelines.catalog.checks import DEFAULT_CEILING, quality_checks, table_check
+from core.settings import settings
+from pipelines.catalog.checks import quality_checks, table_check
+
+DEFAULT_CEILING = settings({}).price_ceiling
 from pipelines.catalog import record_checks as records_checks
 from pipelines.catalog.normalise import build_records_asset, records_assets
 from tests.conftest import REPO

@@ -58,8 +58,6 @@ ENDPOINTS: dict[str, _Endpoint] = {
     "openrouter": _Endpoint("openrouter", "/api/v1/chat/completions", True),
 }
 
-DEFAULT_DAILY_TOKENS = 20000
-DEFAULT_MAX_TOKENS = 16
 
 
 @dataclass(frozen=True)
@@ -68,7 +66,7 @@ class CanaryConfig:
 
     targets: tuple[tuple[str, str], ...]  # (provider_id, model)
     daily_token_budget: int  # total tokens per UTC day across all canaries
-    max_tokens: int = DEFAULT_MAX_TOKENS
+    max_tokens: int
     prompt: str = "Count from 1 to 10, separated by spaces."
 
     def worst_case_tokens(self) -> int:

@@ -10,7 +10,6 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Sequence
 
-DEFAULT_DOWN_AFTER = 3
 LOOKBACK = timedelta(days=1)
 
 

@@ -5,7 +5,6 @@ overrides. Pure configuration: no I/O beyond reading the YAML files."""
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -50,10 +49,6 @@ class MonitoredProvider:
     @property
     def incidents_url(self) -> str | None:
         return f"{self.status_page.rstrip('/')}/api/v2/incidents.json" if self.status_page else None
-
-
-def status_variable(provider_id: str) -> str:
-    return "AISI_STATUS_" + re.sub(r"[^A-Z0-9]+", "_", provider_id.upper()).strip("_") + "_URL"
 
 
 def _source_module(name: str) -> Any:

@@ -36,7 +36,6 @@ DISAGREEMENT_COLUMNS = OFFERING_KEY + ["model_key", "price_type", "above_tokens"
 QUALITY_COLUMNS = PAIR + ["offerings_compared", "disagreements", "share", "detected_at"]
 # A run only proves a model gone when its sources served fresh data (not a fallback).
 UNHEALTHY_BADGES = ("cached", "config")
-REMOVED_AFTER_RUNS = 3
 
 
 def removed_after_runs() -> int:

@@ -31,7 +31,6 @@ LIST_COLUMNS = ["input_modalities", "output_modalities"]
 PRICE_HISTORY_COLUMNS = PRICE_COLUMNS + ["valid_from", "valid_to"]
 # Two sources disagree on a price when they differ by more than this share of the higher
 # value (AISI_DISAGREEMENT_TOLERANCE overrides it).
-DISAGREEMENT_TOLERANCE = 0.01
 COMPARISON_COLUMNS = PRICE_KEY[:2] + ["model_key", "price_type", "above_tokens", "source_a", "source_b", "value_a", "value_b", "disagrees"]
 
 
@@ -184,7 +183,7 @@ def _model_status(offerings: pd.DataFrame, first_party: dict[str, str]) -> pd.Da
     return result
 
 
-def _disagreements(prices_ranked: pd.DataFrame, tolerance: float = DISAGREEMENT_TOLERANCE) -> pd.DataFrame:
+def _disagreements(prices_ranked: pd.DataFrame, tolerance: float) -> pd.DataFrame:
     """Per offering and price type priced by several sources: the spread, when beyond ``tolerance``."""
     columns = PRICE_KEY + ["min_usd_per_mtok", "max_usd_per_mtok", "sources"]
     if prices_ranked.empty:

@@ -34,7 +34,6 @@ from core.records import PRICE_COLUMNS
 from core.settings import settings
 
 CEILING_VARIABLE = "AISI_PRICE_CEILING_USD_PER_MTOK"
-DEFAULT_CEILING = 1000.0
 FAR_FACTOR = 100.0
 TEXT_TOKEN_TYPES = ("input", "output", "cached_input", "cache_write", "batch_input", "batch_output", "reasoning")
 RULES = ("above_ceiling", "far_from_other_sources", "zero_output_on_metered")

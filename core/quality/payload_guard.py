@@ -34,7 +34,6 @@ from core.quality.payload_profile import PayloadCounts, reject_kinds
 from core.settings import settings
 
 SHARE_VARIABLE = "AISI_DROP_GUARD_SHARE"
-DEFAULT_SHARE = 0.2
 REJECTED_NOW = 0.5  # the share of records rejected that is "most" ...
 REJECTED_BEFORE = 0.1  # ... when the last good run rejected fewer than this share
 USUAL_FIELD = 0.9  # a field in at least this share of the last good payload's entries ...

@@ -41,7 +41,6 @@ MIGRATIONS_DIR = MONITOR_SQL / "migrations"
 DUCKDB_SCHEMA = ("migrations/0001_status.sql", "duckdb_availability_checks.sql", "migrations/0003_views.sql",
                  "migrations/0004_notifications.sql", "migrations/0005_rollups.sql")
 PARTITIONS_AHEAD_DAYS = 2
-DEFAULT_RETENTION_DAYS = 90
 CHECK_COLUMNS = ("checked_at", "provider_id", "probe", "target", "up", "state", "error_kind", "http_status", "latency_ms",
                  "authenticated", "ttft_ms", "tokens_per_s", "tokens", "detail")
 ROLLUPS_MIGRATION = "0005_rollups"  # creates availability_rollups and backfills it from the checks there are

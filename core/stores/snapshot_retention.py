@@ -13,8 +13,6 @@ from typing import Iterable
 
 from core.settings import settings
 
-DEFAULT_KEEP = 30
-DEFAULT_DAILY_DAYS = 90
 # warehouse._snapshot_id: UTC time, and "-N" when two publishes share a second.
 SNAPSHOT_ID = re.compile(r"^(\d{8}T\d{6}Z)(?:-(\d+))?$")
 

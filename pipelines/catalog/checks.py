@@ -39,7 +39,8 @@ from typing import Any, Callable, Iterator, Sequence
 import dagster as dg
 import pandas as pd
 
-from core.catalog.quarantine import CEILING_VARIABLE, DEFAULT_CEILING, price_ceiling
+from core.catalog.quarantine import CEILING_VARIABLE, price_ceiling
+from core.settings import BY_NAME
 from core.quality import expectations as gxe
 from core.quality.tables import TableContract, table_contract
 from pipelines.catalog.quarantine_check import quarantine_check
@@ -92,7 +93,7 @@ TABLE_RULES: dict[str, list[Rule]] = {
         SCHEMA,
         Rule("keys", "No null keys; (provider_id, provider_model_id, price_type, above_tokens, valid_from), the table's primary key, is unique.", True, _keys),
         Rule("non_negative_prices", "Every price (usd_per_mtok, USD per 1M tokens) is >= 0.", True, _non_negative_prices),
-        Rule("plausible_prices", f"Current prices are at most {CEILING_VARIABLE} (default {DEFAULT_CEILING:g}) USD per 1M tokens; "
+        Rule("plausible_prices", f"Current prices are at most {CEILING_VARIABLE} (default {BY_NAME[CEILING_VARIABLE].default}) USD per 1M tokens; "
              "a warning with the suspicious rows, not a block.", False, _plausible_prices),
     ],
     "models": [SCHEMA, KEYS, Rule("context_window_positive", "context_window > 0 wherever it is known.", True, _context_window_positive)],

@@ -16,7 +16,6 @@ from pipelines.resources.http import HttpClientResource
 
 # Early enough for LiteLLM's cost map at any date worth having (the file is older still);
 # AISI_BACKFILL_START moves it. end_offset=1: today's partition is included.
-DEFAULT_START = "2024-01-01"
 daily_partitions = dg.DailyPartitionsDefinition(
     start_date=settings().backfill_start, end_offset=1, timezone="UTC"
 )

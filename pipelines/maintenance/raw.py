@@ -16,7 +16,6 @@ from pathlib import Path
 from core.paths import read_sql
 from core.settings import settings
 
-DEFAULT_RETENTION_DAYS = 30
 # An object written in the last hour may belong to a fetch being recorded right now.
 OBJECT_GRACE_S = 3600.0
 # A crashed store leaves ``<sha>.tmp<pid>``; one a day old is garbage.

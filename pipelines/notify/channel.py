@@ -18,8 +18,6 @@ from dagster_slack import SlackResource
 from core.availability.alerts import SlackWebhookSink
 from core.settings import settings
 
-DEFAULT_DAGSTER_URL = "http://127.0.0.1:3000"
-DEFAULT_DIGEST_TOP = 10
 log = logging.getLogger(__name__)
 
 
@@ -72,8 +70,8 @@ class SlackNotifyResource(dg.ConfigurableResource):
     slack: Optional[SlackResource] = None
     slack_channel: Optional[str] = None
     slack_api_url: Optional[str] = None
-    dagster_url: str = DEFAULT_DAGSTER_URL
-    digest_top: int = DEFAULT_DIGEST_TOP
+    dagster_url: Optional[str] = None  # None: AISI_DAGSTER_URL (core.settings)
+    digest_top: Optional[int] = None  # None: AISI_SLACK_DIGEST_TOP
 
     def sink(self) -> Any:
         if self.slack is not None and self.slack.token and self.slack_channel:
@@ -83,7 +81,11 @@ class SlackNotifyResource(dg.ConfigurableResource):
         return LogNotificationSink()
 
     def run_url(self, run_id: str) -> str:
-        return f"{self.dagster_url.rstrip('/')}/runs/{run_id}"
+        return f"{(self.dagster_url or settings().dagster_url).rstrip('/')}/runs/{run_id}"
+
+    def top(self) -> int:
+        """How many price changes and new models a digest lists."""
+        return self.digest_top if self.digest_top is not None else settings().slack_digest_top
 
 
 def slack_notify_from_environment() -> SlackNotifyResource:

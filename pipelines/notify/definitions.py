@@ -89,7 +89,7 @@ def catalog_notifications(snapshots: SnapshotStoreResource, slack_notify: SlackN
     # None when the snapshot predates the changes feed (sql/migrations/0004_changes.sql): no digest.
     changes = store.read_table("notify/recent_changes.sql")
     digest = messages.changes_digest(run_id, messages.keep_run(messages.rows_of(changes), run_id),
-                                     slack_notify.run_url(run_id), slack_notify.digest_top, now)
+                                     slack_notify.run_url(run_id), slack_notify.top(), now)
     return notes + ([digest] if digest else [])
 
 
