@@ -1,5 +1,5 @@
 """Provider availability in the read API: each provider's health in ``/api/v1/status`` and
-``GET /api/v1/providers/{provider_id}/availability``.
+``GET /api/v1/providers/{provider_id}/availability`` (its route: ``api.routes.availability``).
 
 Reads the availability monitor's store (``core.stores.monitor``): the embedded DuckDB file
 ``$AISI_HOME/monitor/monitor.duckdb``, or schema ``monitor`` in PostgreSQL when the catalog is
@@ -11,16 +11,11 @@ answer ``If-None-Match`` with 304.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Callable, Iterator, Literal, Mapping, Protocol, Sequence
-
-from fastapi import FastAPI, Header, Query, Request
-from fastapi import Path as PathParam
-from fastapi.responses import JSONResponse, Response
+from typing import Any, Iterator, Literal, Mapping, Protocol, Sequence
 
 from core.availability.health import ProviderHealth, assess, current_health, down_after_from_env
 from core.availability.targets import MonitorConfigError, load_targets
@@ -232,43 +227,3 @@ def availability(reader: Reader, provider_id: str, window: str, now: dt.datetime
         "outages": outages,
         "state": health_dict(health),
     }
-
-
-# -- the endpoint --------------------------------------------------------------------------
-
-
-def _etag(body: bytes) -> str:
-    return f'"av-{hashlib.sha1(body).hexdigest()[:20]}"'
-
-
-def _matches(if_none_match: str | None, etag: str) -> bool:
-    return bool(if_none_match) and (if_none_match.strip() == "*" or etag in {t.strip() for t in if_none_match.split(",")})
-
-
-def register(app: FastAPI, dumps: Callable[[Any], bytes]) -> None:
-    """Adds the availability endpoint to ``app`` (whose ``state.monitor`` is a ``Monitor``);
-    ``dumps`` is the API's JSON encoding."""
-
-    @app.get("/api/v1/providers/{provider_id}/availability", summary="A provider's uptime, latency, incidents and outages")
-    def provider_availability(
-        request: Request,
-        provider_id: Annotated[str, PathParam(description="A monitored provider, e.g. openai.")],
-        window: Annotated[Window, Query(description="1h (60 s buckets), 24h (15 min), 7d (1 h) or 30d (6 h).")] = "24h",
-        if_none_match: Annotated[str | None, Header(alias="If-None-Match")] = None,
-    ) -> Response:
-        """Not cached (a probe lands every minute): ETag = hash of the body, ``If-None-Match`` -> 304."""
-        monitor: Monitor = request.app.state.monitor
-        configured = configured_providers()
-        now = dt.datetime.now(dt.timezone.utc)
-        with monitor.reading() as reader:
-            if not provider_known(reader, provider_id, configured.names):
-                return JSONResponse(status_code=404, content={
-                    "error": f"unknown provider {provider_id!r}: not configured for monitoring and nothing recorded about it",
-                    "known": list(configured.names)})
-            payload = availability(reader, provider_id, window, now, down_after_from_env(), configured.names.get(provider_id))
-        body = dumps(payload)
-        etag = _etag(body)
-        headers = {"ETag": etag, "Cache-Control": "no-cache"}
-        if _matches(if_none_match, etag):
-            return Response(status_code=304, headers=headers)
-        return Response(content=body, media_type="application/json", headers=headers)

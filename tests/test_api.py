@@ -278,6 +278,29 @@ def test_models_sorted_and_filtered_by_price_modality_and_context_in_one_call(se
     assert api.get("/api/v1/models", params={"max_input_price": -1}).status_code == 422
 
 
+def test_models_sorted_by_a_benchmark_score(served: Served, api: ApiServer):
+    """sort=score: each model's best latest score in the benchmark, highest first, unscored last;
+    without a benchmark, the first default the snapshot has (here the arena's: no AA key)."""
+    expected = dict(snapshot_rows(served.home, """
+        SELECT model_key, max(score) FROM (
+            SELECT model_key, score, row_number() OVER (PARTITION BY model_key, variant, source ORDER BY as_of DESC) AS n
+            FROM benchmarks WHERE benchmark = 'lmarena_elo_full') WHERE n = 1
+          AND model_key IN (SELECT model_key FROM models) GROUP BY model_key"""))
+    assert len(expected) >= 1
+    body = api.get("/api/v1/models", params={"sort": "score", "benchmark": "lmarena_elo_full", "limit": 500}).json()
+    assert body["benchmark"] == "lmarena_elo_full"
+    scored = [(i["model_key"], i["score"]) for i in body["items"] if i["score"] is not None]
+    assert dict(scored) == {k: float(v) for k, v in expected.items()}
+    assert [s for _, s in scored] == sorted((s for _, s in scored), reverse=True)
+    assert body["items"][: len(scored)] == [i for i in body["items"] if i["score"] is not None]  # unscored last
+    lowest = api.get("/api/v1/models", params={"sort": "-score", "benchmark": "lmarena_elo_full", "limit": 500}).json()
+    assert [i["score"] for i in lowest["items"][: len(scored)]] == sorted(s for _, s in scored)
+    default = api.get("/api/v1/models", params={"sort": "score", "limit": 500}).json()
+    assert default["benchmark"] == "lmarena_elo_full" and default["items"] == body["items"]
+    plain = api.get("/api/v1/models", params={"limit": 5}).json()
+    assert "benchmark" not in plain and all(i["score"] is None for i in plain["items"])
+
+
 def test_price_comparison_of_one_model_across_its_providers(served: Served, api: ApiServer):
     body = api.get("/api/v1/pricing/compare", params={"model": "GPT-4o"}).json()  # any spelling
     assert body["model_key"] == "openai/gpt-4o" and body["resolved_from"] == "GPT-4o"
@@ -511,7 +534,9 @@ def test_sync_is_forbidden_without_a_configured_token(api: ApiServer):
     response = api.post("/api/v1/sync/openrouter", headers={"Authorization": f"Bearer {TOKEN}"})
     assert response.status_code == 403
     assert "AISI_API_TOKEN" in response.json()["error"]
-    assert api.post("/api/v1/sync/openrouter").status_code == 403
+    # Without credentials it is a 401 first (the header is required), saying sync is off here.
+    missing = api.post("/api/v1/sync/openrouter")
+    assert missing.status_code == 401 and "disabled" in missing.json()["error"]
 
 
 def test_requests_during_a_snapshot_switch_all_succeed(served: Served, api: ApiServer):

@@ -15,7 +15,8 @@ import duckdb
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import MAX_OFFSET, create_app
+from api.app import create_app
+from api.params import MAX_OFFSET
 from api.http_rules import bearer_token, etag_matches
 from api.sync import SyncBusy, launch_sync
 from core.stores.warehouse import migration_files
@@ -168,7 +169,7 @@ def test_oversized_urls_and_headers_are_refused_before_any_work(client: TestClie
 
 
 def test_the_response_cache_is_bounded_by_bytes_and_keyed_by_the_question(client: TestClient) -> None:
-    from api.app import ResponseCache
+    from api.cache import ResponseCache
 
     cache = ResponseCache(max_bytes=3_500)
     for n in range(5):

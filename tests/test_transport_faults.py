@@ -72,12 +72,12 @@ def test_a_litellm_price_that_overflows_is_rejected_with_its_reason():
 
 
 def test_the_api_encoder_never_emits_nan_or_infinity():
-    from api.app import _dumps
+    from api.encoding import dumps
 
-    body = _dumps({"usd_per_mtok": float("inf"), "items": [{"score": float("nan")}, {"score": 1.5}]})
+    body = dumps({"usd_per_mtok": float("inf"), "items": [{"score": float("nan")}, {"score": 1.5}]})
     assert json.loads(body) == {"usd_per_mtok": None, "items": [{"score": None}, {"score": 1.5}]}
     assert b"Infinity" not in body and b"NaN" not in body
-    assert _dumps({"a": 1.0}) == b'{"a":1.0}'  # the common path is unchanged
+    assert dumps({"a": 1.0}) == b'{"a":1.0}'  # the common path is unchanged
 
 
 # -- one source's fetch ----------------------------------------------------------------------------

@@ -286,7 +286,7 @@ def test_presence_without_previous_state_is_a_baseline_and_kinds_are_known():
 
 
 def test_the_api_knows_the_same_kinds_and_reads_since_as_utc():
-    from api.app import CHANGE_KINDS, parse_since
+    from api.params import CHANGE_KINDS, parse_since
 
     assert CHANGE_KINDS == KINDS
     assert parse_since(None) is None

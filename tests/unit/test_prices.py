@@ -231,7 +231,7 @@ def test_cheapest_counts_metered_base_prices_only():
     assert con.execute("SELECT blended_usd_per_mtok FROM leaderboard").fetchone() == ((3 * 2.5 + 10.0) / 4,)
     query = read_sql("api/models.sql")
     params = dict(creator=None, provider=None, search=None, modality=None, input_modality=None, output_modality=None, min_context=None,
-                  max_input_price=None, max_output_price=None, sort="key", limit=10, offset=0)
+                  max_input_price=None, max_output_price=None, benchmark=None, sort="key", limit=10, offset=0)
     lowest = con.execute(query, params).df()
     assert lowest[["min_input_usd_per_mtok", "min_output_usd_per_mtok"]].values.tolist() == [[2.5, 10.0]]
     tiers = con.execute("SELECT provider_id, above_tokens, billing FROM current_prices WHERE above_tokens > 0").fetchall()
