@@ -58,12 +58,14 @@ BATCH = 200
 # A stream whose client reads nothing for this long is closed (its send is stuck).
 SEND_TIMEOUT_S = 30.0
 RETRY_AFTER_S = 5
+READ_THREADS = 4
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _SNAPSHOT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # PostgreSQL's undefined_table and invalid_schema_name: nothing published there yet.
 _NOTHING_YET = {"42P01", "3F000"}
 
 router = APIRouter(tags=["events"])
+_ERROR_SCHEMA = {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}
 
 
 # -- positions -----------------------------------------------------------------------------
@@ -260,6 +262,9 @@ class EventHub:
         self._seen: tuple[Any, ...] | None = None
         self._moved = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        # The streams' reads share a few threads of their own: a publish waking every stream at
+        # once does not take the thread pool the other endpoints run on.
+        self.reads = anyio.CapacityLimiter(READ_THREADS)
 
     def acquire(self) -> "Slot | None":
         """A stream slot (None when all are taken); the poller starts with the first."""
@@ -370,12 +375,17 @@ async def _stream(request: Request, hub: EventHub, slot: Slot, start: Position |
     monitor: Monitor = request.app.state.monitor
     try:
         resumed = start is not None
-        position = start if start is not None else await anyio.to_thread.run_sync(now_position, store, monitor)
+        position = start if start is not None else await anyio.to_thread.run_sync(now_position, store, monitor, limiter=hub.reads)
         yield ServerSentEvent(id=position.encode(), event="ready",
                               data=_data({"from": "last_event_id" if resumed else "now", "types": sorted(types)}))
         while True:
             moved = hub.moved  # taken before reading: a move during the read wakes the wait at once
-            events, more = await anyio.to_thread.run_sync(read_after, store, monitor, position)
+            try:
+                events, more = await anyio.to_thread.run_sync(read_after, store, monitor, position, limiter=hub.reads)
+            except Exception as exc:  # a store busy or away for a moment: the stream stays, and reads again
+                log.warning("events: read after %s failed: %s: %s", position.encode(), type(exc).__name__, exc)
+                await asyncio.sleep(hub.interval_s)
+                continue
             for event in events:
                 position = event.position
                 if event.type in types:
@@ -390,11 +400,19 @@ async def _stream(request: Request, hub: EventHub, slot: Slot, start: Position |
     "/api/v1/events",
     summary="Live updates (Server-Sent Events): snapshots published, change feed entries, providers down / recovered",
     response_class=EventSourceResponse,
+    description=(
+        "An endless `text/event-stream`. It starts with `event: ready` (its `id` is the position the stream starts from), "
+        "then sends `snapshot` (a publish with its counts), `change` (one row of the change feed, after its snapshot) and "
+        "`availability` (a provider down or up, from the monitor's alerts), with keep-alive comments between. Each `id` is "
+        "a position in stored data: reconnect with `Last-Event-ID` (or `?last_event_id=`) to get exactly the events after "
+        "it, from any API process; without it the stream starts from now (`-~-`: from the very first publish)."
+    ),
     responses={
-        200: {"description": "An endless `text/event-stream`: events `ready`, `snapshot`, `change`, `availability`, "
-                             "keep-alive comments.", "content": {"text/event-stream": {}}},
-        422: {"description": "A malformed Last-Event-ID or an unknown type."},
-        503: {"description": "Too many streams open (`Retry-After`)."},
+        200: {"description": "The event stream.", "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+        422: {"description": "A malformed Last-Event-ID, an unknown event type or an unknown parameter.",
+              "content": {"application/json": {"schema": _ERROR_SCHEMA}}},
+        503: {"description": "Too many streams open (`AISI_EVENTS_MAX_STREAMS`); `Retry-After` says when to try again.",
+              "content": {"application/json": {"schema": _ERROR_SCHEMA}}},
     },
 )
 async def events(
@@ -405,7 +423,7 @@ async def events(
                                                            "which wins when both are given).")] = None,
     last_event_id_header: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
 ) -> Response:
-    """Streams events from now, or from after ``Last-Event-ID``; see the module docstring."""
+    """Streams events from now, or from after ``Last-Event-ID`` (see the module docstring)."""
     try:
         kinds = parse_types(types)
     except ValueError as exc:

@@ -18,7 +18,7 @@ import httpx
 import pandas as pd
 import pytest
 
-from core.stores.warehouse import TABLES, DuckDBWarehouse, SnapshotStore
+from core.stores.warehouse import TABLES, DuckDBWarehouse, PostgresWarehouse, SnapshotStore
 from tests.conftest import free_port, isolate
 from tests.replay import ReplayServer
 from tests.test_api import ApiServer, server_env
@@ -133,9 +133,10 @@ def open_when_free(opened: list[Stream], url: str, resume: str | None = None, **
 # -- publishing and alerting through the platform's own code ---------------------------------
 
 
-def publish(home: Path, models: list[str], changes: list[dict[str, Any]]) -> str:
+def publish(home: Path, models: list[str], changes: list[dict[str, Any]], database_url: str | None = None) -> str:
     """Commits one run to the warehouse and exports its snapshot, as the ``warehouse`` and
-    ``duckdb_snapshot`` assets do; returns the snapshot id."""
+    ``duckdb_snapshot`` assets do (PostgreSQL: the commit alone, which the API reads); returns
+    the snapshot id."""
     now = datetime.now(timezone.utc)
     run_id = f"run-{now.timestamp():.6f}"
     fetched = pd.Timestamp(now)
@@ -150,6 +151,10 @@ def publish(home: Path, models: list[str], changes: list[dict[str, Any]]) -> str
     tables: dict[str, pd.DataFrame] = {t: pd.DataFrame() for t in TABLES if t != "publishes"}
     tables.update(models=pd.DataFrame(model_rows), offerings=pd.DataFrame(offerings), prices=pd.DataFrame(prices),
                   changes=pd.DataFrame(feed))
+    if database_url:
+        with PostgresWarehouse(database_url) as warehouse:
+            warehouse.migrate()
+            return warehouse.commit(tables, run_id, now).snapshot_id
     with DuckDBWarehouse(home / "warehouse.duckdb") as warehouse:
         warehouse.migrate()
         snapshots = SnapshotStore(home / "snapshots")
@@ -163,6 +168,19 @@ def monitor_cycle() -> None:
     from pipelines.monitor.loop import run_cycle
 
     run_cycle()
+
+
+def monitor_mistral_only(mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    """The monitor on mistral alone, probed at a port where nothing listens (its probes fail),
+    down after one failed probe (one monitor cycle per transition)."""
+    config = tmp / "monitor.yaml"
+    config.write_text("providers:\n  mistral: {status_page: null}\n" + "".join(
+        f"  {p}: {{enabled: false}}\n" for p in ("openai", "anthropic", "google", "cohere", "replicate", "huggingface", "openrouter")),
+        encoding="utf-8")
+    mp.setenv("AISI_MONITOR_CONFIG", str(config))
+    mp.setenv("AISI_SOURCE_MISTRAL_URL", f"http://127.0.0.1:{free_port()}")
+    mp.setenv("AISI_PROBE_TIMEOUT", "2")
+    mp.setenv("AISI_MONITOR_DOWN_AFTER", "1")
 
 
 @dataclass
@@ -183,14 +201,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     with pytest.MonkeyPatch.context() as mp:
         isolate(mp, home)
         probe = ReplayServer().start()
-        config = tmp / "monitor.yaml"
-        config.write_text("providers:\n  mistral: {status_page: null}\n" + "".join(
-            f"  {p}: {{enabled: false}}\n" for p in ("openai", "anthropic", "google", "cohere", "replicate", "huggingface", "openrouter")),
-            encoding="utf-8")
-        mp.setenv("AISI_MONITOR_CONFIG", str(config))
-        mp.setenv("AISI_SOURCE_MISTRAL_URL", f"http://127.0.0.1:{free_port()}")  # nothing listens: probes fail
-        mp.setenv("AISI_PROBE_TIMEOUT", "2")
-        mp.setenv("AISI_MONITOR_DOWN_AFTER", "1")  # one failed probe makes it down: one monitor cycle per transition
+        monitor_mistral_only(mp, tmp)
         publish(home, ["openai/gpt-4o", "mistral/mistral-large"], [])
         api = ApiServer(server_env(home, **FAST), tmp / "api.log").wait_ready()
         try:
@@ -346,5 +357,32 @@ def test_shutdown_ends_open_streams_and_does_not_hang(served: Served, streams: l
         assert api.process.returncode in (0, -signal.SIGTERM)
         assert "Finished server process" in api.log_path.read_text()
         assert stream.events.get(timeout=1) is None  # ended cleanly: the chunked body was closed
+    finally:
+        api.stop()
+
+
+@pytest.mark.postgres
+def test_postgres_mode_streams_publishes_changes_and_alerts(pg_database: str, home: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch, streams: list[Stream]):
+    """The same events when the API reads PostgreSQL (``curated`` and ``monitor``)."""
+    monkeypatch.setenv("AISI_DATABASE_URL", pg_database)
+    monitor_mistral_only(monkeypatch, tmp_path)
+    first = publish(home, ["openai/gpt-4o"], [], pg_database)
+    api = ApiServer(server_env(home, AISI_DATABASE_URL=pg_database, **FAST), tmp_path / "api.log").wait_ready()
+    try:
+        stream = open_stream(streams, api.url)
+        ready = stream.next()
+        assert ready.type == "ready" and ready.id.split("~")[0].split(".")[1:] == [first, "0"]
+        second = publish(home, ["openai/gpt-4o", "openai/gpt-5"], CHANGES[:2], pg_database)
+        snapshot, *changes = stream.take(3)
+        assert (snapshot.type, snapshot.data["snapshot_id"], snapshot.data["models"], snapshot.data["changes"]) == ("snapshot", second, 2, 2)
+        assert [(c.type, c.data["kind"]) for c in changes] == [("change", "model_added"), ("change", "price_changed")]
+        monitor_cycle()  # schema `monitor` made by the cycle; mistral down
+        down = stream.next()
+        assert (down.type, down.data["provider_id"], down.data["state"]) == ("availability", "mistral", "down")
+        resumed = open_stream(streams, api.url, snapshot.id)
+        assert resumed.next().type == "ready"
+        assert [(e.type, e.id) for e in resumed.take(3)] == [(e.type, e.id) for e in (*changes, down)]
+        resumed.quiet(0.3)
     finally:
         api.stop()
