@@ -101,6 +101,12 @@ SETTINGS: tuple[Setting, ...] = (
             "(`50/second`, `1000/minute`); more get 429 with `Retry-After`; `off` disables it", SERVICE),
     Setting("AISI_API_RATE_LIMIT_LOOPBACK", None, "`1`: the rate limit applies to clients on this machine too (127.0.0.1, ::1), "
             "which it spares otherwise (behind a local proxy, every client looks local)", SERVICE, "flag"),
+    Setting("AISI_EVENTS_POLL_INTERVAL", "2", "seconds between two looks of `GET /api/v1/events` for a new snapshot and new "
+            "provider alerts (one look per API process, shared by every open stream)", SERVICE, "float", 0.01, 3600),
+    Setting("AISI_EVENTS_KEEPALIVE", "15", "seconds between the keep-alive comments of an open event stream (proxies close idle "
+            "connections)", SERVICE, "float", 0.1, 3600),
+    Setting("AISI_EVENTS_MAX_STREAMS", "100", "event streams open at once per API process; one more gets 503 with `Retry-After`",
+            SERVICE, "int", 1),
     # Maintenance
     Setting("AISI_RAW_RETENTION_DAYS", "30", "days of raw payloads kept (each URL's newest good one always)", MAINTENANCE, "int", 1),
     Setting("AISI_SNAPSHOT_KEEP", "30", "newest snapshot files kept", MAINTENANCE, "int", 0),
@@ -313,6 +319,18 @@ class Settings:
     @property
     def api_rate_limit_loopback(self) -> bool:
         return self.flag("AISI_API_RATE_LIMIT_LOOPBACK")
+
+    @property
+    def events_poll_interval_s(self) -> float:
+        return self._number("AISI_EVENTS_POLL_INTERVAL", float)
+
+    @property
+    def events_keepalive_s(self) -> float:
+        return self._number("AISI_EVENTS_KEEPALIVE", float)
+
+    @property
+    def events_max_streams(self) -> int:
+        return self._number("AISI_EVENTS_MAX_STREAMS", int)
 
     # -- maintenance ---------------------------------------------------------------------------
     @property
