@@ -30,6 +30,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi_offline import FastAPIOffline
 
 from api import availability
+from api.export import router as export_router
 from api.http_rules import HeadAsGet, SizeLimits, bearer_token, etag_matches, reject_unknown_parameters
 from api.lookup import LookupCache, LookupIndex, SnapshotCache
 from api.rate_limit import RateLimit, parse_limit
@@ -593,6 +594,7 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
         return Response(content=_dumps(body), status_code=code, media_type="application/json")
 
     availability.register(app, _dumps)
+    app.include_router(export_router)
 
     @app.post("/api/v1/sync/{source}", status_code=202, summary="Refresh one source now (bearer token)")
     def sync(source: str, authorization: Annotated[str | None, Header()] = None) -> JSONResponse:
