@@ -153,7 +153,7 @@ class DuckDBPinned:
         return self._connection.sql(duckdb_sql(table.sql_file)).to_arrow_reader(batch_rows)
 
     def count(self, table: ExportTable) -> int:
-        return int(self._connection.execute(_count_sql(table)).fetchone()[0])
+        return int(self._connection.execute(_count_sql(table)).fetchall()[0][0])
 
 
 class PostgresPinned:
@@ -304,7 +304,7 @@ def pin_monitor(home: Path, database_url: str | None) -> Iterator[Pinned]:
         try:
             with store.connect(read_only=True) as connection:
                 connection.execute("BEGIN TRANSACTION")
-                version = connection.execute(duckdb_sql("export/availability_version.sql")).fetchone()
+                version = connection.execute(duckdb_sql("export/availability_version.sql")).fetchall()[0]
                 connection.sql(duckdb_sql(TABLES["availability"].sql_file)).to_parquet(str(copy))
                 connection.execute("ROLLBACK")
         except duckdb.CatalogException:
@@ -509,3 +509,64 @@ def open_snapshot_file(latest: Path) -> tuple[str, IO[bytes], int]:
     path = snapshot_path(latest)
     handle = open(path, "rb")
     return path.stem, handle, os.fstat(handle.fileno()).st_size
+
+
+# -- the command line's side: a file (or standard output) with a progress bar ------------------
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return f"{n} B"
+
+
+def write_export(table: ExportTable, fmt: str, out: str | None, home: Path, database_url: str | None,
+                 show_progress: bool | None = None, batch_rows: int = BATCH_ROWS) -> str:
+    """Writes the export of ``table`` in ``fmt`` to ``out`` (a path; ``-`` for standard output;
+    None for ``aisi-<table>-<snapshot id>.<format>`` in the current directory) and returns a
+    one-line summary. A file is written aside and renamed into place once complete, so a failed
+    export leaves no partial file. ``show_progress``: a progress bar on standard error (None: only
+    when standard error is a terminal)."""
+    import sys
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeElapsedColumn
+
+    check_format(fmt)
+    console = Console(stderr=True, force_terminal=True if show_progress else None)
+    visible = console.is_terminal if show_progress is None else show_progress
+    with pin(table, home, database_url) as pinned:
+        target = Path(out) if out and out != "-" else Path.cwd() / file_name(table.name, fmt, pinned.snapshot_id)
+        total = pinned.count(table) if visible else None
+        with Bar(TextColumn(f"{table.name} [dim]{pinned.snapshot_id}[/dim]"), BarColumn(), MofNCompleteColumn(),
+                 TextColumn("rows, {task.fields[size]}"), TimeElapsedColumn(),
+                 console=console, disable=not visible, transient=False) as bar:
+            task = bar.add_task("export", total=total, size=_size(0))
+            done = Progress()
+
+            def advance(progress: Progress) -> None:
+                done.rows, done.bytes, done.batches = progress.rows, progress.bytes, progress.batches
+                bar.update(task, completed=progress.rows, size=_size(progress.bytes))
+
+            chunks = stream(pinned, table, fmt, batch_rows, advance)
+            if out == "-":
+                sink = sys.stdout.buffer
+                for chunk in chunks:
+                    sink.write(chunk)
+                sink.flush()
+                where = "standard output"
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+                try:
+                    with open(tmp, "wb") as fh:
+                        for chunk in chunks:
+                            fh.write(chunk)
+                    os.replace(tmp, target)
+                finally:
+                    tmp.unlink(missing_ok=True)
+                where = str(target)
+        return (f"{table.name}: {done.rows} rows, {_size(done.bytes)} of {fmt} from "
+                f"{'snapshot ' if table.store == CATALOG else ''}{pinned.snapshot_id} to {where}")
