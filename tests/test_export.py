@@ -28,7 +28,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.store import PostgresStore
+from api.store import DuckDBStore, PostgresStore
 from core import export
 from core.stores.monitor import DuckDBMonitorStore, PostgresMonitorStore
 from core.stores.warehouse import TABLES as WAREHOUSE_TABLES
@@ -474,7 +474,7 @@ def test_postgres_mode_exports_the_same_bytes(postgres_catalog: str, catalog: Ca
     os.link(catalog.snapshot, home / "snapshots" / catalog.snapshot.name)
     publish(home / "snapshots", catalog.snapshot.name)
     DuckDBMonitorStore(home / "monitor" / "monitor.duckdb").append_checks(monitor_checks())
-    duckdb_app = create_app(home=home)
+    duckdb_app = create_app(store=DuckDBStore(home / "snapshots"), home=home)
     duckdb_app.state.export_batch_rows = BATCH
     monkeypatch.setenv("AISI_DATABASE_URL", postgres_catalog)
     pg_store = PostgresStore(postgres_catalog)
