@@ -514,7 +514,8 @@ def open_snapshot_file(latest: Path) -> tuple[str, IO[bytes], int]:
 # -- the command line's side: a file (or standard output) with a progress bar ------------------
 
 
-def _size(n: int) -> str:
+def size_text(n: int) -> str:
+    """A byte count as people read it (1.5 MiB)."""
     for unit in ("B", "KiB", "MiB", "GiB"):
         if n < 1024 or unit == "GiB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
@@ -543,12 +544,12 @@ def write_export(table: ExportTable, fmt: str, out: str | None, home: Path, data
         with Bar(TextColumn(f"{table.name} [dim]{pinned.snapshot_id}[/dim]"), BarColumn(), MofNCompleteColumn(),
                  TextColumn("rows, {task.fields[size]}"), TimeElapsedColumn(),
                  console=console, disable=not visible, transient=False) as bar:
-            task = bar.add_task("export", total=total, size=_size(0))
+            task = bar.add_task("export", total=total, size=size_text(0))
             done = Progress()
 
             def advance(progress: Progress) -> None:
                 done.rows, done.bytes, done.batches = progress.rows, progress.bytes, progress.batches
-                bar.update(task, completed=progress.rows, size=_size(progress.bytes))
+                bar.update(task, completed=progress.rows, size=size_text(progress.bytes))
 
             chunks = stream(pinned, table, fmt, batch_rows, advance)
             if out == "-":
@@ -568,5 +569,5 @@ def write_export(table: ExportTable, fmt: str, out: str | None, home: Path, data
                 finally:
                     tmp.unlink(missing_ok=True)
                 where = str(target)
-        return (f"{table.name}: {done.rows} rows, {_size(done.bytes)} of {fmt} from "
+        return (f"{table.name}: {done.rows} rows, {size_text(done.bytes)} of {fmt} from "
                 f"{'snapshot ' if table.store == CATALOG else ''}{pinned.snapshot_id} to {where}")
