@@ -14,7 +14,8 @@ next one is read, so an export holds one batch in memory, never the table:
   modalities) is its items joined by ``|``; NULL is an empty field, an empty text ``""``.
 - ``json``: one JSON array of row objects, one row per line (a valid JSON document that a JSON
   reader takes whole, and that a line reader takes row by row once the ``[`` and ``]`` lines are
-  dropped). Timestamps are ISO 8601 with their UTC offset, dates ``YYYY-MM-DD``, lists arrays.
+  dropped). Timestamps are ISO 8601 in UTC with microseconds (``2026-11-01T08:30:15.123456Z``),
+  dates ``YYYY-MM-DD``, lists arrays.
 - ``parquet``: one row group per batch (pyarrow's Parquet writer), the footer at the end.
 
 Every format carries the same values; a number that is not finite (none is published) would be
@@ -25,6 +26,7 @@ stores export the same bytes for the same data.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import os
 import tempfile
@@ -413,15 +415,25 @@ def _csv_batch(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
     return pa.record_batch(columns, schema=schema)
 
 
-def _json_value(value: Any) -> Any:
-    if isinstance(value, (dt.datetime, dt.date, dt.time)):
-        return value.isoformat()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+JSON_SLICE_ROWS = 1_000  # rows turned into Python objects at a time (a slice of a batch)
+
+
+def _json_column(column: pa.Array) -> pa.Array:
+    """Times as ISO 8601 text before the rows become Python objects (faster than datetimes, and
+    one spelling): timestamps in UTC with microseconds and ``Z``, dates ``YYYY-MM-DD``."""
+    if pa.types.is_timestamp(column.type):
+        return pc.strftime(column, format="%Y-%m-%dT%H:%M:%SZ" if column.type.tz else "%Y-%m-%dT%H:%M:%S")
+    if pa.types.is_date(column.type) or pa.types.is_time(column.type):
+        return column.cast(pa.string())
+    return column
 
 
 def _json_rows(batch: pa.RecordBatch) -> Iterator[str]:
-    for row in batch.to_pylist():
-        yield json.dumps(row, default=_json_value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    """Each row of ``batch`` as a JSON object, a slice of ``JSON_SLICE_ROWS`` rows at a time."""
+    prepared = pa.record_batch([_json_column(c) for c in batch.columns], names=batch.schema.names)
+    for offset in range(0, prepared.num_rows, JSON_SLICE_ROWS):
+        for row in prepared.slice(offset, JSON_SLICE_ROWS).to_pylist():
+            yield json.dumps(row, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 def encode(fmt: str, schema: pa.Schema, batches: Iterable[pa.RecordBatch]) -> Iterator[bytes]:
@@ -453,9 +465,9 @@ def encode(fmt: str, schema: pa.Schema, batches: Iterable[pa.RecordBatch]) -> It
         first = True
         yield b"["
         for batch in batches:
-            rows = list(_json_rows(_clean(batch, schema)))
-            if rows:
-                yield (("\n" if first else ",\n") + ",\n".join(rows)).encode()
+            rows = _json_rows(_clean(batch, schema))
+            while part := list(itertools.islice(rows, JSON_SLICE_ROWS)):
+                yield (("\n" if first else ",\n") + ",\n".join(part)).encode()
                 first = False
         sink.write(b"\n]\n" if not first else b"]\n")
     tail = sink.take()
