@@ -134,6 +134,8 @@ async def export_file(
         table = export.export_table(table_name)
     except export.UnknownTable as exc:
         return _error(404, str(exc), **_known())
+    if not fmt:
+        return _error(422, f"no format: ask for {', '.join(f'{name}.{f}' for f in export.FORMATS)}", **_known())
     try:
         export.check_format(fmt)
     except export.UnknownFormat as exc:
