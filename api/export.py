@@ -31,6 +31,35 @@ SNAPSHOT_FILE = "snapshot.duckdb"
 INM = Annotated[str | None, Header(alias="If-None-Match")]
 
 
+_ERROR = {"type": "object", "required": ["error"], "properties": {
+    "error": {"type": "string"},
+    "known_tables": {"type": "array", "items": {"type": "string"}},
+    "known_formats": {"type": "array", "items": {"type": "string"}},
+}}
+_HEADERS = {
+    "ETag": {"description": "The snapshot id (or the monitor's state), the table and the format.", "schema": {"type": "string"}},
+    "X-Snapshot-Id": {"description": "The snapshot the export was read from (catalog tables).", "schema": {"type": "string"}},
+    "Content-Disposition": {"description": 'attachment; filename="aisi-<table>-<snapshot id>.<format>"', "schema": {"type": "string"}},
+}
+
+
+def _documented(ok: dict[str, Any], *errors: int) -> dict[int | str, dict[str, Any]]:
+    """The responses a route documents: its 200, 304 and its JSON errors."""
+    reasons = {404: "Unknown table (or no snapshot file in PostgreSQL mode)", 422: "Unknown or missing format, or a query parameter",
+               503: "Nothing published yet"}
+    return {200: {"description": "The export, streamed", "content": ok, "headers": _HEADERS},
+            304: {"description": "Not modified: If-None-Match names this export's ETag"},
+            **{code: {"description": reasons[code], "content": {"application/json": {"schema": _ERROR}}} for code in errors}}
+
+
+_EXPORT_RESPONSES = _documented({
+    "text/csv": {"schema": {"type": "string"}},
+    "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},  # one row object per line
+    "application/vnd.apache.parquet": {"schema": {"type": "string", "format": "binary"}},
+}, 404, 422, 503)
+_FILE_RESPONSES = _documented({"application/vnd.duckdb": {"schema": {"type": "string", "format": "binary"}}}, 404, 503)
+
+
 def _error(status: int, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse(status_code=status, content={"error": message, **extra})
 
@@ -94,7 +123,7 @@ def export_index() -> JSONResponse:
 
 
 @router.get(f"/api/v1/export/{SNAPSHOT_FILE}", summary="The snapshot file being served (DuckDB mode)",
-            response_class=StreamingResponse)
+            response_class=StreamingResponse, responses=_FILE_RESPONSES)
 async def export_snapshot_file(request: Request, if_none_match: INM = None) -> Response:
     """The DuckDB snapshot file ``latest.duckdb`` names when the request begins, streamed; 404 when
     the catalog is served from PostgreSQL (there is no snapshot file to serve)."""
@@ -120,7 +149,7 @@ async def export_snapshot_file(request: Request, if_none_match: INM = None) -> R
 
 
 @router.get("/api/v1/export/{name}", summary="A whole table as CSV, JSON or Parquet, streamed from one snapshot",
-            response_class=StreamingResponse)
+            response_class=StreamingResponse, responses=_EXPORT_RESPONSES)
 async def export_file(
     request: Request,
     name: Annotated[str, PathParam(description="`<table>.<format>`: models.csv, price_history.parquet, availability.json ...")],
