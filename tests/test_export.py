@@ -26,6 +26,7 @@ import pandas as pd
 import psycopg
 import pyarrow as pa
 import pytest
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -34,6 +35,7 @@ from core import export
 from core.stores.monitor import DuckDBMonitorStore, PostgresMonitorStore
 from core.stores.warehouse import TABLES as WAREHOUSE_TABLES
 from core.stores.warehouse import PostgresWarehouse, migration_files
+from pipelines.cli import main
 
 ROWS = 40  # rows of each filled table
 BATCH = 7  # rows per batch in these tests: every table is several batches
@@ -508,6 +510,12 @@ def test_postgres_mode_exports_the_same_bytes(postgres_catalog: str, catalog: Ca
                     assert from_pg.headers["content-disposition"] == from_duckdb.headers["content-disposition"]
             response = pg_client.get("/api/v1/export/snapshot.duckdb")
             assert response.status_code == 404 and "PostgreSQL" in response.json()["error"]
+            # The command line reads PostgreSQL too (AISI_DATABASE_URL), and writes the same bytes.
+            for table in ("models", "availability"):
+                out = tmp_path / f"{table}.json"
+                result = CliRunner().invoke(main, ["export", table, "--format", "json", "--out", str(out)])
+                assert result.exit_code == 0, result.output
+                assert out.read_bytes() == client.get(f"/api/v1/export/{table}.json").content
     finally:
         pg_store.close()
 
