@@ -22,6 +22,7 @@ from api import availability
 from api.catalog import CatalogReader
 from api.errors import OutdatedSnapshot, error
 from api.events import router as events_router
+from api.export import router as export_router
 from api.http_rules import HeadAsGet, SizeLimits, reject_unknown_parameters
 from api.rate_limit import RateLimit, parse_limit
 from api.routes import availability as availability_routes
@@ -30,7 +31,7 @@ from api.store import NoSnapshot, Store, store_from_env
 from core.settings import settings
 
 ROUTERS = (models.router, pricing.router, feed.router, providers.router, availability_routes.router, status.router, sync.router,
-           events_router)
+           events_router, export_router)
 TAGS = [
     {"name": "models", "description": "The catalog's models, any spelling of them, and search."},
     {"name": "pricing", "description": "Current prices (USD per 1M tokens), comparisons across providers, history."},

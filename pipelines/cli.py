@@ -1,4 +1,4 @@
-"""The ``aisi`` command: refresh the catalog, serve the read API, open the Dagster UI."""
+"""The ``aisi`` command: refresh the catalog, serve the read API, export a table, open the Dagster UI."""
 
 from __future__ import annotations
 
@@ -124,6 +124,35 @@ def monitor(once: bool, interval: float) -> None:
         click.echo(report.render())
         sys.exit(1 if any(h.down for h in report.health.values()) else 0)
     run_forever(interval, click.echo)
+
+
+@main.command("export")
+@click.argument("table")
+@click.option("--format", "fmt", default="csv", show_default=True, metavar="csv|json|parquet", help="csv, json or parquet.")
+@click.option("--out", default=None, metavar="PATH",
+              help="Where to write; '-' for standard output. Default: aisi-<table>-<snapshot id>.<format> in the current directory.")
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress bar on standard error (default: only when it is a terminal).")
+def export_table(table: str, fmt: str, out: str | None, progress: bool | None) -> None:
+    """Write a whole published TABLE (models, offerings, prices, price_history, changes, benchmarks,
+    performance, availability, ...) from the snapshot served now, as the API's /api/v1/export does.
+
+    Reads the store directly (the snapshot file, or PostgreSQL when AISI_DATABASE_URL is set), one
+    snapshot for the whole export, streamed batch by batch. A file is written aside and renamed into
+    place when complete."""
+    from core import export
+
+    try:
+        chosen = export.export_table(table)
+        export.check_format(fmt)
+    except (export.UnknownTable, export.UnknownFormat) as exc:
+        raise click.BadParameter(str(exc), param_hint="'--format'" if isinstance(exc, export.UnknownFormat) else "'TABLE'")
+    try:
+        summary = export.write_export(chosen, fmt, out, aisi_home(), settings().database_url, progress)
+    except export.NothingToExport as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(summary, err=True)
 
 
 @main.command()

@@ -1,0 +1,3 @@
+-- Export `publishes`: every snapshot published, oldest first.
+SELECT * FROM publishes
+ORDER BY published_at, snapshot_id COLLATE "C"
