@@ -32,6 +32,7 @@ from fastapi_offline import FastAPIOffline
 from api import availability
 from api.http_rules import HeadAsGet, SizeLimits, bearer_token, etag_matches, reject_unknown_parameters
 from api.lookup import LookupCache, LookupIndex, SnapshotCache
+from api.mcp_server import mount as mount_mcp
 from api.rate_limit import RateLimit, parse_limit
 from api.store import NoSnapshot, Pinned, Store, store_from_env
 from api.sync import SYNCABLE_SOURCES, SyncBusy, launch_sync
@@ -219,8 +220,9 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
     owned: list[Any] = []
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
+    async def lifespan(running: FastAPI) -> AsyncIterator[None]:
+        async with running.state.mcp.session_manager.run():  # the MCP transport at /mcp (api.mcp_server)
+            yield
         for resource in owned:
             close = getattr(resource, "close", None)
             if close is not None:
@@ -610,4 +612,5 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
             return _error(409, str(exc))
         return JSONResponse(status_code=202, content={"status": "launched", **launched.__dict__})
 
+    app.state.mcp = mount_mcp(app)  # MCP tools for AI agents at /mcp, answering from the routes above
     return app
