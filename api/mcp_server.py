@@ -18,7 +18,7 @@ from typing import Annotated, Any, Callable, Literal
 from urllib.parse import quote
 
 import httpx
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp.types import ToolAnnotations
@@ -30,6 +30,7 @@ from starlette.types import ASGIApp
 MCP_PATH = "/mcp"
 # The host name of the in-process requests (they never leave the process).
 API_BASE = "http://aisi-api"
+LOCAL = ("127.0.0.1", 0)
 INSTRUCTIONS = (
     "AI models, their offerings and prices (USD per 1M tokens) across providers, price history, the change feed "
     "and providers' availability, from the latest published snapshot of AI Server Information. Every value carries "
@@ -54,11 +55,11 @@ class Api:
     def __init__(self, app: ASGIApp):
         self.app = app
 
-    async def get(self, path: str, **params: Any) -> dict[str, Any]:
-        """The route's JSON body; any other status than 200 raises ``ToolError`` with the API's message."""
+    async def get(self, ctx: Context, path: str, **params: Any) -> dict[str, Any]:
+        """The route's JSON body, asked as the tool's caller; any other status than 200 raises
+        ``ToolError`` with the API's message."""
         query = {k: v for k, v in params.items() if v is not None}
-        # Seen by the API as a client on this machine (the rate limit spares it unless told otherwise).
-        transport = httpx.ASGITransport(app=self.app, client=("127.0.0.1", 0))
+        transport = httpx.ASGITransport(app=self.app, client=caller(ctx))
         async with httpx.AsyncClient(transport=transport, base_url=API_BASE) as client:
             response = await client.get(path, params=query)
         try:
@@ -68,6 +69,16 @@ class Api:
         if response.status_code != 200 or not isinstance(body, dict):
             raise ToolError(error_message(response.status_code, body, response.text))
         return body
+
+
+def caller(ctx: Context) -> tuple[str, int]:
+    """Who asks, as the API's rate limit counts clients: the address of the HTTP request that
+    carried the call to /mcp, or this machine (stdio: the client started the server here)."""
+    try:
+        client = getattr(ctx.request_context.request, "client", None)
+    except ValueError:  # no request: a call from inside the process
+        client = None
+    return (client.host, client.port) if client is not None else LOCAL
 
 
 def error_message(status: int, body: Any, text: str) -> str:
@@ -100,12 +111,14 @@ def create_server(app: ASGIApp) -> MCPServer:
     server: MCPServer = MCPServer("AI Server Information", instructions=INSTRUCTIONS, log_level="WARNING")
 
     def tool(fn: Callable[..., Any]) -> Callable[..., Any]:
-        """Registers ``fn`` as a read-only tool described by its docstring."""
+        """Registers ``fn`` as a read-only tool described by its docstring (its ``ctx``, the
+        call's context, is the SDK's, not a parameter the client sees)."""
         server.add_tool(fn, description=inspect.cleandoc(fn.__doc__ or ""), annotations=READ_ONLY, structured_output=True)
         return fn
 
     @tool
     async def search_models(
+        ctx: Context,
         search: Annotated[str | None, Field(description="Part of the model key or name, any case (sonnet, llama-3.1).")] = None,
         provider: Annotated[str | None, Field(description="Only models this provider serves (openai, Amazon Bedrock; any case).")] = None,
         creator: Annotated[str | None, Field(description="Only this creator's models (openai, Meta; any case).")] = None,
@@ -128,33 +141,34 @@ def create_server(app: ASGIApp) -> MCPServer:
         input/output price `min_input_usd_per_mtok` / `min_output_usd_per_mtok` and the
         `reference_price`), and `total` (all matches). To look up one model by a loose spelling
         (gpt4o, sonnet 4.5) use get_model."""
-        return await api.get("/api/v1/models", search=search, provider=provider, creator=creator, modality=modality,
+        return await api.get(ctx, "/api/v1/models", search=search, provider=provider, creator=creator, modality=modality,
                              input_modality=input_modality, output_modality=output_modality, min_context=min_context,
                              max_input_price=max_input_price, max_output_price=max_output_price, sort=sort, limit=limit,
                              offset=offset)
 
     @tool
-    async def get_model(model: ModelName) -> dict[str, Any]:
+    async def get_model(ctx: Context, model: ModelName) -> dict[str, Any]:
         """One model in full, named by any spelling: its status, context window, modalities, the
         reference price per price type (value, basis, source, spread), every offering (provider,
         billing, base `prices` and long-context `price_tiers`), performance and benchmark scores.
 
         Says how the name was resolved: `resolved_from`, `model_key`, `resolution` and other
         candidates in `alternatives`. An unknown name is an error listing the nearest models."""
-        return await api.get(model_path(model))
+        return await api.get(ctx, model_path(model))
 
     @tool
-    async def compare_prices(model: ModelName) -> dict[str, Any]:
+    async def compare_prices(ctx: Context, model: ModelName) -> dict[str, Any]:
         """One model's prices across its providers, metered offerings first and cheapest first.
 
         Returns `items` (per offering: provider_id, billing, base input / output / cached input
         price in USD per 1M tokens, whether it has long-context tiers, `input_vs_cheapest` as a
         ratio), `cheapest_metered` (the cheapest metered offering) and the model's
         `reference_price`."""
-        return await api.get("/api/v1/pricing/compare", model=model)
+        return await api.get(ctx, "/api/v1/pricing/compare", model=model)
 
     @tool
     async def price_history(
+        ctx: Context,
         model: ModelName,
         provider: Annotated[str | None, Field(description="Only this provider's offerings (openai, any case).")] = None,
         price_type: Annotated[str | None, Field(description="input, output, cached_input, ...")] = None,
@@ -162,10 +176,11 @@ def create_server(app: ASGIApp) -> MCPServer:
         """A model's price history: every price row of its offerings with `valid_from` / `valid_to`
         (null while current) and `above_tokens` (0: the base price; more: a long-context tier).
         A model no longer listed keeps its history. Returns `model`, `items` and `total`."""
-        return await api.get("/api/v1/pricing/history", model=model, provider=provider, price_type=price_type)
+        return await api.get(ctx, "/api/v1/pricing/history", model=model, provider=provider, price_type=price_type)
 
     @tool
     async def list_changes(
+        ctx: Context,
         since: Annotated[str | None, Field(description="ISO date (2026-11-01, midnight UTC) or datetime (2026-11-01T12:00:00Z).")] = None,
         kind: Annotated[ChangeKind | None, Field(description="Only this kind of change.")] = None,
         model: Annotated[str | None, Field(description="Only this model, by its exact key (openai/gpt-4o); "
@@ -176,10 +191,11 @@ def create_server(app: ASGIApp) -> MCPServer:
         """The change feed, newest first: models added or removed, price, context and status
         changes, new disagreements between sources. Returns `items` (each with its kind, model,
         provider, old and new value, when it was detected) and `total`."""
-        return await api.get("/api/v1/changes", since=since, kind=kind, model=model, limit=limit, offset=offset)
+        return await api.get(ctx, "/api/v1/changes", since=since, kind=kind, model=model, limit=limit, offset=offset)
 
     @tool
     async def provider_availability(
+        ctx: Context,
         provider: Annotated[str, Field(min_length=1, description="A monitored provider id: openai, anthropic, google, mistral...")],
         window: Annotated[Window, Field(description="The period: 1h, 24h, 7d or 30d.")] = "24h",
         include_series: Annotated[bool, Field(description="Also the uptime and latency per time bucket (long).")] = False,
@@ -188,16 +204,16 @@ def create_server(app: ASGIApp) -> MCPServer:
         its status page's indicator), `uptime` over the window (checks, failed checks, uptime_pct,
         latency p50 / p95 in ms), `incidents` from its status page and `outages` seen by the
         probes. An unknown provider is an error listing the monitored ones."""
-        body = await api.get(f"/api/v1/providers/{quote(provider, safe='')}/availability", window=window)
+        body = await api.get(ctx, f"/api/v1/providers/{quote(provider, safe='')}/availability", window=window)
         if not include_series:
             body.pop("series", None)
         return body
 
     @tool
-    async def list_providers() -> dict[str, Any]:
+    async def list_providers(ctx: Context) -> dict[str, Any]:
         """Every provider with its id (the `provider` of the other tools), name and how many
         models and offerings it has. Returns `items`."""
-        return await api.get("/api/v1/providers")
+        return await api.get(ctx, "/api/v1/providers")
 
     return server
 
@@ -207,7 +223,8 @@ def mount(app: Starlette) -> MCPServer:
     returns the server: ``server.session_manager.run()`` must run in ``app``'s lifespan.
 
     The route is added to ``app`` itself (not a sub-application), so the API's middleware (size
-    limits, rate limit) apply to it; it takes POST only (GET and HEAD: 405). No DNS-rebinding check on the Host header: the tools read
+    limits, rate limit) apply to it; it takes POST only (GET and HEAD: 405). A tool's request to
+    a route is made as the client that called /mcp, so the rate limit counts it for that client. No DNS-rebinding check on the Host header: the tools read
     the same public data the API's GET routes serve without one, from any host name it is
     served under."""
     server = create_server(app)

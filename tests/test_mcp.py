@@ -218,18 +218,26 @@ def test_the_tools_take_the_values_the_api_takes(served: Served) -> None:
 
 def test_the_mount_keeps_the_api_rules(served: Served, monkeypatch: pytest.MonkeyPatch) -> None:
     """/mcp sits behind the API's middleware (size limits, rate limit) and takes nothing from its
-    routes: unknown parameters are still refused there, and /mcp takes MCP's POST only."""
-    monkeypatch.setenv("AISI_API_RATE_LIMIT", "4/minute")
-    monkeypatch.setenv("AISI_API_RATE_LIMIT_LOOPBACK", "1")
+    routes: unknown parameters are still refused there, /mcp takes MCP's POST only, and a tool's
+    in-process request counts against the client that made the call."""
+    monkeypatch.setenv("AISI_API_RATE_LIMIT", "5/minute")
     initialize = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
                   "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "test", "version": "1"}}}
-    headers = {"Accept": "application/json, text/event-stream"}
-    with TestClient(create_app(home=served.home), client=("127.0.0.1", 50000)) as client:
-        answer = client.post("/mcp", json=initialize, headers=headers)
+    get_model = {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "get_model", "arguments": {"model": "gpt-4o"}}}
+    headers = {"Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-06-18"}
+    with TestClient(create_app(home=served.home), client=("203.0.113.5", 50000)) as client:  # not on this machine
+        answer = client.post("/mcp", json=initialize, headers=headers)  # 1
         assert answer.status_code == 200 and answer.json()["result"]["serverInfo"]["name"] == "AI Server Information"
-        assert client.get("/api/v1/models?provder=openai").status_code == 422
-        assert client.post("/mcp", content=b"{}", headers={**headers, "Content-Type": "text/plain"}).status_code == 400
-        assert client.get("/mcp", headers={"Accept": "text/event-stream"}).status_code == 405  # no idle stream held open
+        assert client.get("/api/v1/models?provder=openai").status_code == 422  # 2
+        assert client.get("/mcp", headers={"Accept": "text/event-stream"}).status_code == 405  # 3: no idle stream held open
+        assert client.post("/mcp", content=b"{}", headers={**headers, "Content-Type": "text/plain"}).status_code == 400  # 4
+        # 5 lets the call in; the tool's own request to the route is the 6th of this client's.
+        result = client.post("/mcp", json=get_model, headers=headers).json()["result"]
+        assert result["isError"] is True and "rate limit" in result["content"][0]["text"], result
         limited = client.post("/mcp", json=initialize, headers=headers)
         assert limited.status_code == 429 and "rate limit" in limited.json()["error"]
         assert client.post("/mcp", json=initialize, headers={**headers, "X-Big": "x" * 17_000}).status_code == 431
+    with TestClient(create_app(home=served.home), client=("127.0.0.1", 50000)) as local:  # spared by default
+        for _ in range(4):
+            result = local.post("/mcp", json=get_model, headers=headers).json()["result"]
+            assert result["isError"] is False and result["structuredContent"]["model_key"] == "openai/gpt-4o"
