@@ -224,9 +224,9 @@ def mount(app: Starlette) -> MCPServer:
 
     The route is added to ``app`` itself (not a sub-application), so the API's middleware (size
     limits, rate limit) apply to it; it takes POST only (GET and HEAD: 405). A tool's request to
-    a route is made as the client that called /mcp, so the rate limit counts it for that client. No DNS-rebinding check on the Host header: the tools read
-    the same public data the API's GET routes serve without one, from any host name it is
-    served under."""
+    a route is made as the client that called /mcp, so the rate limit counts it for that client.
+    No DNS-rebinding check on the Host header: the tools read the same public data the API's GET
+    routes serve without one, from any host name it is served under."""
     server = create_server(app)
     transport = server.streamable_http_app(
         streamable_http_path=MCP_PATH, stateless_http=True, json_response=True,
