@@ -24,6 +24,7 @@ from api.errors import OutdatedSnapshot, error
 from api.events import router as events_router
 from api.export import router as export_router
 from api.http_rules import HeadAsGet, SizeLimits, reject_unknown_parameters
+from api.mcp_server import mount as mount_mcp
 from api.rate_limit import RateLimit, parse_limit
 from api.routes import availability as availability_routes
 from api.routes import feed, models, pricing, providers, status, sync
@@ -50,8 +51,9 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
     owned: list[Any] = []
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
+    async def lifespan(running: FastAPI) -> AsyncIterator[None]:
+        async with running.state.mcp.session_manager.run():  # the MCP transport at /mcp (api.mcp_server)
+            yield
         for resource in owned:
             close = getattr(resource, "close", None)
             if close is not None:
@@ -104,4 +106,5 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
 
     for router in ROUTERS:
         app.include_router(router)
+    app.state.mcp = mount_mcp(app)  # MCP tools for AI agents at /mcp, answering from the routes above
     return app

@@ -112,6 +112,20 @@ def serve(host: str, port: int) -> None:
 
 
 @main.command()
+def mcp() -> None:
+    """Serve the MCP tools for AI agents over stdin / stdout (for a client that spawns it, e.g. Claude Desktop).
+
+    The same answers as the read API (the tools call its routes in-process); logs go to stderr only."""
+    import anyio
+
+    from api.app import create_app
+    from api.mcp_server import serve_stdio
+
+    os.environ.setdefault("AISI_HOME", str(aisi_home()))
+    anyio.run(serve_stdio, create_app())
+
+
+@main.command()
 @click.option("--once", is_flag=True, help="Run one status + probe cycle, print it and exit (1 when a provider is down).")
 @click.option("--interval", default=60.0, show_default=True, type=click.FloatRange(min=1), help="Seconds between cycles.")
 def monitor(once: bool, interval: float) -> None:
