@@ -52,7 +52,7 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
 
     @asynccontextmanager
     async def lifespan(running: FastAPI) -> AsyncIterator[None]:
-        async with running.state.mcp.session_manager.run():  # the MCP transport at /mcp (api.mcp_server)
+        async with running.state.mcp.running():  # the MCP transport at /mcp (api.mcp_server)
             yield
         for resource in owned:
             close = getattr(resource, "close", None)

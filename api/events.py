@@ -47,6 +47,9 @@ from starlette.background import BackgroundTask
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from api.availability import Monitor
+from api.errors import invalid_parameter
+from api.http_rules import is_head
+from api.schemas import REFUSED, Error, InvalidParameters
 from api.store import NoSnapshot, Store
 from core.settings import settings
 
@@ -65,7 +68,6 @@ _SNAPSHOT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _NOTHING_YET = {"42P01", "3F000"}
 
 router = APIRouter(tags=["events"])
-_ERROR_SCHEMA = {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}
 
 
 # -- positions -----------------------------------------------------------------------------
@@ -364,11 +366,6 @@ def parse_types(text: str | None) -> frozenset[str]:
     return frozenset(asked)
 
 
-def _invalid(parameter: str, message: str) -> JSONResponse:
-    return JSONResponse(status_code=422, content={"error": f"invalid parameters: {parameter}: {message}",
-                                                  "problems": [{"parameter": parameter, "message": message}]})
-
-
 async def _stream(request: Request, hub: EventHub, slot: Slot, start: Position | None,
                   types: frozenset[str]) -> AsyncIterator[ServerSentEvent]:
     store: Store = request.app.state.store
@@ -410,9 +407,10 @@ async def _stream(request: Request, hub: EventHub, slot: Slot, start: Position |
     responses={
         200: {"description": "The event stream.", "content": {"text/event-stream": {"schema": {"type": "string"}}}},
         422: {"description": "A malformed Last-Event-ID, an unknown event type or an unknown parameter.",
-              "content": {"application/json": {"schema": _ERROR_SCHEMA}}},
+              "model": InvalidParameters},
         503: {"description": "Too many streams open (`AISI_EVENTS_MAX_STREAMS`); `Retry-After` says when to try again.",
-              "content": {"application/json": {"schema": _ERROR_SCHEMA}}},
+              "model": Error},
+        **REFUSED,
     },
 )
 async def events(
@@ -427,12 +425,14 @@ async def events(
     try:
         kinds = parse_types(types)
     except ValueError as exc:
-        return _invalid("types", str(exc))
+        return invalid_parameter("types", str(exc))
     asked = last_event_id_header if last_event_id_header is not None else last_event_id
     try:
         start = Position.parse(asked) if asked else None
     except ValueError as exc:
-        return _invalid("Last-Event-ID", str(exc))
+        return invalid_parameter("Last-Event-ID", str(exc))
+    if is_head(request):  # the headers a stream would start with, no stream (and no slot) behind them
+        return Response(media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
     hub = hub_of(request)
     slot = hub.acquire()
     if slot is None:

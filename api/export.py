@@ -21,7 +21,9 @@ from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from api.http_rules import etag_matches
+from api.errors import error
+from api.http_rules import etag_matches, is_head
+from api.schemas import INVALID, REFUSED, Error, ExportIndex, InvalidParameters
 from api.store import DuckDBStore, PostgresStore
 from core import export
 from core.settings import settings
@@ -31,11 +33,6 @@ SNAPSHOT_FILE = "snapshot.duckdb"
 INM = Annotated[str | None, Header(alias="If-None-Match")]
 
 
-_ERROR = {"type": "object", "required": ["error"], "properties": {
-    "error": {"type": "string"},
-    "known_tables": {"type": "array", "items": {"type": "string"}},
-    "known_formats": {"type": "array", "items": {"type": "string"}},
-}}
 _HEADERS = {
     "ETag": {"description": "The snapshot id (or the monitor's state), the table and the format.", "schema": {"type": "string"}},
     "X-Snapshot-Id": {"description": "The snapshot the export was read from (catalog tables).", "schema": {"type": "string"}},
@@ -48,8 +45,9 @@ def _documented(ok: dict[str, Any], *errors: int) -> dict[int | str, dict[str, A
     reasons = {404: "Unknown table (or no snapshot file in PostgreSQL mode)", 422: "Unknown or missing format, or a query parameter",
                503: "Nothing published yet"}
     return {200: {"description": "The export, streamed", "content": ok, "headers": _HEADERS},
-            304: {"description": "Not modified: If-None-Match names this export's ETag"},
-            **{code: {"description": reasons[code], "content": {"application/json": {"schema": _ERROR}}} for code in errors}}
+            304: {"description": "Not modified: If-None-Match names this export's ETag", "headers": _HEADERS},
+            **{code: {"description": reasons[code], "model": Error} for code in errors},
+            422: {"description": reasons[422], "model": InvalidParameters}, **REFUSED}
 
 
 _EXPORT_RESPONSES = _documented({
@@ -60,8 +58,9 @@ _EXPORT_RESPONSES = _documented({
 _FILE_RESPONSES = _documented({"application/vnd.duckdb": {"schema": {"type": "string", "format": "binary"}}}, 404, 503)
 
 
-def _error(status: int, message: str, **extra: Any) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"error": message, **extra})
+def _invalid_name(message: str) -> JSONResponse:
+    """A 422 for the ``{table}.{format}`` asked, in the validation errors' shape, with what is known."""
+    return error(422, f"invalid parameters: name: {message}", problems=[{"parameter": "name", "message": message}], **_known())
 
 
 def _known() -> dict[str, Any]:
@@ -111,7 +110,8 @@ async def _drain(chunks: Iterator[bytes], stack: ExitStack) -> AsyncIterator[byt
         stack.close()
 
 
-@router.get("/api/v1/export", summary="The tables and formats that can be exported")
+@router.get("/api/v1/export", summary="The tables and formats that can be exported", response_model=ExportIndex,
+            responses={**INVALID, **REFUSED})
 def export_index() -> JSONResponse:
     """Every exportable table with what it holds, and the formats."""
     return JSONResponse({
@@ -129,22 +129,25 @@ async def export_snapshot_file(request: Request, if_none_match: INM = None) -> R
     the catalog is served from PostgreSQL (there is no snapshot file to serve)."""
     store = request.app.state.store
     if isinstance(store, PostgresStore):
-        return _error(404, "no snapshot file: the catalog is served from PostgreSQL (AISI_DATABASE_URL); "
+        return error(404, "no snapshot file: the catalog is served from PostgreSQL (AISI_DATABASE_URL); "
                            "export its tables with /api/v1/export/{table}.{format}", **_known())
     latest = store.latest if isinstance(store, DuckDBStore) else _home(request) / "snapshots" / "latest.duckdb"
     try:
         snapshot_id, handle, size = await run_in_threadpool(export.open_snapshot_file, latest)
     except export.NothingToExport as exc:
-        return _error(503, str(exc))
+        return error(503, str(exc))
     etag = f'"{snapshot_id}-file"'
     headers = {"ETag": etag, "Cache-Control": "no-cache", "X-Snapshot-Id": snapshot_id}
     if etag_matches(if_none_match, etag):
         handle.close()
         return Response(status_code=304, headers=headers)
-    stack = ExitStack()
-    stack.callback(handle.close)
     headers.update({"Content-Length": str(size),
                     "Content-Disposition": f'attachment; filename="aisi-snapshot-{snapshot_id}.duckdb"'})
+    if is_head(request):  # the file's headers, without reading it
+        handle.close()
+        return Response(media_type="application/vnd.duckdb", headers=headers)
+    stack = ExitStack()
+    stack.callback(handle.close)
     return StreamingResponse(_drain(export.file_chunks(handle), stack), media_type="application/vnd.duckdb", headers=headers)
 
 
@@ -162,20 +165,20 @@ async def export_file(
     try:
         table = export.export_table(table_name)
     except export.UnknownTable as exc:
-        return _error(404, str(exc), **_known())
+        return error(404, str(exc), **_known())
     if not fmt:
-        return _error(422, f"no format: ask for {', '.join(f'{name}.{f}' for f in export.FORMATS)}", **_known())
+        return _invalid_name(f"no format: ask for {', '.join(f'{name}.{f}' for f in export.FORMATS)}")
     try:
         export.check_format(fmt)
     except export.UnknownFormat as exc:
-        return _error(422, str(exc), **_known())
+        return _invalid_name(str(exc))
 
     stack = ExitStack()
     try:
         pinned = await run_in_threadpool(stack.enter_context, _pin(request, table))
     except export.NothingToExport as exc:
         stack.close()
-        return _error(503, str(exc))
+        return error(503, str(exc))
     except BaseException:
         stack.close()
         raise
@@ -189,5 +192,8 @@ async def export_file(
         await run_in_threadpool(stack.close)
         return Response(status_code=304, headers=headers)
     headers["Content-Disposition"] = f'attachment; filename="{export.file_name(table.name, fmt, pinned.snapshot_id)}"'
+    if is_head(request):  # the export's headers, without running it
+        await run_in_threadpool(stack.close)
+        return Response(media_type=export.FORMATS[fmt], headers=headers)
     chunks = export.stream(pinned, table, fmt, _batch_rows(request))
     return StreamingResponse(_drain(chunks, stack), media_type=export.FORMATS[fmt], headers=headers)

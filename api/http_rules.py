@@ -67,9 +67,23 @@ async def reject_unknown_parameters(request: Request) -> None:
         ])
 
 
+HEAD_MARK = "aisi.head"
+
+
+def is_head(request: Request) -> bool:
+    """The request came as HEAD (``HeadAsGet`` runs it as GET): a streaming route answers its
+    headers without starting the stream."""
+    return bool(request.scope.get(HEAD_MARK))
+
+
+class _HeadersSent(Exception):
+    """Raised into a HEAD request's app once its headers are out: nothing it sends after counts."""
+
+
 class HeadAsGet:
-    """Answers HEAD on every GET route: the request runs as GET and the body is dropped, so the
-    status and headers (ETag, Content-Length, X-Snapshot-Id) are those GET would send."""
+    """Answers HEAD on every GET route: the request runs as GET until its status and headers
+    are sent (ETag, Content-Length, X-Snapshot-Id: those GET would send), then it is stopped,
+    so a stream (events, an export) is neither run through nor left open."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -81,13 +95,21 @@ class HeadAsGet:
             return
 
         async def send_headers_only(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                await send(message)
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+                raise _HeadersSent
             if message["type"] == "http.response.body":
-                if not message.get("more_body"):
-                    await send({"type": "http.response.body", "body": b"", "more_body": False})
-                return
-            await send(message)
+                raise _HeadersSent
 
-        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
+        try:
+            await self.app({**scope, "method": "GET", HEAD_MARK: True}, receive, send_headers_only)
+        except _HeadersSent:
+            pass
+        except BaseExceptionGroup as group:  # raised inside a stream's task group
+            _, rest = group.split(_HeadersSent)
+            if rest is not None:
+                raise rest
 
 
 class SizeLimits:

@@ -14,7 +14,8 @@ streamable HTTP at ``/mcp`` on the API (``mount``; stateless, JSON answers).
 from __future__ import annotations
 
 import inspect
-from typing import Annotated, Any, Callable, Literal
+from contextlib import asynccontextmanager
+from typing import Annotated, Any, AsyncIterator, Callable, Literal
 from urllib.parse import quote
 
 import httpx
@@ -23,6 +24,9 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp.types import ToolAnnotations
 from pydantic import Field
+
+from api.availability import Window
+from api.params import ChangeKind, ModelSort
 from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.types import ASGIApp
@@ -39,10 +43,7 @@ INSTRUCTIONS = (
     "and says which key it found."
 )
 
-# The values the API accepts (a test checks they match its OpenAPI document).
-ModelSort = Literal["key", "price", "-price", "context", "-context", "released", "-released"]
-ChangeKind = Literal["model_added", "model_removed", "price_changed", "context_changed", "status_changed", "source_disagreement"]
-Window = Literal["1h", "24h", "7d", "30d"]
+# The values the API accepts: its own types (a test checks them against its OpenAPI document).
 
 ModelName = Annotated[str, Field(min_length=1, description="A model key (openai/gpt-4o) or any spelling of it: a source's id or "
                                                           "alias (claude-sonnet-4.5), or its name in any case (GPT-4o, gpt4o).")]
@@ -128,8 +129,12 @@ def create_server(app: ASGIApp) -> MCPServer:
         min_context: Annotated[int | None, Field(description="Minimum context window, in tokens (128000).")] = None,
         max_input_price: Annotated[float | None, Field(description="Lowest metered input price at most this, USD per 1M tokens.")] = None,
         max_output_price: Annotated[float | None, Field(description="Lowest metered output price at most this, USD per 1M tokens.")] = None,
+        benchmark: Annotated[str | None, Field(description="Add each model's `score` in this benchmark "
+                                                           "(artificial_analysis_intelligence_index, lmarena_elo_full...).")] = None,
         sort: Annotated[ModelSort, Field(description="key; price / -price (lowest metered input price, unpriced last); "
-                                                      "context / -context; released / -released (unknown last).")] = "key",
+                                                      "context / -context; released / -released (unknown last); "
+                                                      "score (highest first) / -score in `benchmark` (default: the intelligence "
+                                                      "index, else the arena's Elo).")] = "key",
         limit: Annotated[int, Field(description="How many models (1-500).")] = 20,
         offset: Annotated[int, Field(description="Models to skip, for the next page.")] = 0,
     ) -> dict[str, Any]:
@@ -143,7 +148,7 @@ def create_server(app: ASGIApp) -> MCPServer:
         (gpt4o, sonnet 4.5) use get_model."""
         return await api.get(ctx, "/api/v1/models", search=search, provider=provider, creator=creator, modality=modality,
                              input_modality=input_modality, output_modality=output_modality, min_context=min_context,
-                             max_input_price=max_input_price, max_output_price=max_output_price, sort=sort, limit=limit,
+                             max_input_price=max_input_price, max_output_price=max_output_price, benchmark=benchmark, sort=sort, limit=limit,
                              offset=offset)
 
     @tool
@@ -218,24 +223,53 @@ def create_server(app: ASGIApp) -> MCPServer:
     return server
 
 
-def mount(app: Starlette) -> MCPServer:
-    """Serves the tools on ``app`` at ``/mcp`` (streamable HTTP: stateless, JSON answers) and
-    returns the server: ``server.session_manager.run()`` must run in ``app``'s lifespan.
+class MountedMCP:
+    """The tools served on an app at ``/mcp``: ``running()`` belongs in the app's lifespan. Each
+    lifespan gets a transport of its own (the SDK's session manager runs once per instance), so an
+    app can be started, stopped and started again (as test clients do)."""
+
+    def __init__(self, app: Starlette):
+        self.server = create_server(app)
+        self._transport: Any = None
+
+    def _fresh_transport(self) -> Any:
+        transport = self.server.streamable_http_app(
+            streamable_http_path=MCP_PATH, stateless_http=True, json_response=True,
+            transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
+        )
+        (route,) = [r for r in transport.routes if isinstance(r, Route) and r.path == MCP_PATH]
+        return route.endpoint
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """The ``/mcp`` route (an ASGI app): the running lifespan's transport."""
+        if self._transport is None:
+            raise RuntimeError("the MCP transport runs in the app's lifespan: start the app first")
+        await self._transport(scope, receive, send)
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """A new transport for this lifespan, its session manager running."""
+        self._transport = self._fresh_transport()
+        try:
+            async with self.server.session_manager.run():
+                yield
+        finally:
+            self._transport = None
+
+
+def mount(app: Starlette) -> MountedMCP:
+    """Serves the tools on ``app`` at ``/mcp`` (streamable HTTP: stateless, JSON answers);
+    ``mounted.running()`` must run in ``app``'s lifespan.
 
     The route is added to ``app`` itself (not a sub-application), so the API's middleware (size
     limits, rate limit) apply to it; it takes POST only (GET and HEAD: 405). A tool's request to
     a route is made as the client that called /mcp, so the rate limit counts it for that client.
     No DNS-rebinding check on the Host header: the tools read the same public data the API's GET
     routes serve without one, from any host name it is served under."""
-    server = create_server(app)
-    transport = server.streamable_http_app(
-        streamable_http_path=MCP_PATH, stateless_http=True, json_response=True,
-        transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
-    )
-    (route,) = [r for r in transport.routes if isinstance(r, Route) and r.path == MCP_PATH]
+    mounted = MountedMCP(app)
     # POST only: stateless, the server has nothing to push, so no GET stream is held open (405).
-    app.router.routes.append(Route(MCP_PATH, endpoint=route.endpoint, methods=["POST"]))
-    return server
+    app.router.routes.append(Route(MCP_PATH, endpoint=mounted, methods=["POST"]))
+    return mounted
 
 
 async def serve_stdio(app: Starlette) -> None:

@@ -43,6 +43,8 @@ class Error(Schema):
     hint: str | None = Field(default=None, description="What to try instead.")
     suggestions: list[dict[str, Any]] | None = Field(default=None, description="Models whose key or name is close to what was asked.")
     known: list[str] | None = Field(default=None, description="The values that would have been accepted.")
+    known_tables: list[str] | None = Field(default=None, description="Export: the tables that can be exported.")
+    known_formats: list[str] | None = Field(default=None, description="Export: the formats they can be exported in.")
 
 
 class Problem(Schema):
@@ -55,6 +57,8 @@ class InvalidParameters(Schema):
 
     error: str = Field(description="`invalid parameters: ` and each problem.")
     problems: list[Problem]
+    known_tables: list[str] | None = Field(default=None, description="Export: the tables that can be exported.")
+    known_formats: list[str] | None = Field(default=None, description="Export: the formats they can be exported in.")
 
 
 # -- prices and references -----------------------------------------------------------------
@@ -483,6 +487,22 @@ class Availability(Schema):
     incidents: list[Incident]
     outages: list[Outage]
     state: ProviderState
+
+
+# -- export ----------------------------------------------------------------------------------
+
+
+class ExportTable(Schema):
+    name: str
+    store: str = Field(description="catalog (the snapshot) or monitor (the availability store).")
+    description: str
+    urls: dict[str, str] = Field(description="format -> the URL that exports the table in it.")
+
+
+class ExportIndex(Schema):
+    tables: list[ExportTable]
+    formats: list[str]
+    snapshot_file: str = Field(description="The URL of the snapshot file itself.")
 
 
 # -- sync ------------------------------------------------------------------------------------

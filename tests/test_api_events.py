@@ -342,6 +342,26 @@ def test_bad_requests_get_422_naming_the_parameter(served: Served, params: dict[
     assert response.json()["problems"][0]["parameter"] == parameter
 
 
+def latest_size(home: Path) -> int:
+    return (home / "snapshots" / "latest.duckdb").resolve().stat().st_size
+
+
+def test_head_answers_the_headers_and_frees_the_connection(served: Served):
+    """HEAD runs as GET only until the headers are out: the stream is not held open, so the
+    same keep-alive connection answers the next request at once."""
+    with httpx.Client(base_url=served.api.url, timeout=5) as client:
+        head = client.head(EVENTS)
+        assert head.status_code == 200 and head.headers["content-type"].startswith("text/event-stream") and head.content == b""
+        for _ in range(3):  # the connection is reused, not stuck behind an endless body
+            assert client.head(EVENTS).status_code == 200
+        assert client.get("/api/v1/models", params={"limit": 1}).status_code == 200
+        exported = client.head("/api/v1/export/models.csv")
+        assert exported.status_code == 200 and exported.content == b"" and "aisi-models-" in exported.headers["content-disposition"]
+        whole = client.head("/api/v1/export/snapshot.duckdb")
+        assert int(whole.headers["content-length"]) == latest_size(served.home) and whole.content == b""
+        assert client.head(EVENTS, headers={"If-None-Match": "*"}).status_code == 200  # a stream has no ETag
+
+
 def test_shutdown_ends_open_streams_and_does_not_hang(served: Served, streams: list[Stream]):
     api = ApiServer(server_env(served.home, **FAST), served.tmp / "api-3.log").wait_ready()
     try:
