@@ -1,4 +1,5 @@
-"""The ``aisi`` command: refresh the catalog, serve the read API, export a table, open the Dagster UI."""
+"""The ``aisi`` command: refresh the catalog, serve the read API, export a table, open the Dagster UI,
+and the operator's commands (sources, sync, snapshots, rollback: ``pipelines/operations.py``)."""
 
 from __future__ import annotations
 
@@ -40,19 +41,26 @@ BUSY_EXIT_CODE = 75
 
 
 @main.command()
-@click.option("--source", "sources", multiple=True, help="Refresh only this source (repeatable): openrouter, models_dev, litellm.")
+@click.option("--source", "sources", multiple=True, metavar="NAME",
+              callback=lambda ctx, param, value: _checked_sources(value),
+              help="Refresh only this source (repeatable); `aisi sources` lists all 21 with their state.")
+@click.option("--force", is_flag=True, help="With --source: fetch without a conditional request and let a payload the "
+                                            "drop guard would hold back through, once (recorded as forced); as `aisi sync --force`.")
 @click.option("--wait/--no-wait", default=True, show_default=True,
               help="When another refresh holds this AISI_HOME (or a catalog run launched from the Dagster UI "
                    "is in progress), wait for it to end; --no-wait exits at once with code 75 naming it.")
 @click.option("--wait-timeout", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
               help="Wait at most this long, then exit with code 75 (default: as long as it takes).")
-def refresh(sources: tuple[str, ...], wait: bool, wait_timeout: float | None) -> None:
+def refresh(sources: tuple[str, ...], wait: bool, wait_timeout: float | None, force: bool = False) -> None:
     """Materialise the catalog graph once, in this process, and print a summary.
 
     One refresh at a time per AISI_HOME: a second one waits for the first (it says which one
     it waits for), or with --no-wait exits with code 75. Before it starts, runs left
     unfinished by a killed refresh are marked failed and the pool slots they held are freed.
+    With --source, the summary lists those sources and the exit code is 1 when one failed.
     """
+    if force and not sources:
+        raise click.UsageError("--force needs --source (or use `aisi sync SOURCE --force`)")
     home = aisi_home()
     budget: bool | float = False if not wait else (True if wait_timeout is None else wait_timeout)
     deadline = None if budget is True else time.monotonic() + float(budget)
@@ -68,12 +76,66 @@ def refresh(sources: tuple[str, ...], wait: bool, wait_timeout: float | None) ->
             from pipelines.catalog.refresh import run_refresh
 
             started = time.monotonic()
-            summary = run_refresh(list(sources), progress=lambda line: click.echo(line, err=True))
+            summary = run_refresh(list(sources), progress=lambda line: click.echo(line, err=True), force=force)
     except CatalogBusy as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(BUSY_EXIT_CODE)
     click.echo(summary.render(time.monotonic() - started))
-    sys.exit(0 if summary.success else 1)
+    sys.exit(0 if summary.success and not summary.sources_failed else 1)
+
+
+def _checked_sources(names: tuple[str, ...]) -> tuple[str, ...]:
+    from pipelines.operations import check_source_names
+
+    return check_source_names(names)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of the table.")
+def sources(as_json: bool) -> None:
+    """Every source: kind, cadence, URL variable and the URL in use, key variable and whether it
+    is set (never its value), last run, status, badge, payload age and rows contributed."""
+    from pipelines.operations import show_sources
+
+    show_sources(as_json)
+
+
+@main.command()
+@click.argument("source", callback=lambda ctx, param, value: _checked_sources((value,))[0])
+@click.option("--force", is_flag=True, help="Fetch without If-None-Match / If-Modified-Since and let a payload the drop "
+                                            "guard would hold back (a shrink) through, once; recorded as forced.")
+@click.option("--wait/--no-wait", default=True, show_default=True, help="As for refresh: wait for a refresh in progress.")
+@click.pass_context
+def sync(ctx: click.Context, source: str, force: bool, wait: bool) -> None:
+    """Refresh one SOURCE now (`aisi refresh --source SOURCE`); exit 1 when it did not deliver fresh data."""
+    ctx.invoke(refresh, sources=(source,), wait=wait, wait_timeout=None, force=force)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of the table.")
+def snapshots(as_json: bool) -> None:
+    """The published snapshots (id, published at, counts), which one the API serves, and rollbacks."""
+    from pipelines.operations import show_snapshots
+
+    show_snapshots(as_json)
+
+
+@main.command()
+@click.argument("snapshot", required=False)
+def rollback(snapshot: str | None) -> None:
+    """Serve the previous (or the named) published SNAPSHOT again: latest.duckdb and, with
+    AISI_DATABASE_URL, PostgreSQL curated (one transaction); recorded in the publish history.
+    The next `aisi refresh` publishes again. Exit 1 when there is nothing to roll back to."""
+    from pipelines.operations import roll_back
+
+    home = aisi_home()
+    try:
+        with catalog_lock(home, False):
+            code = roll_back(snapshot, "aisi rollback" + (f" {snapshot}" if snapshot else ""))
+    except CatalogBusy as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(BUSY_EXIT_CODE)
+    sys.exit(code)
 
 
 def _settle_instance(deadline: float | None, no_wait: bool) -> None:

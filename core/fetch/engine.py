@@ -13,6 +13,10 @@ models or accepted records, most records rejected, a usual field gone) is archiv
 ``held_back`` and the last good payload is served instead, badge ``cached``, with the finding
 as its error ("records collapsed: ...; new data held back"). A payload the normaliser cannot
 digest at all is unparseable. A 304 reuses the last good fetch's counts: nothing is normalised.
+
+A forced fetch (``force=True``: ``aisi sync SOURCE --force``, through the source asset's run
+config) sends no conditional headers and lets a payload the guard would hold back through,
+this once: the outcome says ``forced`` and its note names the finding it overrode.
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ class FetchOutcome:
     pages: int = 0
     error: str | None = None
     drop_guard: PayloadCheck | None = None  # the fresh payload's counts against the last good one's
+    forced: bool = False  # fetched unconditionally, the payload guard overridden once (aisi sync --force)
 
     @property
     def data_version(self) -> str:
@@ -84,9 +89,11 @@ class _Fetch:
     """One fetch of one source: the request(s), the archive record, the fallback."""
 
     def __init__(
-        self, module: SourceModule, http: HttpClient, archive: RawArchive, key: str | None, browser: Any = None
+        self, module: SourceModule, http: HttpClient, archive: RawArchive, key: str | None, browser: Any = None,
+        force: bool = False,
     ):
         self.module = module
+        self.force = force
         self.browser = browser
         self.spec: SourceSpec = module.SPEC
         self.http = http
@@ -97,7 +104,8 @@ class _Fetch:
         self.previous: ArchivedFetch | None = archive.last_good(self.spec.name)
 
     def outcome(self, **fields: Any) -> FetchOutcome:
-        base: dict[str, Any] = dict(source=self.spec.name, url=self.url, attempted_at=self.attempted_at, entries=[], fetched_at=None)
+        base: dict[str, Any] = dict(source=self.spec.name, url=self.url, attempted_at=self.attempted_at, entries=[], fetched_at=None,
+                                    forced=self.force)
         base.update(fields)
         return FetchOutcome(**base)
 
@@ -156,7 +164,7 @@ class _Fetch:
     def fetch_one(self) -> FetchOutcome:
         headers = self.headers()
         previous = self.previous
-        if previous is not None and previous.url == self.url:
+        if previous is not None and previous.url == self.url and not self.force:
             if previous.etag:
                 headers["if-none-match"] = previous.etag
             if previous.last_modified:
@@ -256,7 +264,9 @@ class _Fetch:
         single = not self.spec.paged
         guard = self.guard(fresh)
         note: str | None = None
-        if guard.held_back:
+        if guard.held_back and self.force:
+            note = f"forced: {guard.finding}; accepted once (aisi sync --force)"
+        elif guard.held_back:
             held = self.hold_back(guard, sha, len(payload), response, attempts)
             if held.status == "cached":
                 return held
@@ -326,7 +336,10 @@ def _count_columns(counts: PayloadCounts) -> dict[str, Any]:
 
 
 def fetch_source(
-    module: SourceModule, http: HttpClient, archive: RawArchive, key: str | None = None, browser: Any = None
+    module: SourceModule, http: HttpClient, archive: RawArchive, key: str | None = None, browser: Any = None,
+    force: bool = False,
 ) -> FetchOutcome:
-    """``browser`` (a BrowserResource) is needed by rendered sources only."""
-    return _Fetch(module, http, archive, key, browser).run()
+    """``browser`` (a BrowserResource) is needed by rendered sources only; ``force`` fetches
+    unconditionally and accepts a payload the guard would hold back (once: the next fetch is
+    guarded again, against this payload)."""
+    return _Fetch(module, http, archive, key, browser, force).run()

@@ -55,6 +55,8 @@ HISTORY: dict[str, History] = {
     "changes": History(("run_id",)),  # a run's changes arrive together, once
     "publishes": History(("snapshot_id",)),
 }
+# Logs written beside the publishes, never replaced (a rollback's republish leaves them).
+LOGS: dict[str, History] = {"rollbacks": History(("rolled_back_at",))}
 # The queries the catalog reads its starting state with (sql/warehouse/state_<table>.sql).
 STATE_TABLES = (
     "models", "offerings", "prices", "model_aliases", "performance", "benchmarks", "source_runs", "changes",
@@ -203,6 +205,22 @@ class Warehouse:
                 counts = writer.merge(table, frame, _merge_statements(table, f"staged_{table}", columns, history))
                 commit.updated[table], commit.inserted[table] = (counts[0], counts[1]) if len(counts) == 2 else (0, counts[0])
         return commit
+
+    def restore(self, tables: dict[str, pd.DataFrame], logged: dict[str, pd.DataFrame]) -> dict[str, int]:
+        """In one transaction: each table of ``tables`` replaced whole by those rows (a rollback
+        republishing a snapshot's tables) and the rows of ``logged`` appended to their log table
+        (``LOGS``); the rows written per table."""
+        written: dict[str, int] = {}
+        with self._writing() as writer:
+            for table in TABLES:
+                if table in tables:
+                    writer.replace(table, tables[table].reindex(columns=writer.columns(table)))
+                    written[table] = len(tables[table])
+            for table, frame in logged.items():
+                columns = writer.columns(table)
+                counts = writer.merge(table, frame.reindex(columns=columns), _merge_statements(table, f"staged_{table}", columns, LOGS[table]))
+                written[table] = counts[-1]
+        return written
 
     def _writing(self) -> "AbstractContextManager[_Writer]":
         """One write transaction: committed when the block ends, rolled back if it raises."""

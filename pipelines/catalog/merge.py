@@ -75,6 +75,7 @@ def _source_run_rows(run_id: str, batches: list[NormalisedBatch]) -> pd.DataFram
                 "payload_fetched_at": fetch.get("fetched_at"),
                 "started_at": fetch.get("attempted_at") or datetime.now(timezone.utc),
                 "error": fetch.get("error"),
+                "forced": bool(fetch.get("forced")),
             }
         )
     frame = pd.DataFrame(rows)

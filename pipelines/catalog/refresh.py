@@ -5,6 +5,13 @@ sources (conditionally: an unchanged source answers 304 and keeps its data versi
 materialises the derived assets Dagster reports as stale or missing (``pipelines.catalog.incremental``)
 and everything downstream of them. When no source's data changed there is no second run: nothing
 is re-parsed, re-merged or published.
+
+``--source`` names fetch those sources alone and the summary lists only them. ``force`` (``aisi sync
+SOURCE --force``) reaches each named source's fetch through the run config of its asset
+(``SourceFetchConfig``): no conditional request, and a payload the guard would hold back let
+through once; the source's records and the merge then run again, so its ``source_runs`` row says
+``forced``. While a rollback is in effect (``aisi rollback``) the merge runs again too, so the
+refresh publishes even when no source changed, and the summary says it replaces the rollback.
 """
 
 from __future__ import annotations
@@ -14,7 +21,11 @@ from typing import Callable
 
 import dagster as dg
 
+from core.paths import aisi_home
+from core.settings import settings
+from core.sources.registry import HTTP_SOURCES
 from core.sources.spec import SOURCES_VARIABLE, chosen_sources, is_chosen
+from core.stores.published import active_rollback
 from pipelines.catalog.definitions import CATALOG_GROUPS
 from pipelines.catalog.definitions import definitions as catalog_definitions
 from pipelines.catalog.incremental import stale_or_missing
@@ -38,6 +49,15 @@ class RefreshSummary:
     warehouse: str = ""
     recomputed: list[str] = field(default_factory=list)  # the derived assets the second run materialised
     errors: list[str] = field(default_factory=list)
+    selected: list[str] = field(default_factory=list)  # the --source names (empty: every source)
+    forced: bool = False
+    replaced_rollback: str | None = None  # the rollback this refresh's publish replaces
+
+    @property
+    def sources_failed(self) -> list[str]:
+        """The --source names whose fetch failed (``failed``, or ``cached``: the last good payload
+        served instead), for the exit code."""
+        return [str(s["source"]) for s in self.sources if s["source"] in self.selected and s["status"] in ("failed", "cached")]
 
     def render(self, elapsed_s: float) -> str:
         lines = [f"\nRefresh {'succeeded' if self.success else 'FAILED'} in {elapsed_s:.1f}s (run {self.run_id})", "Sources:"]
@@ -54,6 +74,11 @@ class RefreshSummary:
         lines.append("Rows: " + ", ".join(f"{t}={n}" for t, n in self.rows.items()))
         lines.append(f"Snapshot: {self.snapshot or 'none'}")
         lines.append(f"Warehouse: {self.warehouse or 'not written'}")
+        if self.replaced_rollback:
+            lines.append(f"Rollback replaced: {self.replaced_rollback}; the snapshot above is served now")
+        for name in self.sources_failed:
+            hint = "" if self.forced else f" (a payload held back by the guard goes through with `aisi sync {name} --force`)"
+            lines.append(f"Error: source {name} did not deliver fresh data{hint}")
         lines.extend(f"Error: {e}" for e in self.errors)
         return "\n".join(lines)
 
@@ -101,18 +126,33 @@ def _errors(result: dg.ExecuteInProcessResult) -> list[str]:
 
 
 def _execute(job: dg.JobDefinition, instance: dg.DagsterInstance, keys: set[dg.AssetKey], sources: list[str],
-             phase: str) -> dg.ExecuteInProcessResult:
+             phase: str, forced: list[str] = ()) -> dg.ExecuteInProcessResult:
     # The console logger at INFO shows each source's outcome and each publish as it happens.
+    run_config: dict[str, object] = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+    tags = {**CATALOG_TAGS, **process_tags(), "aisi/trigger": "cli", "aisi/sources": ",".join(sources) or "all", "aisi/phase": phase}
+    if forced:  # the force reaches each fetch through its asset's config (SourceFetchConfig)
+        run_config["ops"] = {f"{name}_raw": {"config": {"force": True}} for name in forced}
+        tags["aisi/forced"] = ",".join(forced)
     return job.execute_in_process(
-        instance=instance,
-        asset_selection=sorted(keys),
-        raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-        tags={**CATALOG_TAGS, **process_tags(), "aisi/trigger": "cli", "aisi/sources": ",".join(sources) or "all", "aisi/phase": phase},
+        instance=instance, asset_selection=sorted(keys), raise_on_error=False, run_config=run_config, tags=tags,
     )
 
 
-def run_refresh(sources: list[str], progress: Callable[[str], None]) -> RefreshSummary:
+def forceable(name: str) -> bool:
+    """Whether a source's fetch can be forced: the HTTP sources (the defaults file is read from
+    the repository; the endpoints fan-out keeps its own schedule of requests)."""
+    return any(m.SPEC.name == name for m in HTTP_SOURCES)
+
+
+def run_refresh(sources: list[str], progress: Callable[[str], None], force: bool = False) -> RefreshSummary:
+    """``force``: the named ``sources`` are fetched unconditionally, the payload guard overridden once."""
+    summary = _run_refresh(sources, progress, force)
+    if sources:  # the sources asked for, not the 21 the merge recorded
+        summary.sources = [s for s in summary.sources if s["source"] in sources]
+    return summary
+
+
+def _run_refresh(sources: list[str], progress: Callable[[str], None], force: bool) -> RefreshSummary:
     definitions = catalog_definitions()
     job = definitions.resolve_job_def("catalog_job")
     instance = dg.DagsterInstance.get()
@@ -120,8 +160,12 @@ def run_refresh(sources: list[str], progress: Callable[[str], None]) -> RefreshS
 
     fetch_keys = _fetch_selection(sources, instance).resolve(graph)
     progress(f"Fetching {len(fetch_keys)} sources; Dagster's INFO lines below are the progress.")
-    fetched = _execute(job, instance, fetch_keys, sources, "fetch")
-    summary = RefreshSummary(success=fetched.success, run_id=fetched.run_id, fetch_run_id=fetched.run_id, errors=_errors(fetched))
+    forced = [name for name in sources if forceable(name)] if force else []
+    if force and (unforced := sorted(set(sources) - set(forced))):
+        progress(f"--force does not apply to {', '.join(unforced)} (no conditional request, no payload guard): fetched as usual")
+    fetched = _execute(job, instance, fetch_keys, sources, "fetch", forced)
+    summary = RefreshSummary(success=fetched.success, run_id=fetched.run_id, fetch_run_id=fetched.run_id, errors=_errors(fetched),
+                             selected=list(sources), forced=bool(forced))
     for key in sorted(fetch_keys):
         outcome = fetched.output_for_node(key.path[-1]) if fetched.success else None
         if outcome is not None:
@@ -132,6 +176,12 @@ def run_refresh(sources: list[str], progress: Callable[[str], None]) -> RefreshS
 
     derived = dg.AssetSelection.groups(*DERIVED_GROUPS)
     stale = stale_or_missing(definitions, instance, derived.resolve(graph))
+    # A forced source's records run again from the forced fetch, so its source_runs row says so.
+    stale |= {dg.AssetKey(f"{name}_records") for name in forced}
+    rollback = active_rollback(aisi_home(), settings().database_url)
+    if rollback is not None:
+        progress(f"the {rollback.describe()} is in effect: this refresh publishes again and replaces it.")
+        stale |= dg.AssetSelection.groups(MERGE_GROUP).resolve(graph)
     if not stale and (pending := _pending_removals(instance)):
         progress(f"{pending} model(s) await the confirmation of their removal: merging again.")
         stale = dg.AssetSelection.groups(MERGE_GROUP).resolve(graph)
@@ -163,4 +213,5 @@ def run_refresh(sources: list[str], progress: Callable[[str], None]) -> RefreshS
         summary.rows = {name: len(frame) for name, frame in publication.tables.items()}
         commit = result.output_for_node("warehouse")
         summary.warehouse = f"{commit.location}: committed as {commit.snapshot_id}"
+        summary.replaced_rollback = rollback.describe() if rollback is not None else None
     return summary
