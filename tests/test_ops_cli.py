@@ -143,7 +143,7 @@ def forced_sync(duck: Home) -> dict[str, Any]:
     steps["after_headers"] = duck.sent_since(mark)
     with duckdb.connect(str(duck.home / "warehouse.duckdb"), read_only=True) as con:
         steps["runs"] = con.execute(
-            "SELECT status, forced, entries, error FROM source_runs WHERE source = 'openrouter' ORDER BY started_at").fetchall()
+            "SELECT status, forced, entries, error, started_at FROM source_runs WHERE source = 'openrouter' ORDER BY started_at").fetchall()
     duck.steps["sync"] = steps
     return steps
 
@@ -179,51 +179,53 @@ def test_sync_force_skips_the_conditional_request_and_lets_a_shrink_through_once
     after = steps["after"]
     assert after.exit_code == 0, describe(after)
     assert "if-none-match" in steps["after_headers"][0]
-    statuses = [(status, forced_flag, entries) for status, forced_flag, entries, _ in steps["runs"]]
+    statuses = [(status, forced_flag, entries) for status, forced_flag, entries, _, _ in steps["runs"]]
     assert ("cached", False, 7) in statuses and ("ok", True, 2) in statuses, statuses
-    assert [error for _, f, _, error in steps["runs"] if f] == [
-        "forced: sudden drop: 2 models vs 7 in the last good run (-71 %); accepted once (aisi sync --force)"]
+    # One forced fetch (a later merge, confirming the removals, records the batch it used again).
+    assert {(error, started) for _, f, _, error, started in steps["runs"] if f} == {(
+        "forced: sudden drop: 2 models vs 7 in the last good run (-71 %); accepted once (aisi sync --force)",
+        max(started for _, f, _, _, started in steps["runs"] if f))}
 
 
 def test_rollback_switches_what_the_api_serves_and_the_next_refresh_switches_back(duck: Home):
     steps = forced_sync(duck)
-    # The held-back sync published (openrouter turned cached, its old prices kept); the forced one too.
-    old, new = steps["held_snapshot"], steps["forced_snapshot"]
+    # Published: the held-back sync (openrouter cached, its old prices kept), the forced one, and
+    # the one after it (the models the shrink lost counted towards their removal).
+    held, forced, newest = steps["held_snapshot"], steps["forced_snapshot"], latest_snapshot(duck.home).stem
     api = start_server(duck.home, duck.tmp / "api-duck.log")
     try:
-        assert openrouter_input_price(api) == (2.0, new)
-        listed = aisi("snapshots", "--json")
-        body = json.loads(listed.stdout)
-        served = [s["snapshot_id"] for s in body["snapshots"] if s["served"]]
-        assert served == [new] and old in [s["snapshot_id"] for s in body["snapshots"]]
-        assert body["rollback_in_effect"] is None
+        assert openrouter_input_price(api) == (2.0, newest)
+        body = json.loads(aisi("snapshots", "--json").stdout)
+        assert [s["snapshot_id"] for s in body["snapshots"] if s["served"]] == [newest]
+        assert {held, forced} <= {s["snapshot_id"] for s in body["snapshots"]} and body["rollback_in_effect"] is None
 
-        rolled = aisi("rollback")
-        assert rolled.exit_code == 0, describe(rolled)
-        assert f"now serve {old} (was {new})" in rolled.stdout
-        assert latest_snapshot(duck.home).stem == old
-        assert openrouter_input_price(api) == (2.5, old)  # the API serves the snapshot before the shrink
+        previous = aisi("rollback")  # the one published before the served one
+        assert previous.exit_code == 0, describe(previous)
+        assert f"now serve {forced} (was {newest})" in previous.stdout
+        assert latest_snapshot(duck.home).stem == forced and openrouter_input_price(api) == (2.0, forced)
+        named = aisi("rollback", held)
+        assert named.exit_code == 0, describe(named)
+        assert openrouter_input_price(api) == (2.5, held)  # the API serves the snapshot from before the shrink
 
         table = aisi("snapshots")
-        assert re.search(rf"^\*\s+{old}\s", table.stdout, re.MULTILINE), describe(table)
-        assert f"In effect: rollback of" in table.stdout and f"to {old} (from {new})" in table.stdout
+        assert re.search(rf"^\*\s+{held}\s", table.stdout, re.MULTILINE), describe(table)
+        assert f"In effect: rollback of" in table.stdout and f"to {held} (from {forced})" in table.stdout
         with duckdb.connect(str(duck.home / "warehouse.duckdb"), read_only=True) as con:
-            assert con.execute("SELECT from_snapshot_id, to_snapshot_id, postgres FROM rollbacks").fetchall() == [(new, old, False)]
+            recorded = con.execute("SELECT from_snapshot_id, to_snapshot_id, postgres FROM rollbacks ORDER BY rolled_back_at").fetchall()
+        assert recorded == [(newest, forced, False), (forced, held, False)]
+        same = aisi("rollback", held)
+        assert same.exit_code == 1 and "served already" in same.stderr
+        unknown = aisi("rollback", "20990101T000000Z")
+        assert unknown.exit_code == 1 and "no published snapshot '20990101T000000Z'" in unknown.stderr
 
         # No source changed, yet the next refresh publishes again and says it replaces the rollback.
         again = aisi("refresh")
         assert again.exit_code == 0, describe(again)
-        assert f"Rollback replaced: rollback of" in again.stdout and "Unchanged" not in again.stdout
-        newest = latest_snapshot(duck.home).stem
-        assert newest not in (old, new)
-        assert openrouter_input_price(api) == (2.0, newest)
+        assert f"Rollback replaced: rollback of" in again.stdout and f"to {held}" in again.stdout and "Unchanged" not in again.stdout
+        latest = latest_snapshot(duck.home).stem
+        assert latest not in (held, forced, newest)
+        assert openrouter_input_price(api) == (2.0, latest)
         assert json.loads(aisi("snapshots", "--json").stdout)["rollback_in_effect"] is None
-        # Rolling back to a named snapshot works too; to the one served does not.
-        assert aisi("rollback", new).exit_code == 0 and latest_snapshot(duck.home).stem == new
-        same = aisi("rollback", new)
-        assert same.exit_code == 1 and "served already" in same.stderr
-        unknown = aisi("rollback", "20990101T000000Z")
-        assert unknown.exit_code == 1 and "no published snapshot '20990101T000000Z'" in unknown.stderr
     finally:
         api.stop()
 

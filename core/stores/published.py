@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from core.sqlfiles import as_dicts, duckdb_sql, postgres_sql
@@ -197,10 +198,13 @@ def _snapshot_tables(path: Path) -> dict[str, pd.DataFrame]:
     with duckdb.connect(str(path), read_only=True) as con:
         for table in TABLES:
             try:
-                tables[table] = con.execute(f'SELECT * FROM "{table}"').df()
+                frame = con.execute(f'SELECT * FROM "{table}"').df()
             except duckdb.CatalogException:
                 raise RollbackError(f"snapshot {path.stem} has no table {table} (written before it existed): "
                                     "PostgreSQL cannot be republished from it") from None
+            for column in frame.columns[frame.dtypes == object]:  # DuckDB lists arrive as arrays: PostgreSQL takes lists
+                frame[column] = frame[column].map(lambda v: v.tolist() if isinstance(v, np.ndarray) else v)
+            tables[table] = frame
     return tables
 
 
