@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -16,6 +17,8 @@ import psycopg
 import pytest
 from click.testing import CliRunner, Result
 
+from core.stores.snapshot_retention import plan
+from core.stores.warehouse import SnapshotStore
 from pipelines.cli import main
 from tests.conftest import FIXTURES, PLANTED_KEYS, SOURCE_ROUTES, isolate
 from tests.replay import ReplayServer, Route
@@ -206,6 +209,10 @@ def test_rollback_switches_what_the_api_serves_and_the_next_refresh_switches_bac
         named = aisi("rollback", held)
         assert named.exit_code == 0, describe(named)
         assert openrouter_input_price(api) == (2.5, held)  # the API serves the snapshot from before the shrink
+        # The retention keeps the snapshot served again, however old: it is the one latest.duckdb names.
+        store = SnapshotStore(duck.home / "snapshots")
+        kept = plan(store.snapshots(), store.latest_path(), datetime.now(timezone.utc), keep=1, daily_days=0)
+        assert kept.keep.get(duck.home / "snapshots" / f"{held}.duckdb") == "latest"
 
         table = aisi("snapshots")
         assert re.search(rf"^\*\s+{held}\s", table.stdout, re.MULTILINE), describe(table)
