@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import click
 
@@ -50,6 +51,7 @@ def _status(line: Any) -> str:
     return line.status + (" (forced)" if line.forced else "") + ("" if line.chosen else " (not in AISI_SOURCES)")
 
 
+FOLDED = ("url variable", "url", "key")
 SOURCE_COLUMNS = ("source", "kind", "cadence", "url variable", "url", "key", "last run", "status", "badge", "age", "rows")
 SNAPSHOT_COLUMNS = ("", "snapshot", "published at", "models", "offerings", "prices")
 
@@ -61,8 +63,8 @@ def _print_table(title: str, columns: Sequence[str], rows: list[list[str]], styl
         from rich.table import Table
 
         table = Table(title=title, title_justify="left")
-        for column in columns:
-            table.add_column(column, overflow="fold")
+        for column in columns:  # the long ones (URLs, variables) fold; names and figures stay whole
+            table.add_column(column, overflow="fold", no_wrap=column not in FOLDED)
         for i, row in enumerate(rows):
             table.add_row(*row, style=(styles[i] if styles else None))
         Console().print(table)
@@ -74,12 +76,25 @@ def _print_table(title: str, columns: Sequence[str], rows: list[list[str]], styl
         click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
 
 
+@contextmanager
+def store_errors() -> Iterator[None]:
+    """PostgreSQL unreachable (AISI_DATABASE_URL set): a one-line error and exit 1, not a traceback."""
+    try:
+        yield
+    except Exception as exc:
+        if type(exc).__module__.split(".")[0] != "psycopg":
+            raise
+        click.echo(f"Error: PostgreSQL (AISI_DATABASE_URL) cannot be read: {str(exc).splitlines()[0]}", err=True)
+        sys.exit(1)
+
+
 def show_sources(as_json: bool) -> None:
     """``aisi sources``: every source, its configuration and its newest run."""
     from core.sources.overview import source_lines
 
     now = datetime.now(timezone.utc)
-    lines, location = source_lines(aisi_home(), settings().database_url, now)
+    with store_errors():
+        lines, location = source_lines(aisi_home(), settings().database_url, now)
     if as_json:
         click.echo(json.dumps({"read_from": location or None, "sources": [line.as_dict() for line in lines]}, indent=2))
         return
@@ -98,9 +113,10 @@ def show_snapshots(as_json: bool) -> None:
     from core.stores.published import active_rollback, list_snapshots, rollbacks
 
     home, url = aisi_home(), settings().database_url
-    snapshots = list_snapshots(home, url)
-    done = rollbacks(home, url)
-    active = active_rollback(home, url)
+    with store_errors():
+        snapshots = list_snapshots(home, url)
+        done = rollbacks(home, url)
+        active = active_rollback(home, url)
     if as_json:
         click.echo(json.dumps({
             "snapshots": [s.as_dict() for s in snapshots], "rollbacks": [r.as_dict() for r in done],
@@ -129,7 +145,8 @@ def roll_back(snapshot: str | None, command: str) -> int:
     from core.stores.published import RollbackError, roll_back as do_roll_back
 
     try:
-        done = do_roll_back(aisi_home(), settings().database_url, snapshot, command, datetime.now(timezone.utc))
+        with store_errors():
+            done = do_roll_back(aisi_home(), settings().database_url, snapshot, command, datetime.now(timezone.utc))
     except RollbackError as exc:
         click.echo(f"Error: {exc}", err=True)
         return 1
