@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -55,6 +56,17 @@ def openrouter_input_price(api: ApiServer) -> tuple[float, str]:
     assert response.status_code == 200, response.text
     offering = next(o for o in response.json()["offerings"] if o["provider_id"] == "openrouter")
     return offering["prices"]["input"]["usd_per_mtok"], response.headers["x-snapshot-id"]
+
+
+def served_after_switch(api: ApiServer, snapshot_id: str, timeout: float = 15) -> tuple[float, str]:
+    """As :func:`openrouter_input_price`, once the API serves ``snapshot_id``: in PostgreSQL mode
+    it looks the served snapshot up at most once a second (``api/store.py``, SNAPSHOT_TTL_S)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = openrouter_input_price(api)
+        if answer[1] == snapshot_id or time.monotonic() > deadline:
+            return answer
+        time.sleep(0.2)
 
 
 def sources_json() -> dict[str, dict[str, Any]]:
@@ -265,7 +277,7 @@ def test_rollback_in_postgresql_mode_republishes_curated(pg_database: str, tmp_p
             rolled = aisi("rollback")
             assert rolled.exit_code == 0, describe(rolled)
             assert "PostgreSQL curated (one transaction)" in rolled.stdout
-            assert openrouter_input_price(api) == (2.5, old)
+            assert served_after_switch(api, old) == (2.5, old)
             with psycopg.connect(pg_database) as conn:
                 assert conn.execute("SELECT from_snapshot_id, to_snapshot_id, postgres FROM curated.rollbacks").fetchall() == [(new, old, True)]
                 assert conn.execute("SELECT count(*) FROM curated.publishes WHERE snapshot_id = %s", (new,)).fetchone() == (0,)
@@ -276,8 +288,8 @@ def test_rollback_in_postgresql_mode_republishes_curated(pg_database: str, tmp_p
             again = aisi("refresh")
             assert again.exit_code == 0, describe(again)
             assert "Rollback replaced: rollback of" in again.stdout
-            price, served = openrouter_input_price(api)
-            assert price == 2.0 and served == latest_snapshot(home).stem and served not in (old, new)
+            latest = latest_snapshot(home).stem
+            assert latest not in (old, new) and served_after_switch(api, latest) == (2.0, latest)
             # The price change is in the feed again: curated had gone back to before it.
             with psycopg.connect(pg_database) as conn:
                 changed = conn.execute(

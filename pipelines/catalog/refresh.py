@@ -17,7 +17,7 @@ refresh publishes even when no source changed, and the summary says it replaces 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Sequence
 
 import dagster as dg
 
@@ -126,7 +126,7 @@ def _errors(result: dg.ExecuteInProcessResult) -> list[str]:
 
 
 def _execute(job: dg.JobDefinition, instance: dg.DagsterInstance, keys: set[dg.AssetKey], sources: list[str],
-             phase: str, forced: list[str] = ()) -> dg.ExecuteInProcessResult:
+             phase: str, forced: Sequence[str] = ()) -> dg.ExecuteInProcessResult:
     # The console logger at INFO shows each source's outcome and each publish as it happens.
     run_config: dict[str, object] = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
     tags = {**CATALOG_TAGS, **process_tags(), "aisi/trigger": "cli", "aisi/sources": ",".join(sources) or "all", "aisi/phase": phase}
