@@ -99,14 +99,19 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return data
 
 
+def serve_sources(server: ReplayServer, mp: pytest.MonkeyPatch) -> None:
+    """The three aggregator sources' fixtures on ``server``, the environment pointed at them."""
+    for env_name, (prefix, path, fixture) in SOURCE_ROUTES.items():
+        server.add(prefix + path, FIXTURES / fixture)
+        mp.setenv(f"AISI_SOURCE_{env_name}_URL", server.url + prefix)
+        mp.setenv(f"AISI_SOURCE_{env_name}_TIMEOUT", "2")
+
+
 @pytest.fixture
 def replay(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ReplayServer]:
     """The three aggregator sources replayed from tests/fixtures, env pointed at them."""
     server = ReplayServer().start()
-    for env_name, (prefix, path, fixture) in SOURCE_ROUTES.items():
-        server.add(prefix + path, FIXTURES / fixture)
-        monkeypatch.setenv(f"AISI_SOURCE_{env_name}_URL", server.url + prefix)
-        monkeypatch.setenv(f"AISI_SOURCE_{env_name}_TIMEOUT", "2")
+    serve_sources(server, monkeypatch)
     yield server
     server.stop()
 
