@@ -20,8 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("-n", type=int, default=2000, help="timed requests per read API target (default 2000)")
     parser.add_argument("--budget", type=float, default=60.0, help="seconds at most for the timed requests (default 60)")
-    parser.add_argument("--load-duration", type=float, default=6.0,
-                        help="seconds of load per target under 50 connections (default 6)")
+    parser.add_argument("--load-duration", type=float, default=5.0,
+                        help="seconds of load per target under 50 connections (default 5)")
     parser.add_argument("--distinct", type=int, default=5000,
                         help="distinct cache-missing queries before the server's RSS is read again (default 5000)")
     parser.add_argument("--load-client", choices=("raw", "httpx"), default="raw",

@@ -103,7 +103,7 @@ def load(url: str, targets_file: Path, duration_s: float | None = None, count: i
     return LoadResult(**json.loads(done.stdout))
 
 
-def run(home: Path, logs: Path, duration_s: float = 6.0, distinct: int = DISTINCT_QUERIES,
+def run(home: Path, logs: Path, duration_s: float = 5.0, distinct: int = DISTINCT_QUERIES,
         client: str = "raw") -> tuple[list[Throughput], Memory]:
     """The three targets for ``duration_s`` each, then cache-missing queries up to ``distinct`` in all."""
     static_file = logs / "models_openai.json"
