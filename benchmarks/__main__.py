@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             availability.report(tmp / "availability")
         cached, static, misses = by_load["cached"], by_load["static"], by_load["misses"]
         print(f"summary: read API p50 {by['api'].p50_ms / by['static'].p50_ms:.2f}x the bare ASGI app's (goal <= 1.5); "
-              f"under {cached.connections} connections {cached.rps:.0f} req/s cached ({cached.rps / static.rps:.2f} of the "
+              f"under {cached.connections} connections {cached.rps:.0f} req/s cached ({cached.rps / static.rps if static.rps else float('nan'):.2f} of the "
               f"bare app's {static.rps:.0f}), {misses.rps:.0f} req/s missing the cache; server RSS "
               f"{memory.before_kib / 1024:.0f} -> {memory.after_kib / 1024:.0f} MiB after {memory.queries} distinct "
               f"cache-missing queries (cache bound {throughput.CACHE_BYTES // 2**20} MiB)")
