@@ -154,6 +154,7 @@
     }
     view.replaceChildren();
     view.dataset.view = route.name;
+    view.dataset.route = location.hash;
     const load = make(route, () => token === state.token);
     state.refresh = load;
     await run(load, token);
