@@ -163,6 +163,7 @@
   /** Runs a view's loader, marking #view loading / ready / error (the tests wait on it). */
   async function run(load, token) {
     view.dataset.state = "loading";
+    for (const box of view.querySelectorAll(":scope > .error")) box.remove();
     try {
       await load();
       if (token === state.token) view.dataset.state = "ready";
@@ -579,15 +580,28 @@
     notice.timer = setTimeout(() => { box.hidden = true; }, 8000);
   }
 
+  /** Follows /api/v1/events. The browser reconnects by itself after a dropped connection (sending
+   * Last-Event-ID); a refused one (503: too many streams) closes the source, so a new one is
+   * opened a little later, resuming after the last event seen (last_event_id). */
   function live() {
     if (!window.EventSource) return;
     const pill = document.getElementById("live");
-    const source = new EventSource(`${API}/events`);
     const set = (text, on) => { pill.textContent = text; pill.className = `pill ${on ? "ok" : "off"}`; };
+    const url = live.lastId ? `${API}/events?last_event_id=${encodeURIComponent(live.lastId)}` : `${API}/events`;
+    const source = new EventSource(url);
+    const seen = (event) => { if (event.lastEventId) live.lastId = event.lastEventId; };
     source.addEventListener("open", () => set("live", true));
-    source.addEventListener("error", () => set(source.readyState === EventSource.CLOSED ? "offline" : "reconnecting", false));
-    source.addEventListener("ready", () => set("live", true));
+    source.addEventListener("error", () => {
+      if (source.readyState !== EventSource.CLOSED) {
+        set("reconnecting", false);
+        return;
+      }
+      set("offline", false);
+      setTimeout(() => { reloadSoon(); updateHeader(); live(); }, 10000);
+    });
+    source.addEventListener("ready", (event) => { seen(event); set("live", true); });
     source.addEventListener("snapshot", (event) => {
+      seen(event);
       const data = JSON.parse(event.data);
       state.events += 1;
       showSnapshot(data);
@@ -595,11 +609,13 @@
       updateHeader();
       reloadSoon();
     });
-    source.addEventListener("change", () => {
+    source.addEventListener("change", (event) => {
+      seen(event);
       state.events += 1;
       if (["changes", "model"].includes(state.route && state.route.name)) reloadSoon();
     });
     source.addEventListener("availability", (event) => {
+      seen(event);
       const data = JSON.parse(event.data);
       state.events += 1;
       notice(data.message || `${data.provider_id} is ${data.state}`);
