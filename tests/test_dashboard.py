@@ -6,18 +6,20 @@ the page is open. Screenshots go to ``tests/output/dashboard/`` (not in git); th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
 import httpx
 import pytest
 
+from core.notify.outbox import Notification, record
 from core.stores.monitor import open_monitor_store
 from pipelines.resources.browser import CHROMIUM_ARGS
 from tests.conftest import FIXTURES, REPO, SOURCE_ROUTES, isolate, unavailable
 from tests.replay import ReplayServer
 from tests.test_api import ApiServer, run_refresh, server_env
-from tests.test_api_availability import seed
+from tests.test_api_availability import probe, seed
 from tests.test_api_events import publish
 
 pytestmark = pytest.mark.slow
@@ -241,6 +243,31 @@ def test_sources_page_lists_the_failed_sources(dashboard: Dashboard):
     assert "litellm" in dashboard.column("#sources-table tr.ok", "data-source")
     assert "failed" in dashboard.page.inner_text('#sources-table tr[data-source="openai_pricing"]')
     assert "openai_pricing" in dashboard.page.inner_text("#sources-summary")
+    assert dashboard.problems == []
+
+
+def test_a_provider_alert_updates_the_providers_page_without_reload(dashboard: Dashboard):
+    """The monitor records a probe of google and then an alert, as its cycle does: the open page
+    shows the alert and reloads the providers' figures."""
+    dashboard.open("#/providers")
+    dashboard.page.wait_for_selector("#live.ok", timeout=TIMEOUT_MS)
+    dashboard.page.evaluate("() => { window.notReloaded = true; }")
+    assert "unknown" in dashboard.page.inner_text('article[data-provider="google"] h2')
+
+    now = datetime.now(timezone.utc)
+    monitor = open_monitor_store(home=dashboard.home, database_url="")
+    try:
+        monitor.append_checks([probe("google", now - timedelta(seconds=5), True, 77.0)])
+        record(monitor, [Notification(f"google:recovered:{now.isoformat()}", "provider_recovered",
+                                      ":white_check_mark: Google AI is answering again", now)])
+    finally:
+        getattr(monitor, "close", lambda: None)()
+    dashboard.page.wait_for_selector("#notice:has-text('Google AI is answering again')", timeout=TIMEOUT_MS)
+    dashboard.page.wait_for_selector('[data-chart="uptime-google"] canvas', timeout=TIMEOUT_MS)
+    assert "up" in dashboard.page.inner_text('article[data-provider="google"] h2')
+    assert "100.00 %" in dashboard.page.inner_text('article[data-provider="google"]')
+    assert dashboard.page.evaluate("() => window.notReloaded") is True
+    dashboard.shot("providers-after-alert")
     assert dashboard.problems == []
 
 
