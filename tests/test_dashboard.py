@@ -190,6 +190,11 @@ def test_models_table_shows_the_snapshot_and_search_and_filters_narrow_it(dashbo
 
 def test_model_page_shows_prices_across_providers_history_chart_and_benchmarks(dashboard: Dashboard):
     compare = dashboard.api_json("/api/v1/pricing/compare", model="gpt-4o")
+    dashboard.open("#/models")
+    dashboard.page.click('#models-table tr[data-model="openai/gpt-4o"] a')
+    dashboard.wait_view("#/model/openai/gpt-4o")
+    assert dashboard.page.inner_text("h1").startswith("GPT-4o") and dashboard.page.query_selector("#compare-table")
+
     dashboard.open("#/model/gpt-4o")  # a spelling the API resolves
     assert dashboard.page.inner_text("h1").startswith("GPT-4o")
     assert "resolves to openai/gpt-4o" in dashboard.page.inner_text("#view")

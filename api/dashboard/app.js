@@ -96,7 +96,9 @@
   }
 
   const badge = (b) => (b ? el("span", { className: `badge badge-${b}`, title: `source kind: ${b}` }, b) : DASH);
-  const modelLink = (key, text) => el("a", { href: `#/model/${encodeURI(key)}` }, text || key);
+  /** A fragment path from its parts, each encoded ("/" inside a model key stays a separator). */
+  const fragmentPath = (text) => text.split("/").map(encodeURIComponent).join("/");
+  const modelLink = (key, text) => el("a", { href: `#/model/${fragmentPath(key)}` }, text || key);
 
   function table(headers, rows, attrs) {
     return el("table", attrs || {},
@@ -125,14 +127,16 @@
     const [path, query] = hash.split("?", 2);
     const parts = path.split("/");
     const name = parts[0] || "models";
-    return { name, rest: decodeURI(parts.slice(1).join("/")), query: new URLSearchParams(query || "") };
+    let rest = parts.slice(1).join("/");
+    try { rest = rest.split("/").map(decodeURIComponent).join("/"); } catch (_) { /* left as typed */ }
+    return { name, rest, query: new URLSearchParams(query || "") };
   }
 
   /** Keeps the view's parameters in the fragment without a new history entry or a re-render. */
   function setQuery(query) {
     const route = parseRoute();
     const text = query.toString();
-    const path = route.rest ? `${route.name}/${encodeURI(route.rest)}` : route.name;
+    const path = route.rest ? `${route.name}/${fragmentPath(route.rest)}` : route.name;
     history.replaceState(null, "", `#/${path}${text ? "?" + text : ""}`);
   }
 
@@ -538,8 +542,8 @@
         : el("p", { className: "note" }, status.note || "No snapshot published yet.");
       const rows = sources.map((s) => el("tr", { "data-source": s.source, className: s.healthy ? "ok" : "bad" },
         el("td", {}, s.source), el("td", {}, el("span", { className: `pill run-${s.status}` }, s.status)), el("td", {}, badge(s.badge)),
-        el("td", { className: "health" }, s.health || DASH), el("td", {}, ago(s.last_run_at)),
-        el("td", {}, s.payload_age_seconds === null || s.payload_age_seconds === undefined ? DASH : duration(s.payload_age_seconds)),
+        el("td", { className: "health" }, s.health || DASH), el("td", { className: "when" }, ago(s.last_run_at)),
+        el("td", { className: "when" }, s.payload_age_seconds === null || s.payload_age_seconds === undefined ? DASH : duration(s.payload_age_seconds)),
         el("td", { className: "key" }, s.cadence || DASH), el("td", { className: "num" }, s.rows ?? DASH), el("td", { className: "num" }, s.entries ?? DASH)));
       const quality = ((status.quality && status.quality.source_disagreements) || []).map((q) => el("tr", {},
         el("td", {}, q.source_a), el("td", {}, q.source_b), el("td", { className: "num" }, q.offerings_compared),
