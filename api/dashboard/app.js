@@ -196,6 +196,7 @@
   const MODALITIES = ["text", "image", "audio", "video", "pdf", "file"];
   const CONTEXTS = [[8000, "8K"], [32000, "32K"], [128000, "128K"], [200000, "200K"], [1000000, "1M"]];
   const BILLINGS = [["metered", "metered (per token)"], ["free_tier", "free tier"], ["plan", "plan"]];
+  const ROWS_SHOWN = 500; // rows drawn at first; a button shows the rest
   const FILTERS = ["search", "provider", "creator", "modality", "min_context", "max_input_price", "billing", "sort"];
 
   VIEWS.models = (route, alive) => {
@@ -221,9 +222,11 @@
     view.append(el("h1", {}, "Models"), form, count, holder);
 
     let timer = null;
+    let showAll = false;
     const changed = () => {
       clearTimeout(timer);
       timer = setTimeout(() => {
+        showAll = false;
         const next = new URLSearchParams();
         for (const name of FILTERS) {
           const field = form.elements[name];
@@ -276,7 +279,8 @@
         creators.append(...names.map((c) => el("option", { value: c })));
       }
       count.textContent = `${shown.length} model${shown.length === 1 ? "" : "s"}` + (billing ? ` with ${billing} prices` : "");
-      const rows = shown.map((m) => {
+      const limit = showAll ? shown.length : ROWS_SHOWN;
+      const rows = shown.slice(0, limit).map((m) => {
         const ref = m.reference_price || {};
         const refCell = (part) => {
           const r = ref[part];
@@ -296,7 +300,9 @@
       holder.replaceChildren(table(
         [header("Model", null), header("Creator"), header("Context", "context"), header("Modalities"), header("Providers"),
           header("Ref. input", null), header("Ref. output"), header("Lowest input", "price"), header("Score", "score"), header("Badge")],
-        rows, { id: "models-table" }));
+        rows, { id: "models-table" }),
+        shown.length > limit ? el("button", { type: "button", className: "more", onclick: () => { showAll = true; run(load, state.token); } },
+          `Show all ${shown.length} (${shown.length - limit} more)`) : null);
     }
     return load;
   }
@@ -402,12 +408,22 @@
       axes: [{}, { label: "USD / 1M tokens", size: 60, values: (u, vals) => vals.map((v) => "$" + numberFormat.format(v)) }] }, data);
   }
 
+  const chartWidth = (holder) => Math.max(300, (holder.clientWidth || view.clientWidth || 800) - 20);
+
   function chart(holder, options, data) {
-    const width = Math.max(300, (holder.clientWidth || view.clientWidth || 800) - 20);
-    const plot = new uPlot({ width, height: 240, ...options }, data, holder);
+    const plot = new uPlot({ width: chartWidth(holder), height: 240, ...options }, data, holder);
+    plot.holder = holder;
     state.charts.push(plot);
     return plot;
   }
+
+  let resizeTimer = null;
+  window.addEventListener("resize", () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => {
+      for (const plot of state.charts) plot.setSize({ width: chartWidth(plot.holder), height: plot.height });
+    }, 150);
+  });
 
   // -- changes ------------------------------------------------------------------------------
 
