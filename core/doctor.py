@@ -192,7 +192,7 @@ def postgres_check(url: str | None) -> CheckResult:
                            "start PostgreSQL, or fix AISI_DATABASE_URL (host, port, database, credentials)")
     wanted = [m.stem for m in migration_files()]
     pending = [m for m in wanted if m not in applied]
-    server = f"PostgreSQL {version[0]}" if version else "PostgreSQL"
+    server = f"PostgreSQL {str(version[0]).split()[0]}" if version else "PostgreSQL"
     if pending:
         what = "schema curated missing" if not (state and state[0]) else f"{len(pending)} of {len(wanted)} migrations pending"
         return CheckResult("postgres", FAIL, f"{server} at {where} reachable, not migrated: {what} ({', '.join(pending)})",
@@ -201,8 +201,8 @@ def postgres_check(url: str | None) -> CheckResult:
 
 
 def _counts_line(row: dict[str, Any]) -> str:
-    published = row.get("last_published_at")
-    when = f", last publish {row.get('snapshot_id')} at {published:%Y-%m-%d %H:%M}Z" if isinstance(published, datetime) else ", never published"
+    published = None if _missing(row.get("last_published_at")) else _when(row.get("last_published_at"))
+    when = f", last publish {row.get('snapshot_id')} at {published:%Y-%m-%d %H:%M}Z" if published else ", never published"
     return f"{int(row['models'])} models{when}"
 
 
@@ -214,7 +214,10 @@ def warehouse_check(home: Path, url: str | None) -> CheckResult:
         except Exception as exc:
             return CheckResult("warehouse", FAIL, f"PostgreSQL schema curated not readable: {_first_line(exc)}",
                                "see the postgres line above; `aisi refresh` creates and fills the schema")
-        return CheckResult("warehouse", OK, f"PostgreSQL schema curated readable: {_counts_line(frame.iloc[0].to_dict())}")
+        row = frame.iloc[0].to_dict()
+        status = OK if int(row["models"]) > 0 else WARN
+        return CheckResult("warehouse", status, f"PostgreSQL schema curated readable: {_counts_line(row)}",
+                           None if status == OK else "run `aisi refresh`: the warehouse holds no model")
     path = home / WAREHOUSE_FILE
     if not path.exists():
         return CheckResult("warehouse", WARN, f"no warehouse yet ({path})", "run `aisi refresh` to build the catalog")
@@ -286,7 +289,8 @@ def _when(value: Any) -> datetime | None:
 
 def source_check(row: dict[str, Any], spec_by_name: dict[str, Any], now: datetime) -> CheckResult:
     """One source's last run judged by ``assess_source`` (what ``/api/v1/status`` and the
-    ``source_health`` checks say): failed is a failure, cached or stale a warning."""
+    ``source_health`` checks say): a source whose fetch fails (``failed``, or ``cached`` on its
+    last good payload) is a failure; a payload held back by the drop guard or stale, a warning."""
     name = str(row["source"])
     spec = spec_by_name.get(name)
     cadence = spec.cadence if spec is not None else ""
@@ -296,19 +300,23 @@ def source_check(row: dict[str, Any], spec_by_name: dict[str, Any], now: datetim
     )
     last = _when(row.get("last_run_at"))
     ran = f"last run {cadences.describe_age(now - last)} ago" if last else "never ran"
-    age = f", payload {cadences.describe_age(verdict.payload_age)} old" if verdict.payload_age is not None else ""
-    allowed = f" (allowed {cadences.describe_age(verdict.allowed_age)} at cadence {cadence})" if verdict.allowed_age else ""
+    age = ""
+    if verdict.payload_age is not None:
+        allowed = f", {cadences.describe_age(verdict.allowed_age)} allowed at cadence {cadence}" if verdict.allowed_age else ""
+        age = f", payload {cadences.describe_age(verdict.payload_age)} old{allowed}"
     rows = _int(row.get("rows"))
-    head = f"{verdict.status}, badge {verdict.badge or 'none'}, {rows if rows is not None else 'no'} rows, {ran}{age}{allowed}"
+    head = f"{verdict.status}, badge {verdict.badge or 'none'}, {rows if rows is not None else 'no'} rows, {ran}{age}"
     message = f"{head}: {verdict.description}"
     check = f"source:{name}"
+    where = f" (its URL: {spec.url_variable})" if spec is not None else ""
     if verdict.status == "failed":
-        where = f" (its URL: {spec.url_variable})" if spec is not None else ""
         return CheckResult(check, FAIL, message, f"no data from {name}: fix what the error names{where}, then `aisi refresh --source {name}`")
+    if verdict.held_back:
+        return CheckResult(check, WARN, message, "its fresh payload shrank suddenly and was held back: check the source; "
+                                                 "a later run lets a confirmed change through")
     if verdict.status == "cached":
-        hint = ("a payload shrank suddenly and was held back: check the source, the next healthy run lets it through"
-                if verdict.held_back else f"{name} failed and serves its last good payload: fix the error, then `aisi refresh --source {name}`")
-        return CheckResult(check, WARN, message, hint)
+        return CheckResult(check, FAIL, message, f"{name} fails and serves its last good payload (badge cached): fix what the "
+                                                 f"error names{where}, then `aisi refresh --source {name}`")
     if verdict.stale:
         return CheckResult(check, WARN, message,
                            "the source has not refreshed within its cadence: are the schedules running (`aisi ui`) or the cron job?")

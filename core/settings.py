@@ -113,7 +113,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("AISI_SNAPSHOT_DAILY_DAYS", "90", "days for which the last snapshot of the day is kept", MAINTENANCE, "int", 0),
     Setting("AISI_DOCTOR_DISK_WARN_GB", "5", "`aisi doctor` warns when the disk of `AISI_HOME` has less free space than this "
             "(GB)", MAINTENANCE, "float", 0),
-    Setting("AISI_DOCTOR_DISK_FAIL_GB", "1", "... and fails below this (GB)", MAINTENANCE, "float", 0),
+    Setting("AISI_DOCTOR_DISK_FAIL_GB", "1", "`aisi doctor` fails when it has less than this (GB)", MAINTENANCE, "float", 0),
     # Backfills
     Setting("AISI_BACKFILL_<NAME>_COMMITS_URL", None, "where the commit of a date is looked up (`{date}`); LiteLLM's default is "
             "GitHub's commits API for `model_prices_and_context_window.json`, `until={date}T23:59:59Z`", BACKFILL, "url",
