@@ -305,7 +305,7 @@ def source_check(row: dict[str, Any], spec_by_name: dict[str, Any], now: datetim
         allowed = f", {cadences.describe_age(verdict.allowed_age)} allowed at cadence {cadence}" if verdict.allowed_age else ""
         age = f", payload {cadences.describe_age(verdict.payload_age)} old{allowed}"
     rows = _int(row.get("rows"))
-    head = f"{verdict.status}, badge {verdict.badge or 'none'}, {rows if rows is not None else 'no'} rows, {ran}{age}"
+    head = f"{verdict.status}, {f'badge {verdict.badge}' if verdict.badge else 'no badge'}, {rows or 0} rows, {ran}{age}"
     message = f"{head}: {verdict.description}"
     check = f"source:{name}"
     where = f" (its URL: {spec.url_variable})" if spec is not None else ""
@@ -321,7 +321,7 @@ def source_check(row: dict[str, Any], spec_by_name: dict[str, Any], now: datetim
         return CheckResult(check, WARN, message,
                            "the source has not refreshed within its cadence: are the schedules running (`aisi ui`) or the cron job?")
     if verdict.status == "skipped":
-        return CheckResult(check, SKIP, message)
+        return CheckResult(check, SKIP, verdict.error or "skipped")
     if not verdict.healthy:
         return CheckResult(check, WARN, message, f"`aisi refresh --source {name}`")
     return CheckResult(check, OK, message)
@@ -351,7 +351,18 @@ def source_checks(home: Path, url: str | None, now: datetime | None = None) -> l
         if name not in ran and is_chosen(name):
             results.append(CheckResult(f"source:{name}", WARN, "never ran: no run of it in the published catalog",
                                        f"`aisi refresh --source {name}`"))
-    return results
+    return [r for r in results if r.status != SKIP] + skipped_sources([r for r in results if r.status == SKIP])
+
+
+def skipped_sources(skipped: list[CheckResult]) -> list[CheckResult]:
+    """The skipped sources (no key, not in ``AISI_SOURCES``) as one line, grouped by reason."""
+    if not skipped:
+        return []
+    reasons: dict[str, list[str]] = {}
+    for result in skipped:
+        reasons.setdefault(result.message.removeprefix("skipped: "), []).append(result.check.removeprefix("source:"))
+    text = "; ".join(f"{reason}: {', '.join(names)}" for reason, names in reasons.items())
+    return [CheckResult("sources:skipped", SKIP, f"{len(skipped)} skipped (not configured: not a failure): {text}")]
 
 
 # -- disk --------------------------------------------------------------------------------------
@@ -375,10 +386,3 @@ def disk_check(home: Path, warn_gb: float | None = None, fail_gb: float | None =
         return CheckResult("disk", WARN, f"{message} (under {warn_gb:g} GB)",
                            "free some space, or keep fewer snapshots / raw payloads (AISI_SNAPSHOT_KEEP, AISI_RAW_RETENTION_DAYS)")
     return CheckResult("disk", OK, message)
-
-
-def core_checks(home: Path) -> list[CheckResult]:
-    """The Dagster-free checks but the disk, in report order."""
-    url = settings().database_url
-    return [*key_checks(), postgres_check(url), warehouse_check(home, url), snapshot_check(home), *source_checks(home, url)]
-

@@ -9,11 +9,25 @@ from __future__ import annotations
 import socket
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterable
 
 import dagster as dg
 
-from core.doctor import FAIL, OK, SKIP, WARN, CheckResult, core_checks, disk_check, redacted, secret_values
+from core.doctor import (
+    FAIL,
+    OK,
+    SKIP,
+    WARN,
+    CheckResult,
+    disk_check,
+    key_checks,
+    postgres_check,
+    redacted,
+    secret_values,
+    snapshot_check,
+    source_checks,
+    warehouse_check,
+)
 from core.paths import aisi_home, dagster_home
 from core.settings import settings
 from core.sources.registry import ALL_SOURCES
@@ -169,8 +183,32 @@ def runs_check(now: datetime | None = None) -> CheckResult:
                        "nothing to do unless it recurs; the run's error is in the Dagster UI")
 
 
-def run_checks(notify_test: bool = False) -> list[CheckResult]:
-    """Every check in report order, secrets removed from their text."""
+# The checks by group, in report order (``aisi doctor --only GROUP``).
+GROUPS: dict[str, Callable[[Path, bool], list[CheckResult]]] = {
+    "keys": lambda home, notify_test: key_checks(),
+    "postgres": lambda home, notify_test: [postgres_check(settings().database_url)],
+    "warehouse": lambda home, notify_test: [warehouse_check(home, settings().database_url)],
+    "snapshot": lambda home, notify_test: [snapshot_check(home)],
+    "sources": lambda home, notify_test: source_checks(home, settings().database_url),
+    "chromium": lambda home, notify_test: [chromium_check()],
+    "alerts": lambda home, notify_test: [alert_check(notify_test)],
+    "disk": lambda home, notify_test: [disk_check(home)],
+    "runs": lambda home, notify_test: [runs_check()],
+}
+
+
+def run_checks(notify_test: bool = False, only: Iterable[str] = ()) -> list[CheckResult]:
+    """Every check (or those of the groups ``only`` names) in report order, secrets removed from their text."""
     home = aisi_home()
-    results = [*core_checks(home), chromium_check(), alert_check(notify_test), disk_check(home), runs_check()]
+    chosen = set(only)
+    results: list[CheckResult] = []
+    for group, run in GROUPS.items():
+        if chosen and group not in chosen:
+            continue
+        try:
+            results += run(home, notify_test)
+        except Exception as exc:  # a check that breaks is a failed line, never a traceback hiding the others
+            first = (str(exc).strip().splitlines() or [""])[0]
+            results.append(CheckResult(group, FAIL, f"the check could not run: {type(exc).__name__}: {first}",
+                                       "run `aisi doctor --only " + group + "` again; if it persists, it is a bug to report"))
     return redacted(results, secret_values())

@@ -135,7 +135,9 @@ def test_healthy_home_is_all_ok_and_exits_0(healthy: Home, monkeypatch: pytest.M
         assert runs[source] == "ok" and line["status"] == "ok"
         assert line["message"].startswith("ok, badge aggregator,") and "cadence 0 * * * *" in line["message"]
     assert found["source:model_defaults"]["status"] == "ok"
-    assert found["source:openai"]["status"] == "skip"  # not among AISI_SOURCES: skipped, not a failure
+    skipped = found["sources:skipped"]  # not among AISI_SOURCES: skipped, not a failure
+    assert skipped["status"] == "skip" and "not in AISI_SOURCES: anthropic, anthropic_pricing," in skipped["message"]
+    assert skipped["message"].startswith(f"{len(runs) - 4} skipped (not configured: not a failure): ")
     assert found["postgres"]["status"] == "skip"
     assert found["chromium"]["status"] == "ok" and "starts headless (Chromium " in found["chromium"]["message"]
     assert found["alerts"]["status"] == "ok" and "reachable" in found["alerts"]["message"]
@@ -166,7 +168,7 @@ def test_json_shape_and_text_report(healthy: Home, monkeypatch: pytest.MonkeyPat
     assert any(line.split()[:2] == ["ok", "source:openrouter"] for line in lines)
 
     monkeypatch.setenv("AISI_DOCTOR_DISK_FAIL_GB", "999999")
-    code, output = doctor("--json")
+    code, output = doctor("--json", "--only", "disk")
     assert code == 2 and checks(output)["disk"]["status"] == "fail"
     secrets_absent(output + text)
 
@@ -182,6 +184,7 @@ def test_home_with_a_failing_source_fails_and_says_what_to_do(failing: Home, mon
         rows, fetched = con.execute("SELECT rows, payload_fetched_at FROM source_runs WHERE source = 'litellm' "
                                     "ORDER BY started_at DESC LIMIT 1").fetchone()
     assert litellm["message"].startswith(f"cached, badge cached, {rows} rows, last run ")
+    assert rows > 0
     assert f"failed: HTTP 404; serving the last good payload from {fetched:%Y-%m-%d %H:%M}Z as cached" in litellm["message"]
     assert "AISI_SOURCE_LITELLM_URL" in litellm["hint"] and "aisi refresh --source litellm" in litellm["hint"]
     assert [c for c, v in found.items() if v["status"] == "fail"] == ["source:litellm"]
@@ -206,7 +209,7 @@ def test_the_real_command_exits_2_on_the_failing_home(failing: Home, monkeypatch
 def test_wrong_key_is_rejected_and_never_shown(failing: Home, monkeypatch: pytest.MonkeyPatch) -> None:
     dead = f"http://127.0.0.1:{free_port()}"
     use(failing, monkeypatch, OPENAI_API_KEY=WRONG_KEY, AISI_SOURCE_MISTRAL_URL=dead)
-    code, output = doctor("--json")
+    code, output = doctor("--json", "--only", "keys")
     found = checks(output)
     assert code == 2
     openai = found["key:openai"]
@@ -219,14 +222,15 @@ def test_wrong_key_is_rejected_and_never_shown(failing: Home, monkeypatch: pytes
     mistral = found["key:mistral"]
     assert mistral["status"] == "warn" and f"{dead.split('//')[1]} did not answer" in mistral["message"]
     assert found["key:anthropic"]["status"] == "ok"
-    _, text = doctor()
+    assert {c.split(":")[0] for c in found} == {"key"}
+    _, text = doctor("--only", "keys")
     secrets_absent(output + text, WRONG_KEY)
 
 
 def test_postgres_down_fails_without_showing_the_password(failing: Home, monkeypatch: pytest.MonkeyPatch) -> None:
     port = free_port()
     use(failing, monkeypatch, AISI_DATABASE_URL=f"postgresql://postgres:{PG_PASSWORD}@127.0.0.1:{port}/aisi")
-    code, output = doctor("--json")
+    code, output = doctor("--json", "--only", "postgres", "--only", "warehouse", "--only", "sources", "--only", "snapshot")
     found = checks(output)
     assert code == 2
     assert found["postgres"]["status"] == "fail"
@@ -241,13 +245,14 @@ def test_postgres_reachable_then_migrated(failing: Home, monkeypatch: pytest.Mon
     from core.stores.warehouse import PostgresWarehouse, migration_files
 
     use(failing, monkeypatch, AISI_DATABASE_URL=pg_database)
-    found = checks(doctor("--json")[1])
+    pg_checks = ("--json", "--only", "postgres", "--only", "warehouse", "--only", "sources")
+    found = checks(doctor(*pg_checks)[1])
     assert found["postgres"]["status"] == "fail"
     assert "reachable, not migrated: schema curated missing" in found["postgres"]["message"]
     assert "aisi refresh" in found["postgres"]["hint"]
 
     PostgresWarehouse(pg_database).migrate()
-    found = checks(doctor("--json")[1])
+    found = checks(doctor(*pg_checks)[1])
     assert found["postgres"]["status"] == "ok"
     assert found["postgres"]["message"].endswith(f"schema curated migrated ({len(migration_files())} migrations)")
     assert found["warehouse"]["status"] == "warn" and "0 models, never published" in found["warehouse"]["message"]
@@ -258,15 +263,17 @@ def test_postgres_reachable_then_migrated(failing: Home, monkeypatch: pytest.Mon
 def test_notify_test_posts_one_real_message_and_a_dead_webhook_fails(failing: Home, monkeypatch: pytest.MonkeyPatch) -> None:
     with Receiver() as slack:
         use(failing, monkeypatch, SLACK_WEBHOOK_URL=slack.url)
-        code, output = doctor("--json", "--notify-test")
+        code, output = doctor("--json", "--notify-test", "--only", "alerts")
+        assert code == 0
         alerts = checks(output)["alerts"]
         assert alerts == {"check": "alerts", "status": "ok", "message": "test message posted via slack: look for it in the channel",
                           "hint": None}
         delivered = slack.delivered()
         assert len(delivered) == 1 and "aisi doctor test message" in delivered[0]["text"]
     monkeypatch.setenv("SLACK_WEBHOOK_URL", f"http://127.0.0.1:{free_port()}/services/T0/B0/doctorWebhookSecret")
-    found = checks(doctor("--json")[1])
-    assert found["alerts"]["status"] == "fail" and "unreachable" in found["alerts"]["message"]
+    code, output = doctor("--json", "--only", "alerts")
+    found = checks(output)
+    assert code == 2 and found["alerts"]["status"] == "fail" and "unreachable" in found["alerts"]["message"]
     assert "doctorWebhookSecret" not in json.dumps(found)
 
 
@@ -289,7 +296,9 @@ def test_a_failed_dagster_run_fails_the_runs_check(failing: Home, monkeypatch: p
     with dg.DagsterInstance.get() as instance:
         result = doctor_probe_job.execute_in_process(instance=instance, raise_on_error=False)
     assert not result.success
-    runs = checks(doctor("--json")[1])["runs"]
+    code, output = doctor("--json", "--only", "runs")
+    runs = checks(output)["runs"]
+    assert code == 2
     assert runs["status"] == "fail"
     assert "still failing: doctor_probe_job" in runs["message"]
     assert "boom: RuntimeError: doctor test: the disk quota was exceeded" in runs["message"] or \
@@ -321,5 +330,30 @@ def test_each_source_verdict_maps_to_a_status() -> None:
     assert stale.status == "warn" and "stale: payload from" in stale.message and "schedules" in stale.hint
     fresh = judged("ok", badge="aggregator", rows=10, http_status=304, payload_fetched_at=now - timedelta(minutes=30))
     assert fresh.status == "ok" and fresh.hint is None and "ok (304 not modified)" in fresh.message
-    skipped = judged("skipped", error="not in AISI_SOURCES")
-    assert skipped.status == "skip"
+    skipped = judged("skipped", error="skipped: no key (LITELLM_KEY unset)")
+    assert skipped.status == "skip" and skipped.message == "skipped: no key (LITELLM_KEY unset)"
+
+
+def test_slack_bot_token_checked_with_auth_test(failing: Home, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_notify import SlackApi
+
+    token = "xoxb-doctor-PLANTEDbotToken4d5e6f"
+    with SlackApi() as api:
+        use(failing, monkeypatch, SLACK_BOT_TOKEN=token, SLACK_CHANNEL="#aisi-alerts", AISI_SLACK_API_URL=api.url)
+        alerts = checks(doctor("--json", "--only", "alerts")[1])["alerts"]
+        assert alerts["status"] == "ok" and alerts["message"].startswith("Slack bot token accepted, posting to #aisi-alerts")
+        api.error = "invalid_auth"
+        output = doctor("--json", "--only", "alerts")[1]
+        alerts = checks(output)["alerts"]
+        assert alerts["status"] == "fail" and alerts["message"] == "Slack bot token rejected (invalid_auth)"
+        assert [p.path for p in api.posts] == ["/api/auth.test", "/api/auth.test"]  # nothing posted to the channel
+        assert api.posts[-1].headers["authorization"] == f"Bearer {token}"
+    secrets_absent(output, token)
+
+
+def test_only_groups_are_the_modules_groups() -> None:
+    from pipelines.cli import doctor as command
+    from pipelines.doctor import GROUPS
+
+    only = next(p for p in command.params if p.name == "only")
+    assert list(only.type.choices) == list(GROUPS)
