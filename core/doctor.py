@@ -85,11 +85,20 @@ def secret_values() -> list[str]:
         if not value:
             continue
         values.add(value)
-        if "://" in value:
-            password = httpx.URL(value).password
-            if password:
-                values.add(password)
+        password = _password(value) if name.endswith("_URL") else None
+        if password:
+            values.add(password)
     return sorted(values, key=len, reverse=True)
+
+
+def _password(url: str) -> str | None:
+    """The password a connection URL (or ``key=value`` string) carries, if any."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        return conninfo_to_dict(url).get("password") or (httpx.URL(url).password if "://" in url else None)
+    except Exception:
+        return None
 
 
 def redact(text: str | None, secrets: Sequence[str]) -> str | None:
@@ -171,8 +180,14 @@ def key_checks() -> list[CheckResult]:
 # -- PostgreSQL, the warehouse and the latest snapshot -----------------------------------------
 
 def _pg_where(url: str) -> str:
-    parsed = httpx.URL(url)
-    return f"{parsed.host}:{parsed.port or 5432}{parsed.path}"
+    """``host:port/database`` of a connection URL or string (never its credentials)."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        parts = conninfo_to_dict(url)
+    except Exception:
+        return "AISI_DATABASE_URL"
+    return f"{parts.get('host') or 'localhost'}:{parts.get('port') or 5432}/{parts.get('dbname') or ''}"
 
 
 def postgres_check(url: str | None) -> CheckResult:
@@ -187,6 +202,9 @@ def postgres_check(url: str | None) -> CheckResult:
             state = conn.execute(read_sql("doctor/pg_migrated.sql")).fetchone()
             applied = {r[0] for r in conn.execute(read_sql("doctor/pg_migrations.sql")).fetchall()} if state and state[1] else set()
             version = conn.execute("SHOW server_version").fetchone()
+    except psycopg.ProgrammingError:  # its text would quote the string back: not shown
+        return CheckResult("postgres", FAIL, "AISI_DATABASE_URL is not a connection URL PostgreSQL can read",
+                           "set it as postgresql://user@host:port/database")
     except psycopg.Error as exc:
         return CheckResult("postgres", FAIL, f"PostgreSQL at {where} unreachable: {_first_line(exc)}",
                            "start PostgreSQL, or fix AISI_DATABASE_URL (host, port, database, credentials)")

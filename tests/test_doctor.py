@@ -357,3 +357,44 @@ def test_only_groups_are_the_modules_groups() -> None:
 
     only = next(p for p in command.params if p.name == "only")
     assert list(only.type.choices) == list(GROUPS)
+
+
+def test_a_secret_echoed_by_an_error_is_removed_and_a_broken_check_is_a_fail_line(
+        home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pipelines.doctor
+
+    # A malformed URL: the driver quotes it back in its error; the report must not.
+    monkeypatch.setenv("AISI_DATABASE_URL", "host=127.0.0.1 PLANTEDdbSecret9x8y7z")
+    code, output = doctor("--json", "--only", "postgres")
+    postgres = checks(output)["postgres"]
+    assert code == 2 and postgres == {"check": "postgres", "status": "fail",
+                                      "message": "AISI_DATABASE_URL is not a connection URL PostgreSQL can read",
+                                      "hint": "set it as postgresql://user@host:port/database"}
+    assert "PLANTEDdbSecret" not in output
+    # A key=value string's password, in whatever the driver says back.
+    monkeypatch.setenv("AISI_DATABASE_URL", f"host=127.0.0.1 port={free_port()} dbname=aisi password=PLANTEDdbSecret9x8y7z")
+    output = doctor("--json", "--only", "postgres")[1]
+    assert checks(output)["postgres"]["message"].startswith(f"PostgreSQL at 127.0.0.1:")
+    assert "PLANTEDdbSecret" not in output
+
+    def broken(home: Path, notify_test: bool) -> list[Any]:
+        raise OSError("statvfs failed")
+
+    monkeypatch.setitem(pipelines.doctor.GROUPS, "disk", broken)
+    code, output = doctor("--json", "--only", "disk", "--only", "runs")
+    found = checks(output)
+    assert code == 2 and found["disk"]["status"] == "fail"
+    assert found["disk"]["message"] == "the check could not run: OSError: statvfs failed"
+    assert found["runs"]["status"] == "skip"  # the other groups still ran (no Dagster instance on this home yet)
+
+
+def test_every_configured_secret_is_redacted(monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.doctor import CheckResult, redacted, secret_values
+
+    monkeypatch.setenv("OPENAI_API_KEY", WRONG_KEY)
+    monkeypatch.setenv("SLACK_WEBHOOK_URL", "https://hooks.slack.com/services/T0/B0/PLANTEDhookSecret")
+    monkeypatch.setenv("AISI_DATABASE_URL", f"postgresql://aisi:{PG_PASSWORD}@db:5432/aisi")
+    secrets = secret_values()
+    leaky = CheckResult("x", "fail", f"saw {WRONG_KEY} and password {PG_PASSWORD}",
+                        "posted to https://hooks.slack.com/services/T0/B0/PLANTEDhookSecret")
+    assert redacted([leaky], secrets) == [CheckResult("x", "fail", "saw *** and password ***", "posted to ***")]
