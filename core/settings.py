@@ -111,6 +111,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("AISI_RAW_RETENTION_DAYS", "30", "days of raw payloads kept (each URL's newest good one always)", MAINTENANCE, "int", 1),
     Setting("AISI_SNAPSHOT_KEEP", "30", "newest snapshot files kept", MAINTENANCE, "int", 0),
     Setting("AISI_SNAPSHOT_DAILY_DAYS", "90", "days for which the last snapshot of the day is kept", MAINTENANCE, "int", 0),
+    Setting("AISI_DOCTOR_DISK_WARN_GB", "5", "`aisi doctor` warns when the disk of `AISI_HOME` has less free space than this "
+            "(GB)", MAINTENANCE, "float", 0),
+    Setting("AISI_DOCTOR_DISK_FAIL_GB", "1", "`aisi doctor` fails when it has less than this (GB)", MAINTENANCE, "float", 0),
     # Backfills
     Setting("AISI_BACKFILL_<NAME>_COMMITS_URL", None, "where the commit of a date is looked up (`{date}`); LiteLLM's default is "
             "GitHub's commits API for `model_prices_and_context_window.json`, `until={date}T23:59:59Z`", BACKFILL, "url",
@@ -344,6 +347,14 @@ class Settings:
     @property
     def snapshot_daily_days(self) -> int:
         return self._number("AISI_SNAPSHOT_DAILY_DAYS", int)
+
+    @property
+    def doctor_disk_warn_gb(self) -> float:
+        return self._number("AISI_DOCTOR_DISK_WARN_GB", float)
+
+    @property
+    def doctor_disk_fail_gb(self) -> float:
+        return self._number("AISI_DOCTOR_DISK_FAIL_GB", float)
 
     # -- backfills -----------------------------------------------------------------------------
     def backfill_url(self, env_name: str, which: Literal["COMMITS", "RAW"]) -> str | None:
