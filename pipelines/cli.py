@@ -65,10 +65,10 @@ def refresh(sources: tuple[str, ...], wait: bool, wait_timeout: float | None) ->
         with catalog_lock(home, budget, on_wait=waiting):
             prepare_instance()
             _settle_instance(deadline, no_wait=not wait)
-            from pipelines.catalog.refresh import run_refresh
+            from pipelines.refresh_alerts import run_refresh_with_alerts
 
             started = time.monotonic()
-            summary = run_refresh(list(sources), progress=lambda line: click.echo(line, err=True))
+            summary = run_refresh_with_alerts(list(sources), progress=lambda line: click.echo(line, err=True))
     except CatalogBusy as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(BUSY_EXIT_CODE)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -27,7 +28,6 @@ from tests.replay import ReplayServer
 
 ROUTING_KEY = "R0PLANTEDpagerdutyRoutingKey0123456789"
 WEBHOOK_SECRET = "whsec-PLANTED-shared-secret-42"
-LITELLM_PATH = "/litellm/model_prices_and_context_window.json"
 
 
 @pytest.fixture
@@ -94,42 +94,42 @@ def stored(home: Path) -> str:
 
 
 def test_refresh_delivers_each_message_once_to_slack_and_pagerduty(
-        replay: ReplayServer, home: Path, refresh, channels_env: None, slack: Receiver, pagerduty: Receiver,
+        replay: ReplayServer, home: Path, channels_env: None, slack: Receiver, pagerduty: Receiver,
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    from pipelines.cli import main
+    from pipelines.notify.after_refresh import notify_refresh
+    from pipelines.refresh_alerts import run_refresh_with_alerts
+    from tests.test_notify import success_tick, via_webhook
+
     # Degraded sources page too here (by default PagerDuty takes provider down / recovered and failed runs only).
     routing_file(tmp_path, monkeypatch, "routes:\n  pagerduty: [source_degraded, provider_down, provider_recovered, run_failure]\n")
     caplog.set_level(logging.DEBUG)
-    first = refresh()
-    assert first.success, first.errors
-    degraded = sorted(s["source"] for s in first.sources if s["status"] in ("cached", "failed"))
-    assert degraded, first.sources
+    result = CliRunner().invoke(main, ["refresh"])  # `aisi refresh`, as cron runs it: no daemon, no sensor
+    assert result.exit_code == 0, result.output
+    run_id = re.search(r"Refresh succeeded in [0-9.]+s \(run ([0-9a-f-]+)\)", result.output).group(1)
+    degraded = sorted(re.findall(r"^  (\S+) +(?:cached|failed) +badge=", result.output, re.MULTILINE))
+    assert degraded, result.output
     assert sorted(t.split("source `")[1].split("`")[0] for t in texts(slack)) == degraded
     assert sorted(events(pagerduty)) == sorted(("trigger", f"aisi/source/{s}") for s in degraded)
     assert all(b["routing_key"] == ROUTING_KEY for b in pagerduty.delivered())
     assert all(b["payload"]["severity"] == "warning" and b["payload"]["source"] == "aisi" for b in pagerduty.delivered())
-    assert first.alerts == f"Alerts: {len(degraded)} event(s) recorded; delivered {len(degraded)}, failed 0 (channels: slack, pagerduty)"
-    assert first.alerts in first.render(1.0)
+    assert (f"Alerts: {len(degraded)} event(s) recorded; delivered {len(degraded)}, failed 0 (channels: slack, pagerduty)"
+            in result.output.splitlines())
 
-    again = refresh()  # nothing changed: nothing new, nothing posted twice
+    # Run again (cron's next tick, through the function the CLI calls): the sources' data is
+    # unchanged, nothing new is recorded and nothing goes out twice.
+    again = run_refresh_with_alerts(["litellm"], progress=lambda line: None)
     assert again.success and not again.recomputed
+    assert again.alerts == "Alerts: 0 event(s) recorded; delivered 0, failed 0 (channels: slack, pagerduty)"
+    # The Dagster sensor seeing the same run (a daemon running besides cron) posts nothing more,
+    # nor does flushing that run's notifications again.
+    success_tick(dg.DagsterInstance.get(), run_id, via_webhook(home, slack))
+    assert notify_refresh([run_id]).delivered == 0
     assert len(slack.posts) == len(degraded) and len(pagerduty.posts) == len(degraded)
-
-    replay.routes[LITELLM_PATH].mode = "500"  # litellm degrades: one new alert on each channel
-    third = refresh("litellm")
-    assert third.success, third.errors
-    assert len([t for t in texts(slack) if "source `litellm`" in t]) == 1
-    assert events(pagerduty).count(("trigger", "aisi/source/litellm")) == 1
-    assert len(slack.posts) == len(degraded) + 1 and len(pagerduty.posts) == len(degraded) + 1
-
-    # The Dagster sensor seeing the same run (a daemon running besides cron) posts nothing more.
-    from tests.test_notify import success_tick, via_webhook
-
-    success_tick(dg.DagsterInstance.get(), third.run_id, via_webhook(home, slack))
-    assert len(slack.posts) == len(degraded) + 1 and len(pagerduty.posts) == len(degraded) + 1
-    row = deliveries(home, f"source_degraded:litellm:{third.run_id}")
+    row = deliveries(home, f"source_degraded:{degraded[0]}:{run_id}")
     assert {c: (r["attempts"], r["delivered_at"] is not None) for c, r in row.items()} == {"slack": (1, True), "pagerduty": (1, True)}
     # The routing key is a secret: never stored, never logged.
-    assert ROUTING_KEY not in stored(home) and ROUTING_KEY not in caplog.text
+    assert ROUTING_KEY not in stored(home) and ROUTING_KEY not in caplog.text + result.output
 
 
 def test_refresh_run_failure_triggers_pagerduty_per_job(home: Path, channels_env: None, slack: Receiver, pagerduty: Receiver) -> None:
@@ -362,3 +362,26 @@ def test_sensor_and_cli_flushing_at_once_deliver_each_message_once(
         settled = conn.execute("SELECT count(*) FROM monitor.notifications WHERE delivered_at IS NOT NULL").fetchone()[0]
     assert counts == [("pagerduty", 24, 24), ("slack", 24, 24)] and settled == 24
     store.close()
+
+
+def test_slack_bot_token_from_the_environment_posts_chat_post_message(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_notify import SlackApi
+
+    token = "xoxb-PLANTED-cli-bot-token"
+    for name in ("SLACK_WEBHOOK_URL", "PAGERDUTY_ROUTING_KEY", "AISI_ALERT_WEBHOOK_URL", "AISI_ALERT_ROUTING"):
+        monkeypatch.delenv(name, raising=False)
+    with SlackApi() as api:
+        monkeypatch.setenv("SLACK_BOT_TOKEN", token)
+        monkeypatch.setenv("SLACK_CHANNEL", "#aisi-alerts")
+        monkeypatch.setenv("AISI_SLACK_API_URL", api.url)
+        store = open_monitor_store(home)
+        api.error = "not_in_channel"  # refused once (HTTP 200, ok false): kept, retried on the next flush
+        first = flush(store, [note("run_failure:b1", "run_failure", "*Run failed*: `catalog_job`", "catalog_job")])
+        assert (first.channels, first.delivered, first.failed) == (["slack-bot"], 0, 1)
+        row = store.query("notify/notification.sql", {"dedup_key": "run_failure:b1"})[0]
+        assert row["last_error"] == "Slack API refused the message (HTTP 200, not_in_channel)" and row["channel"] == "slack-bot"
+        assert flush(store).delivered == 1 and flush(store).delivered == 0
+    assert len(api.posts) == 2 and api.posts[-1].path == "/api/chat.postMessage"
+    assert api.posts[-1].headers["authorization"] == f"Bearer {token}"
+    assert api.posts[-1].body["channel"] == "#aisi-alerts" and api.posts[-1].body["text"] == "*Run failed*: `catalog_job`"
+    assert token not in stored(home)

@@ -4,9 +4,8 @@ Two in-process runs of the catalog job on this home's Dagster instance: the firs
 sources (conditionally: an unchanged source answers 304 and keeps its data version); the second
 materialises the derived assets Dagster reports as stale or missing (``pipelines.catalog.incremental``)
 and everything downstream of them. When no source's data changed there is no second run: nothing
-is re-parsed, re-merged or published. At the end, the notifications of those runs (failures,
-degraded sources, the changes digest) are recorded and the outbox is flushed to the configured
-alert channels, as the Dagster sensors would (``pipelines.notify.after_refresh``).
+is re-parsed, re-merged or published. ``aisi refresh`` then flushes the notifications of these
+runs (``pipelines.refresh_alerts``) into ``RefreshSummary.alerts``.
 """
 
 from __future__ import annotations
@@ -40,7 +39,7 @@ class RefreshSummary:
     warehouse: str = ""
     recomputed: list[str] = field(default_factory=list)  # the derived assets the second run materialised
     errors: list[str] = field(default_factory=list)
-    alerts: str | None = None  # what flushing the notifications outbox did
+    alerts: str | None = None  # what flushing the notifications outbox did (set by pipelines.refresh_alerts)
 
     def render(self, elapsed_s: float) -> str:
         lines = [f"\nRefresh {'succeeded' if self.success else 'FAILED'} in {elapsed_s:.1f}s (run {self.run_id})", "Sources:"]
@@ -118,16 +117,6 @@ def _execute(job: dg.JobDefinition, instance: dg.DagsterInstance, keys: set[dg.A
 
 
 def run_refresh(sources: list[str], progress: Callable[[str], None]) -> RefreshSummary:
-    """Fetches, recomputes what changed, then records the notifications of its runs and flushes
-    the outbox to the configured alert channels (``pipelines.notify.after_refresh``)."""
-    from pipelines.notify.after_refresh import notify_refresh
-
-    summary = _refresh(sources, progress)
-    summary.alerts = notify_refresh([summary.fetch_run_id, summary.run_id]).render()
-    return summary
-
-
-def _refresh(sources: list[str], progress: Callable[[str], None]) -> RefreshSummary:
     definitions = catalog_definitions()
     job = definitions.resolve_job_def("catalog_job")
     instance = dg.DagsterInstance.get()
