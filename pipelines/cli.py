@@ -52,6 +52,8 @@ def refresh(sources: tuple[str, ...], wait: bool, wait_timeout: float | None) ->
     One refresh at a time per AISI_HOME: a second one waits for the first (it says which one
     it waits for), or with --no-wait exits with code 75. Before it starts, runs left
     unfinished by a killed refresh are marked failed and the pool slots they held are freed.
+    At the end, its runs' notifications go to the configured alert channels (Slack, PagerDuty,
+    a JSON webhook) with whatever else the outbox holds, each message once.
     """
     home = aisi_home()
     budget: bool | float = False if not wait else (True if wait_timeout is None else wait_timeout)
