@@ -211,8 +211,10 @@ def test_monitor_once_cycles_trigger_then_resolve_with_one_dedup_key(
 # -- the generic webhook -------------------------------------------------------------------------
 
 
-def test_generic_webhook_gets_the_json_with_a_valid_signature(home: Path, hook: Receiver, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AISI_ALERT_WEBHOOK_URL", hook.url)
+def test_generic_webhook_gets_the_json_with_a_valid_signature(home: Path, hook: Receiver, monkeypatch: pytest.MonkeyPatch,
+                                                            caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    monkeypatch.setenv("AISI_ALERT_WEBHOOK_URL", f"{hook.url}/PLANTEDwebhookPath")
     monkeypatch.setenv("AISI_ALERT_WEBHOOK_SECRET", WEBHOOK_SECRET)
     monkeypatch.setenv("AISI_ALERT_WEBHOOK_HEADER", "Authorization: Bearer shared-PLANTED")
     channels = configured_channels()
@@ -231,6 +233,7 @@ def test_generic_webhook_gets_the_json_with_a_valid_signature(home: Path, hook: 
     assert post.headers["x-aisi-signature"] != signature("another secret", post.headers["x-aisi-timestamp"], raw)
     assert post.headers["authorization"] == "Bearer shared-PLANTED"
     assert post.headers["x-aisi-delivery"] == sent.dedup_key and post.headers["content-type"] == "application/json"
+    assert post.path == "/hook/PLANTEDwebhookPath" and "PLANTEDwebhookPath" not in caplog.text  # the URL is a secret too
     assert WEBHOOK_SECRET not in stored(home) and "shared-PLANTED" not in stored(home)
     flush(open_monitor_store(home))
     assert len(hook.posts) == 1

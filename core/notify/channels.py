@@ -33,6 +33,29 @@ INCIDENT_FAMILY = {"provider_down": "provider", "provider_recovered": "provider"
                    "check_failed": "check", "source_degraded": "source"}
 
 
+class _HideSecrets(logging.Filter):
+    """Drops log records that would show a secret URL (httpx logs each request's URL at INFO)."""
+
+    secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            text = record.getMessage()
+        except Exception:
+            return True
+        return not any(secret in text for secret in self.secrets)
+
+
+_HIDE = _HideSecrets()
+logging.getLogger("httpx").addFilter(_HIDE)
+
+
+def keep_out_of_logs(secret: str) -> None:
+    """Never let ``secret`` (a webhook URL) reach a log line through httpx."""
+    if secret:
+        _HIDE.secrets.add(secret)
+
+
 class Channel(Protocol):
     route: str
     channel: str
@@ -84,6 +107,7 @@ class SlackWebhookChannel:
     def __init__(self, webhook_url: str, timeout_s: float = TIMEOUT_S):
         self._url = webhook_url
         self.timeout_s = timeout_s
+        keep_out_of_logs(webhook_url)
 
     def deliver(self, note: Any) -> None:
         import httpx
@@ -197,6 +221,7 @@ class WebhookChannel:
         self._secret = secret
         self._header = header
         self.timeout_s = timeout_s
+        keep_out_of_logs(url)
 
     def deliver(self, note: Any) -> None:
         import httpx
