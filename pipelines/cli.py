@@ -52,6 +52,8 @@ def refresh(sources: tuple[str, ...], wait: bool, wait_timeout: float | None) ->
     One refresh at a time per AISI_HOME: a second one waits for the first (it says which one
     it waits for), or with --no-wait exits with code 75. Before it starts, runs left
     unfinished by a killed refresh are marked failed and the pool slots they held are freed.
+    At the end, its runs' notifications go to the configured alert channels (Slack, PagerDuty,
+    a JSON webhook) with whatever else the outbox holds, each message once.
     """
     home = aisi_home()
     budget: bool | float = False if not wait else (True if wait_timeout is None else wait_timeout)
@@ -65,10 +67,10 @@ def refresh(sources: tuple[str, ...], wait: bool, wait_timeout: float | None) ->
         with catalog_lock(home, budget, on_wait=waiting):
             prepare_instance()
             _settle_instance(deadline, no_wait=not wait)
-            from pipelines.catalog.refresh import run_refresh
+            from pipelines.refresh_alerts import run_refresh_with_alerts
 
             started = time.monotonic()
-            summary = run_refresh(list(sources), progress=lambda line: click.echo(line, err=True))
+            summary = run_refresh_with_alerts(list(sources), progress=lambda line: click.echo(line, err=True))
     except CatalogBusy as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(BUSY_EXIT_CODE)

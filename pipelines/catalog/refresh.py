@@ -4,7 +4,8 @@ Two in-process runs of the catalog job on this home's Dagster instance: the firs
 sources (conditionally: an unchanged source answers 304 and keeps its data version); the second
 materialises the derived assets Dagster reports as stale or missing (``pipelines.catalog.incremental``)
 and everything downstream of them. When no source's data changed there is no second run: nothing
-is re-parsed, re-merged or published.
+is re-parsed, re-merged or published. ``aisi refresh`` then flushes the notifications of these
+runs (``pipelines.refresh_alerts``) into ``RefreshSummary.alerts``.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class RefreshSummary:
     warehouse: str = ""
     recomputed: list[str] = field(default_factory=list)  # the derived assets the second run materialised
     errors: list[str] = field(default_factory=list)
+    alerts: str | None = None  # what flushing the notifications outbox did (set by pipelines.refresh_alerts)
 
     def render(self, elapsed_s: float) -> str:
         lines = [f"\nRefresh {'succeeded' if self.success else 'FAILED'} in {elapsed_s:.1f}s (run {self.run_id})", "Sources:"]
@@ -55,6 +57,8 @@ class RefreshSummary:
         lines.append(f"Snapshot: {self.snapshot or 'none'}")
         lines.append(f"Warehouse: {self.warehouse or 'not written'}")
         lines.extend(f"Error: {e}" for e in self.errors)
+        if self.alerts:
+            lines.append(self.alerts)
         return "\n".join(lines)
 
 
