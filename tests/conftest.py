@@ -69,7 +69,8 @@ def isolate(mp: pytest.MonkeyPatch, data: Path) -> None:
     mp.setenv("DAGSTER_HOME", str(data / "dagster"))
     for name in list(os.environ):
         if name.startswith(("AISI_SOURCE_", "AISI_STATUS_", "AISI_MONITOR_", "AISI_CANARY", "AISI_PROBE_")) or name in (
-            "AISI_DATABASE_URL", "AISI_DAGSTER_PG_URL", "AISI_API_TOKEN", "SLACK_WEBHOOK_URL"
+            "AISI_DATABASE_URL", "AISI_DAGSTER_PG_URL", "AISI_API_TOKEN", "SLACK_WEBHOOK_URL", "SLACK_BOT_TOKEN",
+            "PAGERDUTY_ROUTING_KEY", "AISI_ALERT_WEBHOOK_URL", "AISI_ALERT_WEBHOOK_SECRET", "AISI_ALERT_WEBHOOK_HEADER"
         ):
             mp.delenv(name)
     mp.setenv("AISI_HTTP_BACKOFF_S", "0.05")
