@@ -28,6 +28,7 @@ from api.mcp_server import mount as mount_mcp
 from api.rate_limit import RateLimit, parse_limit
 from api.routes import availability as availability_routes
 from api.routes import feed, models, pricing, providers, status, sync
+from api.site import mount_dashboard
 from api.store import NoSnapshot, Store, store_from_env
 from core.settings import settings
 
@@ -107,4 +108,5 @@ def create_app(store: Store | None = None, home: Path | None = None, monitor: av
     for router in ROUTERS:
         app.include_router(router)
     app.state.mcp = mount_mcp(app)  # MCP tools for AI agents at /mcp, answering from the routes above
+    mount_dashboard(app)  # the dashboard for people at / (api/site.py)
     return app

@@ -13,8 +13,9 @@ from contextvars import ContextVar
 from typing import Any, Callable, Iterator
 from urllib.parse import urlencode
 
+import anyio
+
 from fastapi import Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from api.cache import ResponseCache
@@ -31,6 +32,7 @@ ATTRIBUTION = {
     "lmarena": "Elo ratings by LMArena (https://lmarena.ai/)",
 }
 Build = Callable[[], tuple[int, Any]]
+BUILD_THREADS = 8
 
 
 def attribution(rows: list[dict[str, Any]]) -> list[str]:
@@ -55,6 +57,8 @@ class CatalogReader:
         self.cache = ResponseCache()
         self._lookups = LookupCache()
         self._references: SnapshotCache[dict[str, dict[str, Any]]] = SnapshotCache()
+        # Misses built at once: more only queue in the database and hold memory per thread.
+        self._builds = anyio.CapacityLimiter(BUILD_THREADS)
 
     @contextmanager
     def one_snapshot(self) -> Iterator[Pinned]:
@@ -82,7 +86,7 @@ class CatalogReader:
         target = f"{request.url.path}?{urlencode(sorted(request.query_params.multi_items()))}"
         entry = self.cache.get((snapshot, target))
         if entry is None:
-            snapshot, entry = await run_in_threadpool(self._pinned_build, target, build)
+            snapshot, entry = await anyio.to_thread.run_sync(self._pinned_build, target, build, limiter=self._builds)
         etag, body, status = entry
         headers = {"ETag": etag, "Cache-Control": "no-cache", "X-Snapshot-Id": snapshot}
         if status == 200 and etag_matches(if_none_match, etag):

@@ -32,12 +32,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import logging
-import math
 import re
 from dataclasses import dataclass, replace
-from decimal import Decimal
 from typing import Annotated, Any, AsyncIterator, Callable
 
 import anyio
@@ -47,6 +44,7 @@ from starlette.background import BackgroundTask
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from api.availability import Monitor
+from api.encoding import dumps
 from api.errors import invalid_parameter
 from api.http_rules import is_head
 from api.schemas import REFUSED, Error, InvalidParameters
@@ -341,18 +339,9 @@ def hub_of(request: Request) -> EventHub:
 # -- the endpoint --------------------------------------------------------------------------
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value) if value.is_finite() else None
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
 def _data(payload: dict[str, Any]) -> str:
-    """Event data as one line of JSON; a non-finite number is null (unknown), never NaN."""
-    clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in payload.items()}
-    return json.dumps(clean, default=_json_default, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    """Event data as one line of JSON, in the API's encoding (a non-finite number is null, never NaN)."""
+    return dumps(payload).decode()
 
 
 def parse_types(text: str | None) -> frozenset[str]:

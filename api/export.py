@@ -155,7 +155,10 @@ async def export_snapshot_file(request: Request, if_none_match: INM = None) -> R
             response_class=StreamingResponse, responses=_EXPORT_RESPONSES)
 async def export_file(
     request: Request,
-    name: Annotated[str, PathParam(description="`<table>.<format>`: models.csv, price_history.parquet, availability.json ...")],
+    name: Annotated[str, PathParam(
+        description="`<table>.<format>`: models.csv, price_history.parquet, availability.json ...", examples=["models.csv"],
+        # Documented, checked below (with a 422 that lists the tables and formats, not a bare pattern error).
+        json_schema_extra={"pattern": r"^[a-z_]+\.(csv|json|parquet)$"})],
     if_none_match: INM = None,
 ) -> Response:
     """``name`` is a table (see ``GET /api/v1/export``) and a format (csv, json, parquet)."""

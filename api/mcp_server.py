@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import inspect
 from contextlib import asynccontextmanager
-from typing import Annotated, Any, AsyncIterator, Callable, Literal
+from typing import Annotated, Any, AsyncIterator, Callable
 from urllib.parse import quote
 
 import httpx

@@ -92,6 +92,15 @@ class Resolution(Schema):
     alternatives: list[str] = Field(description="Other models the spelling could name.")
 
 
+class MaybeResolved(Schema):
+    """The resolution of a ``model=`` filter, when one was given."""
+
+    resolved_from: str | None = None
+    model_key: str | None = None
+    resolution: str | None = None
+    alternatives: list[str] | None = None
+
+
 class Page(Schema):
     total: int = Field(description="Rows matching, over all pages.")
     limit: int
@@ -210,12 +219,8 @@ class PriceRow(Sourced):
     valid_from: dt.datetime
 
 
-class PricesPage(Page):
+class PricesPage(Page, MaybeResolved):
     items: list[PriceRow]
-    resolved_from: str | None = None
-    model_key: str | None = None
-    resolution: str | None = None
-    alternatives: list[str] | None = None
 
 
 class CompareRow(Schema):
@@ -291,13 +296,9 @@ class BenchmarkRow(Schema):
     as_of: dt.date | None
 
 
-class BenchmarksPage(Page):
+class BenchmarksPage(Page, MaybeResolved):
     items: list[BenchmarkRow]
     attribution: list[str]
-    resolved_from: str | None = None
-    model_key: str | None = None
-    resolution: str | None = None
-    alternatives: list[str] | None = None
 
 
 class Provider(Sourced):

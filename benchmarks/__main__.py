@@ -1,4 +1,5 @@
-"""``python -m benchmarks``: the refresh and read API benchmarks, printed as one table."""
+"""``python -m benchmarks``: the refresh, read API (latency, load, memory) and availability
+benchmarks, printed as one table."""
 
 from __future__ import annotations
 
@@ -7,14 +8,24 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from benchmarks import REFERENCE, SOURCES
+
+if TYPE_CHECKING:
+    from benchmarks.throughput import Memory, Throughput
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("-n", type=int, default=2000, help="timed requests per read API target (default 2000)")
     parser.add_argument("--budget", type=float, default=60.0, help="seconds at most for the timed requests (default 60)")
+    parser.add_argument("--load-duration", type=float, default=5.0,
+                        help="seconds of load per target under 50 connections (default 5)")
+    parser.add_argument("--distinct", type=int, default=5000,
+                        help="distinct cache-missing queries before the server's RSS is read again (default 5000)")
+    parser.add_argument("--load-client", choices=("raw", "httpx"), default="raw",
+                        help="the load generator's client: asyncio streams (default) or httpx.AsyncClient")
     parser.add_argument("--keep", action="store_true", help="keep the temporary AISI_HOME and logs")
     parser.add_argument("--only", choices=("catalog", "availability"), help="run one part (default: both)")
     args = parser.parse_args(argv)
@@ -29,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
 
-    from benchmarks import api, refresh
+    from benchmarks import api, refresh, throughput
 
     started = time.monotonic()
     tmp = Path(tempfile.mkdtemp(prefix="aisi-bench-"))
@@ -62,10 +73,21 @@ def main(argv: list[str] | None = None) -> int:
               f"If-None-Match -> {checks['not_modified']}, equals static bytes: {'yes' if checks['same_bytes'] else 'NO'}, "
               f"mismatched responses in run: {checks['mismatches']}")
         sys.stdout.flush()
+
+        loads, memory = throughput.run(home, logs, duration_s=args.load_duration, distinct=args.distinct,
+                                       client=args.load_client)
+        print_load(loads, memory, args.load_duration, args.load_client)
+        by_load = {t.name: t.result for t in loads}
         if args.only is None:
             from benchmarks import availability
 
             availability.report(tmp / "availability")
+        cached, static, misses = by_load["cached"], by_load["static"], by_load["misses"]
+        print(f"summary: read API p50 {by['api'].p50_ms / by['static'].p50_ms:.2f}x the bare ASGI app's (goal <= 1.5); "
+              f"under {cached.connections} connections {cached.rps:.0f} req/s cached ({cached.rps / static.rps if static.rps else float('nan'):.2f} of the "
+              f"bare app's {static.rps:.0f}), {misses.rps:.0f} req/s missing the cache; server RSS "
+              f"{memory.before_kib / 1024:.0f} -> {memory.after_kib / 1024:.0f} MiB after {memory.queries} distinct "
+              f"cache-missing queries (cache bound {throughput.CACHE_BYTES // 2**20} MiB)")
         print(f"total benchmark time {time.monotonic() - started:.0f}s")
 
         problems = []
@@ -81,6 +103,11 @@ def main(argv: list[str] | None = None) -> int:
             problems.append(f"If-None-Match with the API's ETag answered {checks['not_modified']}, expected 304")
         if checks["mismatches"]:
             problems.append(f"{checks['mismatches']} responses in the timed run were not 200 with the expected bytes")
+        for t in loads:
+            if t.result.errors:
+                problems.append(f"under load, {t.name}: {sum(t.result.errors.values())} answers were not 200 ({t.result.errors})")
+        if memory.ok != memory.queries:
+            problems.append(f"{memory.queries - memory.ok} of the {memory.queries} distinct cache-missing queries were not answered 200")
         for p in problems:
             print(f"FAIL: {p}", file=sys.stderr)
         return 1 if problems else 0
@@ -91,6 +118,36 @@ def main(argv: list[str] | None = None) -> int:
             import shutil
 
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def print_load(loads: list[Throughput], memory: Memory, duration_s: float, client: str) -> None:
+    """The throughput table under 50 connections and the memory line (``benchmarks.throughput``)."""
+    from benchmarks import throughput
+
+    by = {t.name: t.result for t in loads}
+    connections = by["cached"].connections
+    print(f"read API under load: {connections} connections, {duration_s:g} s per target, closed loop "
+          f"(benchmarks.load in its own process, {'asyncio streams' if client == 'raw' else 'httpx.AsyncClient'}); "
+          f"cached = {throughput.API_PATH}, static = same bytes from the bare ASGI route, "
+          f"misses = a different URL each request (models/{{key}}, models?search=..., pricing?offset=...)")
+    print(f"  {'target':<8} {'req_s':>7} {'p50_ms':>8} {'p99_ms':>8} {'ok':>7} {'errors':>6}")
+    for t in loads:
+        r = t.result
+        p50 = f"{r.p50_ms:.2f}" if r.p50_ms is not None else "-"
+        p99 = f"{r.p99_ms:.2f}" if r.p99_ms is not None else "-"
+        print(f"  {t.name:<8} {r.rps:>7.0f} {p50:>8} {p99:>8} {r.ok:>7} {sum(r.errors.values()):>6}")
+    cached, static = by["cached"], by["static"]
+    if cached.rps and static.rps and cached.p50_ms and static.p50_ms and cached.p99_ms and static.p99_ms:
+        print(f"  cached/static: req/s {cached.rps / static.rps:.2f}, p50 {cached.p50_ms / static.p50_ms:.2f}x, "
+              f"p99 {cached.p99_ms / static.p99_ms:.2f}x")
+    mib = 1024
+    print(f"read API memory: server VmRSS before / after {memory.queries} distinct cache-missing queries "
+          f"({memory.ok} answered 200, {memory.body_mib:.0f} MiB of bodies; response cache bound "
+          f"{throughput.CACHE_BYTES // 2**20} MiB, api/cache.py)")
+    print(f"  {'before_mib':>10} {'after_mib':>9} {'growth_mib':>10} {'peak_mib':>8}")
+    print(f"  {memory.before_kib / mib:>10.0f} {memory.after_kib / mib:>9.0f} {(memory.after_kib - memory.before_kib) / mib:>10.0f} "
+          f"{memory.peak_kib / mib:>8.0f}")
+    sys.stdout.flush()
 
 
 def availability_only(keep: bool) -> int:

@@ -93,6 +93,20 @@ SETTINGS: tuple[Setting, ...] = (
             shown="Slack's"),
     Setting("AISI_SLACK_DIGEST_TOP", "10", "price changes and new models listed in a run's Slack digest", NOTIFY, "int", 0),
     Setting("AISI_DAGSTER_URL", "http://127.0.0.1:3000", "the Dagster UI that Slack messages link to", NOTIFY, "url"),
+    Setting("PAGERDUTY_ROUTING_KEY", None, "a PagerDuty Events API v2 integration (routing) key: provider down / recovered and "
+            "failed runs trigger and resolve incidents (a secret: never logged or stored)", NOTIFY, "secret"),
+    Setting("AISI_PAGERDUTY_EVENTS_URL", "https://events.pagerduty.com/v2/enqueue", "where PagerDuty events are sent (a local "
+            "stand-in in tests)", NOTIFY, "url"),
+    Setting("AISI_ALERT_WEBHOOK_URL", None, "a generic JSON webhook: every alert is POSTed there as JSON (a secret: never logged "
+            "or stored)", NOTIFY, "secret"),
+    Setting("AISI_ALERT_WEBHOOK_SECRET", None, "signs each webhook POST: `X-AISI-Signature: sha256=<HMAC-SHA256 of "
+            "\"<X-AISI-Timestamp>.<body>\">`", NOTIFY, "secret"),
+    Setting("AISI_ALERT_WEBHOOK_HEADER", None, "one header sent with each webhook POST, `Name: value` (a shared secret such as "
+            "`Authorization: Bearer ...`)", NOTIFY, "secret"),
+    Setting("AISI_ALERT_ROUTING", None, "a YAML file like `config/alert-routing.yaml`: which message kinds go to which channel",
+            NOTIFY, "path", shown="`config/alert-routing.yaml`"),
+    Setting("AISI_NOTIFY_RETRY_BACKOFF_S", "60", "after a channel failed twice, seconds before the next try, doubling (capped at "
+            "1 h); the first retry is on the next flush", NOTIFY, "float", 0),
     # Schedules and sensors (pipelines/autostart.py)
     *(Setting(f"AISI_{area.upper()}_AUTOSTART", None, f"`1` starts the {area} area's schedules and sensors with the daemon "
               "(otherwise they wait to be switched on in the UI)", SERVICE, "flag") for area in AREAS),
@@ -111,6 +125,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("AISI_RAW_RETENTION_DAYS", "30", "days of raw payloads kept (each URL's newest good one always)", MAINTENANCE, "int", 1),
     Setting("AISI_SNAPSHOT_KEEP", "30", "newest snapshot files kept", MAINTENANCE, "int", 0),
     Setting("AISI_SNAPSHOT_DAILY_DAYS", "90", "days for which the last snapshot of the day is kept", MAINTENANCE, "int", 0),
+    Setting("AISI_DOCTOR_DISK_WARN_GB", "5", "`aisi doctor` warns when the disk of `AISI_HOME` has less free space than this "
+            "(GB)", MAINTENANCE, "float", 0),
+    Setting("AISI_DOCTOR_DISK_FAIL_GB", "1", "`aisi doctor` fails when it has less than this (GB)", MAINTENANCE, "float", 0),
     # Backfills
     Setting("AISI_BACKFILL_<NAME>_COMMITS_URL", None, "where the commit of a date is looked up (`{date}`); LiteLLM's default is "
             "GitHub's commits API for `model_prices_and_context_window.json`, `until={date}T23:59:59Z`", BACKFILL, "url",
@@ -299,6 +316,38 @@ class Settings:
     def dagster_url(self) -> str:
         return self._text("AISI_DAGSTER_URL")
 
+    @property
+    def pagerduty_events_url(self) -> str:
+        return self._text("AISI_PAGERDUTY_EVENTS_URL")
+
+    @property
+    def alert_webhook_url(self) -> str | None:
+        return self.raw("AISI_ALERT_WEBHOOK_URL")
+
+    @property
+    def alert_webhook_secret(self) -> str | None:
+        return self.raw("AISI_ALERT_WEBHOOK_SECRET")
+
+    @property
+    def alert_webhook_header(self) -> tuple[str, str] | None:
+        """``AISI_ALERT_WEBHOOK_HEADER`` as (name, value), or None; the value is never shown in an error."""
+        raw = self.raw("AISI_ALERT_WEBHOOK_HEADER")
+        if raw is None:
+            return None
+        name, sep, value = raw.partition(":")
+        if not sep or not re.fullmatch(r"[A-Za-z0-9-]+", name.strip()) or not value.strip():
+            raise ValueError("AISI_ALERT_WEBHOOK_HEADER must be `Name: value` (a header name, a colon, a value)")
+        return name.strip(), value.strip()
+
+    @property
+    def alert_routing(self) -> Path | None:
+        raw = self.raw("AISI_ALERT_ROUTING")
+        return Path(raw) if raw else None
+
+    @property
+    def notify_retry_backoff_s(self) -> float:
+        return self._number("AISI_NOTIFY_RETRY_BACKOFF_S", float)
+
     # -- service -------------------------------------------------------------------------------
     def autostart(self, area: str) -> bool:
         """Whether ``area``'s schedules and sensors start with the daemon (``AISI_<AREA>_AUTOSTART``)."""
@@ -344,6 +393,14 @@ class Settings:
     @property
     def snapshot_daily_days(self) -> int:
         return self._number("AISI_SNAPSHOT_DAILY_DAYS", int)
+
+    @property
+    def doctor_disk_warn_gb(self) -> float:
+        return self._number("AISI_DOCTOR_DISK_WARN_GB", float)
+
+    @property
+    def doctor_disk_fail_gb(self) -> float:
+        return self._number("AISI_DOCTOR_DISK_FAIL_GB", float)
 
     # -- backfills -----------------------------------------------------------------------------
     def backfill_url(self, env_name: str, which: Literal["COMMITS", "RAW"]) -> str | None:

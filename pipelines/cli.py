@@ -57,6 +57,8 @@ def refresh(sources: tuple[str, ...], wait: bool, wait_timeout: float | None, fo
     One refresh at a time per AISI_HOME: a second one waits for the first (it says which one
     it waits for), or with --no-wait exits with code 75. Before it starts, runs left
     unfinished by a killed refresh are marked failed and the pool slots they held are freed.
+    At the end, its runs' notifications go to the configured alert channels (Slack, PagerDuty,
+    a JSON webhook) with whatever else the outbox holds, each message once.
     With --source, the summary lists those sources and the exit code is 1 when one failed.
     """
     if force and not sources:
@@ -73,10 +75,10 @@ def refresh(sources: tuple[str, ...], wait: bool, wait_timeout: float | None, fo
         with catalog_lock(home, budget, on_wait=waiting):
             prepare_instance()
             _settle_instance(deadline, no_wait=not wait)
-            from pipelines.catalog.refresh import run_refresh
+            from pipelines.refresh_alerts import run_refresh_with_alerts
 
             started = time.monotonic()
-            summary = run_refresh(list(sources), progress=lambda line: click.echo(line, err=True), force=force)
+            summary = run_refresh_with_alerts(list(sources), progress=lambda line: click.echo(line, err=True), force=force)
     except CatalogBusy as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(BUSY_EXIT_CODE)
@@ -229,6 +231,29 @@ def export_table(table: str, fmt: str, out: str | None, progress: bool | None) -
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)
     click.echo(summary, err=True)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the checks as a JSON list (check, status, message, hint).")
+@click.option("--notify-test", is_flag=True, help="Post a real test message to the configured alert channel.")
+@click.option("--only", multiple=True, metavar="GROUP",
+              type=click.Choice(["keys", "postgres", "warehouse", "snapshot", "sources", "chromium", "alerts", "disk", "runs"]),
+              help="Run only this group of checks (repeatable): keys, postgres, warehouse, snapshot, sources, chromium, "
+                   "alerts, disk, runs.")
+def doctor(as_json: bool, notify_test: bool, only: tuple[str, ...]) -> None:
+    """Check this installation: API keys, PostgreSQL, warehouse and snapshot, each source's health,
+    Chromium, the alert channel, disk space, recent run failures. One line per check (ok / warn /
+    fail / skip) with what to do; exit 0 when all is well, 1 with warnings, 2 with failures."""
+    import json
+
+    from core.doctor import exit_code, render
+    from pipelines.doctor import run_checks
+
+    if (dagster_home() / "dagster.yaml").is_file():
+        prepare_instance()
+    results = run_checks(notify_test=notify_test, only=only)
+    click.echo(json.dumps([r.as_dict() for r in results], indent=2) if as_json else render(results))
+    sys.exit(exit_code(results))
 
 
 @main.command()

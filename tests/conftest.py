@@ -69,7 +69,8 @@ def isolate(mp: pytest.MonkeyPatch, data: Path) -> None:
     mp.setenv("DAGSTER_HOME", str(data / "dagster"))
     for name in list(os.environ):
         if name.startswith(("AISI_SOURCE_", "AISI_STATUS_", "AISI_MONITOR_", "AISI_CANARY", "AISI_PROBE_")) or name in (
-            "AISI_DATABASE_URL", "AISI_DAGSTER_PG_URL", "AISI_API_TOKEN", "SLACK_WEBHOOK_URL"
+            "AISI_DATABASE_URL", "AISI_DAGSTER_PG_URL", "AISI_API_TOKEN", "SLACK_WEBHOOK_URL", "SLACK_BOT_TOKEN",
+            "PAGERDUTY_ROUTING_KEY", "AISI_ALERT_WEBHOOK_URL", "AISI_ALERT_WEBHOOK_SECRET", "AISI_ALERT_WEBHOOK_HEADER"
         ):
             mp.delenv(name)
     mp.setenv("AISI_HTTP_BACKOFF_S", "0.05")
@@ -99,14 +100,19 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return data
 
 
+def serve_sources(server: ReplayServer, mp: pytest.MonkeyPatch) -> None:
+    """The three aggregator sources' fixtures on ``server``, the environment pointed at them."""
+    for env_name, (prefix, path, fixture) in SOURCE_ROUTES.items():
+        server.add(prefix + path, FIXTURES / fixture)
+        mp.setenv(f"AISI_SOURCE_{env_name}_URL", server.url + prefix)
+        mp.setenv(f"AISI_SOURCE_{env_name}_TIMEOUT", "2")
+
+
 @pytest.fixture
 def replay(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ReplayServer]:
     """The three aggregator sources replayed from tests/fixtures, env pointed at them."""
     server = ReplayServer().start()
-    for env_name, (prefix, path, fixture) in SOURCE_ROUTES.items():
-        server.add(prefix + path, FIXTURES / fixture)
-        monkeypatch.setenv(f"AISI_SOURCE_{env_name}_URL", server.url + prefix)
-        monkeypatch.setenv(f"AISI_SOURCE_{env_name}_TIMEOUT", "2")
+    serve_sources(server, monkeypatch)
     yield server
     server.stop()
 

@@ -18,7 +18,7 @@ import duckdb
 import httpx
 import pytest
 
-from tests.conftest import FIXTURES, REPO, SOURCE_ROUTES, free_port, isolate
+from tests.conftest import FIXTURES, REPO, SOURCE_ROUTES, free_port, isolate, serve_sources
 from tests.replay import ReplayServer
 
 pytestmark = pytest.mark.slow
@@ -125,10 +125,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         isolate(mp, home)
         replay = ReplayServer().start()
         try:
-            for env_name, (prefix, path, fixture) in SOURCE_ROUTES.items():
-                replay.add(prefix + path, FIXTURES / fixture)
-                mp.setenv(f"AISI_SOURCE_{env_name}_URL", replay.url + prefix)
-                mp.setenv(f"AISI_SOURCE_{env_name}_TIMEOUT", "2")
+            serve_sources(replay, mp)
             # The leaderboard fixture plus a score for a model the catalog lists (openai/gpt-4o).
             replay.add("/lmarena/data/leaderboard-text.json", FIXTURES / "lmarena" / "leaderboard-api.json")
             run_refresh()

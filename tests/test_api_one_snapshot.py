@@ -79,8 +79,11 @@ def test_no_response_mixes_two_snapshots_while_publishing(home: Path) -> None:
             t.start()
         try:
             for name in names[1:]:
-                time.sleep(0.05)
                 _publish(snapshots, name)
+                # Until a request has read this one (a busy machine answers slowly), then the next.
+                deadline = time.monotonic() + 2
+                while Path(name).stem not in seen and time.monotonic() < deadline:
+                    time.sleep(0.01)
             time.sleep(0.1)
         finally:
             stop.set()

@@ -21,7 +21,7 @@ from mcp.types import CallToolResult
 from api import mcp_server
 from api.app import create_app
 from core.stores.monitor import open_monitor_store
-from tests.conftest import FIXTURES, REPO, SOURCE_ROUTES, isolate
+from tests.conftest import REPO, isolate, serve_sources
 from tests.replay import ReplayServer
 from tests.test_api import ApiServer, run_refresh, server_env, start_server
 from tests.test_api_availability import seed
@@ -50,10 +50,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         isolate(mp, home)
         replay = ReplayServer().start()
         try:
-            for env_name, (prefix, path, fixture) in SOURCE_ROUTES.items():
-                replay.add(prefix + path, FIXTURES / fixture)
-                mp.setenv(f"AISI_SOURCE_{env_name}_URL", replay.url + prefix)
-                mp.setenv(f"AISI_SOURCE_{env_name}_TIMEOUT", "2")
+            serve_sources(replay, mp)
             run_refresh()
             swap(replay, *GPT_INPUT)
             run_refresh()

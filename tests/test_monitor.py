@@ -227,7 +227,7 @@ def test_postgres_partitions_made_ahead_and_dropped_by_retention(pg_database: st
     store = open_monitor_store(database_url=pg_database)
     assert isinstance(store, PostgresMonitorStore)
     assert store.migrate() == ["0001_status", "0002_availability_checks", "0003_views", "0004_notifications", "0005_rollups",
-                               "0006_checks_time_index", "0007_partitions_concurrent"]
+                               "0006_checks_time_index", "0007_partitions_concurrent", "0008_notification_channels"]
     assert store.migrate() == []
     now = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
 

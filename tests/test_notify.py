@@ -210,7 +210,8 @@ def test_slack_outage_is_recorded_not_raised_and_delivered_once_later(home: Path
     assert WEBHOOK_SECRET not in json.dumps(all_notifications(home), default=str)
 
 
-def test_unreachable_slack_is_retried_a_bounded_number_of_times(home: Path, slack: Receiver) -> None:
+def test_unreachable_slack_is_retried_a_bounded_number_of_times(home: Path, slack: Receiver, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AISI_NOTIFY_RETRY_BACKOFF_S", "0")  # no wait between tries: ten ticks, ten tries
     store = open_monitor_store(home)
     now = datetime.now(timezone.utc)
     record(store, [Notification("test:outage", "run_failure", "hello", now)])

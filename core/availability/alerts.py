@@ -2,8 +2,9 @@
 
 ``transitions`` compares each provider's health with a cursor (what was last alerted) and
 returns only the changes. ``dispatch`` hands them to the notifications outbox
-(``core.notify.outbox``), which every Slack message goes through: recorded once under a dedup
-key, delivered, retried on later ticks a bounded number of times, never raising.
+(``core.notify.outbox``), which every alert goes through: recorded once under a dedup key,
+delivered to each routed channel (Slack, PagerDuty, a JSON webhook), retried on later flushes a
+bounded number of times, never raising.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Mapping, Protocol
+from typing import Any, Mapping, Protocol, Sequence
 
 from core.availability.health import ProviderHealth
+from core.notify.channels import SlackWebhookChannel as SlackWebhookSink  # noqa: F401  (its old home)
 
 log = logging.getLogger(__name__)
 
@@ -69,40 +71,30 @@ class AlertSink(Protocol):
 class LogSink:
     """No channel configured: alerts go to the log (and stay in ``notifications``)."""
 
+    route = "log"
     channel = "log"
 
     def deliver(self, alert: Alert) -> None:
         log.warning("availability alert: %s", alert.text())
 
 
-class SlackWebhookSink:
-    """A Slack incoming webhook; the URL is a secret and never appears in errors or logs."""
-
-    channel = "slack"
-
-    def __init__(self, webhook_url: str, timeout_s: float = 5.0):
-        self._url = webhook_url
-        self.timeout_s = timeout_s
-
-    def deliver(self, alert: Alert) -> None:
-        import httpx
-
-        try:
-            response = httpx.post(self._url, json={"text": alert.text()}, timeout=self.timeout_s)
-        except httpx.HTTPError as exc:
-            raise RuntimeError(f"Slack webhook unreachable ({type(exc).__name__})") from None
-        if response.status_code >= 300:
-            raise RuntimeError(f"Slack webhook answered HTTP {response.status_code}")
-
-
 def sink_for(webhook_url: str | None) -> AlertSink:
     return SlackWebhookSink(webhook_url) if webhook_url else LogSink()
 
 
-def dispatch(store: Any, alerts: list[Alert], sink: AlertSink, now: datetime) -> dict[str, int]:
+def alert_channels(webhook_url: str | None = None) -> list[Any]:
+    """Every alert channel the environment configures (``core.notify.channels``; ``webhook_url``:
+    this Slack webhook in place of the environment's Slack), or the log when there is none."""
+    from core.notify.channels import configured_channels
+
+    return configured_channels(slack=SlackWebhookSink(webhook_url) if webhook_url else None) or [LogSink()]
+
+
+def dispatch(store: Any, alerts: list[Alert], sink: AlertSink | Sequence[AlertSink], now: datetime) -> dict[str, int]:
     """Records ``alerts`` in the notifications outbox (once each: a dedup key recorded twice
     changes nothing) and delivers everything pending there; never raises on delivery."""
     from core.notify.outbox import Notification, notify
 
-    outcome = notify(store, [Notification(a.dedup_key, f"provider_{a.kind}", a.text(), a.created_at) for a in alerts], sink, now)
+    outcome = notify(store, [Notification(a.dedup_key, f"provider_{a.kind}", a.text(), a.created_at, a.provider_id) for a in alerts],
+                     sink, now)
     return {"new": len(alerts), "delivered": outcome["delivered"], "failed": outcome["failed"]}

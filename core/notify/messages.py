@@ -66,7 +66,7 @@ def run_failure(job_name: str, run_id: str, errors: Sequence[str], run_url: str,
     if len(errors) > 3:
         lines.append(f"…and {len(errors) - 3} more failed step(s)")
     lines.append(_link(run_url, "Open the run in Dagster"))
-    return Notification(f"run_failure:{run_id}", "run_failure", "\n".join(lines), now)
+    return Notification(f"run_failure:{run_id}", "run_failure", "\n".join(lines), now, job_name)
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,8 @@ def check_failed(job_name: str, run_id: str, check: FailedCheck, run_url: str, n
     if check.description:
         lines.append(f"> {_escape(_clip(check.description, MAX_ERROR_CHARS))}")
     lines.extend(render_metadata(check.metadata))
-    return Notification(f"check_failed:{run_id}:{check.asset}:{check.check_name}", "check_failed", "\n".join(lines), now)
+    return Notification(f"check_failed:{run_id}:{check.asset}:{check.check_name}", "check_failed", "\n".join(lines), now,
+                        f"{check.asset}/{check.check_name}")
 
 
 # -- sources degraded ("API Failure Alert") ----------------------------------------------
@@ -161,7 +162,7 @@ def source_degraded(row: Mapping[str, Any], now: datetime) -> Notification:
         f"Since: {_when(row.get('degraded_since'))} ({runs} run{'s' if runs != 1 else ''} in a row; "
         f"last healthy: {'never' if _missing(healthy) else _when(healthy)})",
     ]
-    return Notification(f"source_degraded:{source}:{row['streak_run_id']}", "source_degraded", "\n".join(lines), now)
+    return Notification(f"source_degraded:{source}:{row['streak_run_id']}", "source_degraded", "\n".join(lines), now, source)
 
 
 # -- price changes and new models --------------------------------------------------------

@@ -39,7 +39,7 @@ MIGRATIONS_DIR = MONITOR_SQL / "migrations"
 # partition maker's lock (0007).
 # They are idempotent; a file runs them again whenever they changed (SCHEMA_STATE: their hash).
 DUCKDB_SCHEMA = ("migrations/0001_status.sql", "duckdb_availability_checks.sql", "migrations/0003_views.sql",
-                 "migrations/0004_notifications.sql", "migrations/0005_rollups.sql")
+                 "migrations/0004_notifications.sql", "migrations/0005_rollups.sql", "migrations/0008_notification_channels.sql")
 PARTITIONS_AHEAD_DAYS = 2
 CHECK_COLUMNS = ("checked_at", "provider_id", "probe", "target", "up", "state", "error_kind", "http_status", "latency_ms",
                  "authenticated", "ttft_ms", "tokens_per_s", "tokens", "detail")

@@ -4,7 +4,8 @@ Two in-process runs of the catalog job on this home's Dagster instance: the firs
 sources (conditionally: an unchanged source answers 304 and keeps its data version); the second
 materialises the derived assets Dagster reports as stale or missing (``pipelines.catalog.incremental``)
 and everything downstream of them. When no source's data changed there is no second run: nothing
-is re-parsed, re-merged or published.
+is re-parsed, re-merged or published. ``aisi refresh`` then flushes the notifications of these
+runs (``pipelines.refresh_alerts``) into ``RefreshSummary.alerts``.
 
 ``--source`` names fetch those sources alone and the summary lists only them. ``force`` (``aisi sync
 SOURCE --force``) reaches each named source's fetch through the run config of its asset
@@ -49,6 +50,7 @@ class RefreshSummary:
     warehouse: str = ""
     recomputed: list[str] = field(default_factory=list)  # the derived assets the second run materialised
     errors: list[str] = field(default_factory=list)
+    alerts: str | None = None  # what flushing the notifications outbox did (set by pipelines.refresh_alerts)
     selected: list[str] = field(default_factory=list)  # the --source names (empty: every source)
     forced: bool = False
     replaced_rollback: str | None = None  # the rollback this refresh's publish replaces
@@ -80,6 +82,8 @@ class RefreshSummary:
             hint = "" if self.forced else f" (a payload held back by the guard goes through with `aisi sync {name} --force`)"
             lines.append(f"Error: source {name} did not deliver fresh data{hint}")
         lines.extend(f"Error: {e}" for e in self.errors)
+        if self.alerts:
+            lines.append(self.alerts)
         return "\n".join(lines)
 
 

@@ -1,7 +1,9 @@
 """``aisi monitor``: the status + probe cycle without Dagster, once or every minute.
 
 Does what the per-minute Dagster jobs and the alert sensor do, in this process, so a user who
-only wants the monitor needs no daemon. Data lands in the same store the API reads.
+only wants the monitor needs no daemon. Data lands in the same store the API reads. Each cycle
+ends by flushing the notifications outbox to every configured alert channel (Slack, PagerDuty,
+the JSON webhook), so messages recorded by ``aisi refresh`` go out too.
 """
 
 from __future__ import annotations
@@ -50,11 +52,12 @@ def run_cycle(environ: Mapping[str, str] | None = None, now: datetime | None = N
     """One status + probe cycle, retention when due, and the alerts it calls for."""
     import time
 
-    from core.availability.alerts import dispatch, sink_for, transitions
+    from core.availability.alerts import LogSink, dispatch, transitions
     from core.availability.canary import canary_config_from_env
     from core.availability.cycle import ALERT_CURSOR, housekeeping, keys_from, probe_cycle, status_cycle
     from core.availability.health import current_health, down_after_from_env
     from core.availability.targets import load_targets
+    from core.notify.channels import configured_channels
     from core.stores.monitor import PostgresMonitorStore, open_monitor_store, retention_days
 
     env = dict(os.environ if environ is None else environ)
@@ -73,7 +76,9 @@ def run_cycle(environ: Mapping[str, str] | None = None, now: datetime | None = N
         housekeeping(store, now, retention_days())
         health = current_health(store, [p.provider_id for p in providers], now, down_after_from_env())
         alerts, following = transitions(store.get_state(ALERT_CURSOR) or {}, health, now)
-        delivered = dispatch(store, alerts, sink_for(env.get("SLACK_WEBHOOK_URL")), now)
+        # Records the new alerts and flushes the whole outbox (messages `aisi refresh` or a sensor left
+        # pending too) to every configured channel.
+        delivered = dispatch(store, alerts, configured_channels(env) or [LogSink()], now)
         store.set_state(ALERT_CURSOR, following, now)
     finally:
         store.close()

@@ -1,6 +1,7 @@
 """Where notifications go: a Slack incoming webhook (``SLACK_WEBHOOK_URL``), the Slack Web API
-through dagster-slack's ``SlackResource`` (``SLACK_BOT_TOKEN`` + ``SLACK_CHANNEL``), or, with
-neither, the log (the outbox still records every message).
+through dagster-slack's ``SlackResource`` (``SLACK_BOT_TOKEN`` + ``SLACK_CHANNEL``), PagerDuty and
+the JSON webhook (``core.notify.channels``, from the environment), or, with none, the log (the
+outbox still records every message).
 
 The webhook URL and the token are secrets: they reach this resource as ``dagster.EnvVar`` (resolved
 at run time, never stored in the run config), travel only in the request (the URL, a header), and
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 class LogNotificationSink:
     """No Slack configured: the message goes to the log (and stays in ``notifications``)."""
 
+    route = "log"
     channel = "log"
 
     def deliver(self, alert: Any) -> None:
@@ -33,6 +35,7 @@ class LogNotificationSink:
 class SlackBotSink:
     """``chat.postMessage`` to one channel with a bot token, through ``SlackResource``'s client."""
 
+    route = "slack"
     channel = "slack-bot"
 
     def __init__(self, slack: SlackResource, slack_channel: str, api_url: str | None = None, timeout_s: int = 10):
@@ -79,6 +82,17 @@ class SlackNotifyResource(dg.ConfigurableResource):
         if self.slack_webhook_url:
             return SlackWebhookSink(self.slack_webhook_url)
         return LogNotificationSink()
+
+    def channels(self) -> list[Any]:
+        """Every alert channel: this resource's Slack, and PagerDuty and the JSON webhook as the
+        environment configures them (``core.notify.channels``); the log when there is none."""
+        from core.notify.channels import configured_channels
+
+        slack = self.sink()
+        found = configured_channels(slack=None if isinstance(slack, LogNotificationSink) else slack)
+        if isinstance(slack, LogNotificationSink):  # the environment's Slack is this resource's: none configured
+            found = [c for c in found if c.route != "slack"]
+        return found or [slack]
 
     def run_url(self, run_id: str) -> str:
         return f"{(self.dagster_url or settings().dagster_url).rstrip('/')}/runs/{run_id}"

@@ -77,7 +77,7 @@ def slack_run_failures(context: dg.RunFailureSensorContext, monitor: MonitorStor
     notes += [messages.check_failed(run.job_name, run.run_id, check, url, now)
               for check in failed_blocking_checks(context.instance, run.run_id)]
     with opened(monitor) as store:
-        outcome = notify(store, notes, slack_notify.sink(), now)
+        outcome = notify(store, notes, slack_notify.channels(), now)
     return dg.SkipReason(summary(outcome))
 
 
@@ -119,7 +119,7 @@ def slack_catalog_updates(context: dg.RunStatusSensorContext, snapshots: Snapsho
     now = _now()
     notes = catalog_notifications(snapshots, slack_notify, context.dagster_run.run_id, now)
     with opened(monitor) as store:
-        outcome = notify(store, notes, slack_notify.sink(), now)
+        outcome = notify(store, notes, slack_notify.channels(), now)
     return dg.SkipReason(summary(outcome))
 
 
@@ -132,7 +132,7 @@ def slack_catalog_updates(context: dg.RunStatusSensorContext, snapshots: Snapsho
 def slack_outbox(context: dg.SensorEvaluationContext, monitor: MonitorStoreResource,
                  slack_notify: SlackNotifyResource) -> dg.SkipReason:
     with opened(monitor) as store:
-        outcome = deliver_pending(store, slack_notify.sink(), _now())
+        outcome = deliver_pending(store, slack_notify.channels(), _now())
     return dg.SkipReason(f"delivered {outcome['delivered']}, failed {outcome['failed']}")
 
 
@@ -148,13 +148,13 @@ def daily_report_op(context: dg.OpExecutionContext, snapshots: SnapshotStoreReso
     with opened(monitor) as store:
         data = gather(snapshots.open(), store, context.instance, now, day)
         note = messages.daily_report(data, now)
-        outcome = notify(store, [note], slack_notify.sink(), now)
+        outcome = notify(store, [note], slack_notify.channels(), now)
     context.log.info(summary(outcome))
     return dg.Output(
         {"dedup_key": note.dedup_key, **{k: v for k, v in outcome.items() if k != "recorded"}},
         metadata={
             "dedup_key": note.dedup_key,
-            "channel": slack_notify.sink().channel,
+            "channel": ",".join(c.channel for c in slack_notify.channels()),
             "delivered": outcome["delivered"],
             "failed": outcome["failed"],
             "report": dg.MetadataValue.md(note.text()),

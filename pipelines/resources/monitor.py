@@ -25,11 +25,13 @@ class MonitorStoreResource(dg.ConfigurableResource):
 
 class AlertChannelResource(dg.ConfigurableResource):
     """Where provider down / recovered alerts go: a Slack incoming webhook when
-    ``SLACK_WEBHOOK_URL`` is set (an EnvVar: never stored or logged), else the run log."""
+    ``SLACK_WEBHOOK_URL`` is set (an EnvVar: never stored or logged), PagerDuty and the JSON
+    webhook when the environment configures them (``core.notify.channels``), else the run log."""
 
     slack_webhook_url: Optional[str] = None
 
     def sink(self):  # type: ignore[no-untyped-def]
-        from core.availability.alerts import sink_for
+        """Every configured channel (a list; the outbox routes each alert's kind)."""
+        from core.availability.alerts import alert_channels
 
-        return sink_for(self.slack_webhook_url)
+        return alert_channels(self.slack_webhook_url)

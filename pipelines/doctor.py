@@ -1,0 +1,214 @@
+"""``aisi doctor``: the runbook's health check in one report. The Dagster-free checks live in
+``core/doctor.py``; here are the ones that need the pipelines' parts: Chromium launched the way
+the browser resource launches it, the alert channel built by the notify area (``--notify-test``
+posts a real message through it), and the recent runs of the Dagster instance.
+"""
+
+from __future__ import annotations
+
+import socket
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import dagster as dg
+
+from core.doctor import (
+    FAIL,
+    OK,
+    SKIP,
+    WARN,
+    CheckResult,
+    disk_check,
+    key_checks,
+    postgres_check,
+    redacted,
+    secret_values,
+    snapshot_check,
+    source_checks,
+    warehouse_check,
+)
+from core.paths import aisi_home, dagster_home
+from core.settings import settings
+from core.sources.registry import ALL_SOURCES
+from core.sources.spec import is_chosen
+from pipelines.resources.browser import CHROMIUM_ARGS
+
+CHROMIUM_TIMEOUT_S = 20.0
+SLACK_TIMEOUT_S = 10.0
+RUNS_WINDOW = timedelta(hours=24)
+RUNS_LOOKED_AT = 500
+
+
+def chromium_check(timeout_s: float = CHROMIUM_TIMEOUT_S) -> CheckResult:
+    """The Chromium of ``AISI_CHROMIUM`` started headless by Playwright (as the pricing pages
+    start it) and closed. Missing is a failure when a rendered source runs, else a warning."""
+    path = settings().chromium
+    rendered = [m.SPEC.name for m in ALL_SOURCES if m.SPEC.rendered and is_chosen(m.SPEC.name)]
+    needed = FAIL if rendered else WARN
+    why = f"the pricing pages ({', '.join(rendered)}) fall back to cached" if rendered else "no rendered source runs now"
+    if not Path(path).is_file():
+        return CheckResult("chromium", needed, f"{path} not found: {why}",
+                           "install Debian's `chromium` package, or point AISI_CHROMIUM at a Chromium binary")
+    try:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True, timeout=timeout_s * 1000)
+            try:
+                version = browser.version
+            finally:
+                browser.close()
+    except Exception as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        return CheckResult("chromium", needed, f"{path} could not start within {timeout_s:g} s: {first} ({why})",
+                           "run it by hand (`chromium --headless --no-sandbox --dump-dom about:blank`) to see why")
+    return CheckResult("chromium", OK, f"{path} starts headless (Chromium {version})")
+
+
+def alert_sink() -> Any:
+    """The channel the notify area posts through, as the environment configures it (secrets resolved)."""
+    from pipelines.notify.channel import slack_notify_from_environment
+
+    with dg.build_resources({"slack_notify": slack_notify_from_environment()}) as resources:
+        return resources.slack_notify.sink()
+
+
+def _channel_reachable(sink: Any) -> CheckResult:
+    """Without posting: a bot token is checked with ``auth.test``; a webhook's host must answer."""
+    import httpx
+
+    if sink.channel == "slack-bot":
+        from slack_sdk.errors import SlackApiError
+
+        try:
+            answer = sink.client().auth_test()
+        except SlackApiError as exc:
+            error = exc.response.get("error") if isinstance(exc.response.data, dict) else None
+            return CheckResult("alerts", FAIL, f"Slack bot token rejected ({error or f'HTTP {exc.response.status_code}'})",
+                               "put a valid bot token in SLACK_BOT_TOKEN (scope chat:write) and invite the app to SLACK_CHANNEL")
+        except Exception as exc:
+            return CheckResult("alerts", FAIL, f"Slack API unreachable ({type(exc).__name__})",
+                               "check the network to slack.com (or AISI_SLACK_API_URL)")
+        team = answer.get("team") if isinstance(answer.data, dict) else None
+        return CheckResult("alerts", OK, f"Slack bot token accepted{f' (team {team})' if team else ''}, posting to {sink.slack_channel}; "
+                                         "`aisi doctor --notify-test` posts a test message")
+    url = settings().raw("SLACK_WEBHOOK_URL") or ""
+    parsed = httpx.URL(url)
+    host = f"{parsed.host}:{parsed.port}" if parsed.port else parsed.host
+    try:
+        answer = httpx.get(url, timeout=SLACK_TIMEOUT_S)
+    except httpx.HTTPError as exc:
+        return CheckResult("alerts", FAIL, f"Slack webhook host {host} unreachable ({type(exc).__name__})",
+                           "check the network to the webhook's host, or SLACK_WEBHOOK_URL")
+    return CheckResult("alerts", OK, f"Slack webhook host {host} reachable (HTTP {answer.status_code} to a GET); "
+                                     "`aisi doctor --notify-test` posts a test message")
+
+
+def alert_check(notify_test: bool = False) -> CheckResult:
+    """The alert channel configured (Slack bot or webhook) reachable; with ``notify_test`` a real
+    test message posted through the notify area's sink."""
+    try:
+        sink = alert_sink()
+    except Exception as exc:
+        return CheckResult("alerts", FAIL, f"the alert channel could not be set up: {type(exc).__name__}",
+                           "check SLACK_WEBHOOK_URL, SLACK_BOT_TOKEN and SLACK_CHANNEL")
+    if sink.channel == "log":
+        if notify_test:
+            return CheckResult("alerts", WARN, "no alert channel configured: no test message sent (alerts go to the log only)",
+                               "set SLACK_WEBHOOK_URL, or SLACK_BOT_TOKEN with SLACK_CHANNEL")
+        return CheckResult("alerts", SKIP, "not configured (SLACK_WEBHOOK_URL, SLACK_BOT_TOKEN + SLACK_CHANNEL unset): alerts go to the log")
+    if not notify_test:
+        return _channel_reachable(sink)
+    from core.notify.outbox import Notification
+
+    now = datetime.now(timezone.utc)
+    text = f":stethoscope: aisi doctor test message from {socket.gethostname()} at {now:%Y-%m-%d %H:%M:%S}Z: alerts reach this channel."
+    try:
+        sink.deliver(Notification(f"doctor_test:{now.isoformat()}", "doctor_test", text, now))
+    except Exception as exc:
+        return CheckResult("alerts", FAIL, f"test message not delivered via {sink.channel}: {exc}",
+                           "check the webhook / token and the channel; the outbox keeps real alerts until delivery works")
+    return CheckResult("alerts", OK, f"test message posted via {sink.channel}: look for it in the channel")
+
+
+def _step_errors(instance: dg.DagsterInstance, run_id: str) -> list[str]:
+    """``step: innermost error`` for each failed step of the run, else its run failure message."""
+    errors: list[str] = []
+    for record in instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.STEP_FAILURE).records:
+        event = record.event_log_entry.dagster_event
+        data = event.step_failure_data if event is not None else None
+        error = data.error if data is not None else None
+        while error is not None and error.cause is not None:
+            error = error.cause
+        message = (error.message if error is not None else record.event_log_entry.user_message or "failed").strip()
+        errors.append(f"{event.step_key if event else '?'}: {message.splitlines()[0] if message else 'failed'}")
+    if not errors:
+        for record in instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.RUN_FAILURE).records:
+            message = (record.event_log_entry.user_message or "").strip()
+            if message:
+                errors.append(message.splitlines()[0])
+    return errors
+
+
+def runs_check(now: datetime | None = None) -> CheckResult:
+    """The Dagster instance's runs of the last day: a job whose latest run failed is a failure,
+    failures since fixed by a later success a warning."""
+    now = now or datetime.now(timezone.utc)
+    if not (dagster_home() / "dagster.yaml").is_file():
+        return CheckResult("runs", SKIP, f"no Dagster instance yet ({dagster_home()}): nothing has run on this home")
+    try:
+        instance = dg.DagsterInstance.get()
+        records = instance.get_run_records(filters=dg.RunsFilter(updated_after=now - RUNS_WINDOW), limit=RUNS_LOOKED_AT)
+    except Exception as exc:
+        return CheckResult("runs", FAIL, f"the Dagster instance in {dagster_home()} not readable: {type(exc).__name__}: {exc}",
+                           "check its storage (SQLite files there, or AISI_DAGSTER_PG_URL)")
+    finished = [r for r in records if r.dagster_run.status in (dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE)]
+    failed = [r for r in finished if r.dagster_run.status == dg.DagsterRunStatus.FAILURE]
+    if not failed:
+        return CheckResult("runs", OK, f"{len(records)} run(s) in the last 24 h, none failed")
+    latest: dict[str, Any] = {}
+    for record in sorted(finished, key=lambda r: r.update_timestamp):
+        latest[record.dagster_run.job_name] = record
+    still = sorted({job for job, r in latest.items() if r.dagster_run.status == dg.DagsterRunStatus.FAILURE})
+    newest = max(failed, key=lambda r: r.update_timestamp)
+    errors = _step_errors(instance, newest.dagster_run.run_id)
+    detail = f"; newest: {newest.dagster_run.job_name} run {newest.dagster_run.run_id[:8]}: {'; '.join(errors[:3]) or 'no error recorded'}"
+    count = f"{len(failed)} failed run(s) of {len(records)} in the last 24 h"
+    if still:
+        return CheckResult("runs", FAIL, f"{count}, still failing: {', '.join(still)}{detail}",
+                           f"open the run in the Dagster UI ({settings().dagster_url.rstrip('/')}/runs/{newest.dagster_run.run_id}) "
+                           "and fix its error; the next good run clears this")
+    return CheckResult("runs", WARN, f"{count}, each job's latest run succeeded since{detail}",
+                       "nothing to do unless it recurs; the run's error is in the Dagster UI")
+
+
+# The checks by group, in report order (``aisi doctor --only GROUP``).
+GROUPS: dict[str, Callable[[Path, bool], list[CheckResult]]] = {
+    "keys": lambda home, notify_test: key_checks(),
+    "postgres": lambda home, notify_test: [postgres_check(settings().database_url)],
+    "warehouse": lambda home, notify_test: [warehouse_check(home, settings().database_url)],
+    "snapshot": lambda home, notify_test: [snapshot_check(home)],
+    "sources": lambda home, notify_test: source_checks(home, settings().database_url),
+    "chromium": lambda home, notify_test: [chromium_check()],
+    "alerts": lambda home, notify_test: [alert_check(notify_test)],
+    "disk": lambda home, notify_test: [disk_check(home)],
+    "runs": lambda home, notify_test: [runs_check()],
+}
+
+
+def run_checks(notify_test: bool = False, only: Iterable[str] = ()) -> list[CheckResult]:
+    """Every check (or those of the groups ``only`` names) in report order, secrets removed from their text."""
+    home = aisi_home()
+    chosen = set(only)
+    results: list[CheckResult] = []
+    for group, run in GROUPS.items():
+        if chosen and group not in chosen:
+            continue
+        try:
+            results += run(home, notify_test)
+        except Exception as exc:  # a check that breaks is a failed line, never a traceback hiding the others
+            first = (str(exc).strip().splitlines() or [""])[0]
+            results.append(CheckResult(group, FAIL, f"the check could not run: {type(exc).__name__}: {first}",
+                                       "run `aisi doctor --only " + group + "` again; if it persists, it is a bug to report"))
+    return redacted(results, secret_values())
