@@ -146,7 +146,13 @@ def _warehouse_rows(home: Path, database_url: str | None, query: str) -> list[di
     path = home / WAREHOUSE_FILE
     if not path.exists():
         return []
-    with duckdb.connect(str(path), read_only=True) as con:
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.ConnectionException:
+        # This process holds the warehouse open already (a refresh run in-process after another):
+        # DuckDB shares that instance with a connection of the same configuration only.
+        con = duckdb.connect(str(path))
+    with con:
         try:
             return as_dicts(con.execute(duckdb_sql(query)))
         except duckdb.CatalogException:
