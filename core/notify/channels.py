@@ -95,7 +95,7 @@ class LogChannel:
     channel = "log"
 
     def deliver(self, note: Any) -> None:
-        log.info("notification (no alert channel configured): %s", note.text())
+        log.warning("notification (no alert channel configured): %s", note.text())
 
 
 class SlackWebhookChannel:

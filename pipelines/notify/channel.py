@@ -10,26 +10,15 @@ never appear in an error text, a log line or the ``notifications`` table.
 
 from __future__ import annotations
 
-import logging
 from typing import Any, Optional
 
 import dagster as dg
 from dagster_slack import SlackResource
 
 from core.availability.alerts import SlackWebhookSink
+from core.notify.channels import LogChannel
 from core.settings import settings
 
-log = logging.getLogger(__name__)
-
-
-class LogNotificationSink:
-    """No Slack configured: the message goes to the log (and stays in ``notifications``)."""
-
-    route = "log"
-    channel = "log"
-
-    def deliver(self, alert: Any) -> None:
-        log.warning("notification (no Slack configured): %s", alert.text())
 
 
 class SlackBotSink:
@@ -81,7 +70,7 @@ class SlackNotifyResource(dg.ConfigurableResource):
             return SlackBotSink(self.slack, self.slack_channel, self.slack_api_url)
         if self.slack_webhook_url:
             return SlackWebhookSink(self.slack_webhook_url)
-        return LogNotificationSink()
+        return LogChannel()
 
     def channels(self) -> list[Any]:
         """Every alert channel: this resource's Slack, and PagerDuty and the JSON webhook as the
@@ -89,8 +78,8 @@ class SlackNotifyResource(dg.ConfigurableResource):
         from core.notify.channels import configured_channels
 
         slack = self.sink()
-        found = configured_channels(slack=None if isinstance(slack, LogNotificationSink) else slack)
-        if isinstance(slack, LogNotificationSink):  # the environment's Slack is this resource's: none configured
+        found = configured_channels(slack=None if isinstance(slack, LogChannel) else slack)
+        if isinstance(slack, LogChannel):  # the environment's Slack is this resource's: none configured
             found = [c for c in found if c.route != "slack"]
         return found or [slack]
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from pipelines.notify.channel import LogNotificationSink, SlackBotSink, SlackNotifyResource, slack_notify_from_environment
+from core.notify.channels import LogChannel
+from pipelines.notify.channel import SlackBotSink, SlackNotifyResource, slack_notify_from_environment
 
 
 def _definitions() -> dg.Definitions:
@@ -68,7 +69,7 @@ def test_definitions_load_with_the_catalog_and_monitor(monkeypatch: pytest.Monke
 def test_secrets_are_env_vars_and_the_channel_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("SLACK_WEBHOOK_URL", "SLACK_BOT_TOKEN", "SLACK_CHANNEL", "AISI_DAGSTER_URL", "AISI_SLACK_API_URL"):
         monkeypatch.delenv(name, raising=False)
-    assert isinstance(slack_notify_from_environment().sink(), LogNotificationSink)
+    assert isinstance(slack_notify_from_environment().sink(), LogChannel)
     assert slack_notify_from_environment().run_url("r1") == "http://127.0.0.1:3000/runs/r1"
 
     monkeypatch.setenv("SLACK_WEBHOOK_URL", "https://hooks.slack.com/services/T/B/secret")
@@ -108,4 +109,4 @@ def test_sink_choice() -> None:
     assert isinstance(SlackNotifyResource(slack=bot, slack_channel="#a", slack_webhook_url="https://x").sink(), SlackBotSink)
     assert isinstance(SlackNotifyResource(slack=bot, slack_webhook_url="https://x").sink(), SlackWebhookSink)  # no channel
     assert isinstance(SlackNotifyResource(slack_webhook_url="https://x").sink(), SlackWebhookSink)
-    assert isinstance(SlackNotifyResource().sink(), LogNotificationSink)
+    assert isinstance(SlackNotifyResource().sink(), LogChannel)
