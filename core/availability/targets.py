@@ -11,6 +11,7 @@ from typing import Any, Mapping
 
 from core.paths import CONFIG_DIR
 from core.settings import settings
+from core.yaml_files import load_yaml
 
 DEFAULT_CONFIG = CONFIG_DIR / "monitor.yaml"
 
@@ -65,7 +66,7 @@ def _read(path: Path) -> dict[str, Any]:
     import yaml
 
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        document = load_yaml(path) or {}
     except OSError as exc:
         raise MonitorConfigError(f"cannot read monitor config {path}: {exc}") from None
     except yaml.YAMLError as exc:

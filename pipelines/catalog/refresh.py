@@ -148,18 +148,19 @@ def forceable(name: str) -> bool:
     return any(m.SPEC.name == name for m in HTTP_SOURCES)
 
 
-def run_refresh(sources: list[str], progress: Callable[[str], None], force: bool = False) -> RefreshSummary:
-    """``force``: the named ``sources`` are fetched unconditionally, the payload guard overridden once."""
-    summary = _run_refresh(sources, progress, force)
+def run_refresh(sources: list[str], progress: Callable[[str], None], force: bool = False,
+                instance: dg.DagsterInstance | None = None) -> RefreshSummary:
+    """``force``: the named ``sources`` are fetched unconditionally, the payload guard overridden once.
+    ``instance``: the Dagster instance to run on (default: DAGSTER_HOME's)."""
+    summary = _run_refresh(sources, progress, force, instance or dg.DagsterInstance.get())
     if sources:  # the sources asked for, not the 21 the merge recorded
         summary.sources = [s for s in summary.sources if s["source"] in sources]
     return summary
 
 
-def _run_refresh(sources: list[str], progress: Callable[[str], None], force: bool) -> RefreshSummary:
+def _run_refresh(sources: list[str], progress: Callable[[str], None], force: bool, instance: dg.DagsterInstance) -> RefreshSummary:
     definitions = catalog_definitions()
     job = definitions.resolve_job_def("catalog_job")
-    instance = dg.DagsterInstance.get()
     graph = definitions.resolve_asset_graph()
 
     fetch_keys = _fetch_selection(sources, instance).resolve(graph)
