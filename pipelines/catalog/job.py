@@ -38,8 +38,13 @@ def catalog_executor() -> dg.ExecutorDefinition:
     env = settings()
     if env.executor == "in_process":
         return dg.in_process_executor
-    limit = env.executor_max_concurrency
-    return dg.multiprocess_executor.configured({"max_concurrent": limit}) if limit else dg.multiprocess_executor
+    # Each step's process is forked from a server that has imported Dagster and every area once
+    # (pipelines/definitions.py AREAS), so a step starts in a fraction of a second, not two.
+    preload = [f"pipelines.{area}.definitions" for area in ("catalog", "monitor", "notify", "maintenance", "history")]
+    return dg.multiprocess_executor.configured({
+        "max_concurrent": env.executor_max_concurrency or 0,  # 0: the number of CPUs
+        "start_method": {"forkserver": {"preload_modules": ["pipelines.definitions", *preload]}},
+    })
 
 
 catalog_job = dg.define_asset_job(
