@@ -22,7 +22,7 @@ HELM_API = DEPLOY / "helm" / "api.yaml"
 DOCKERFILE = DEPLOY / "Dockerfile"
 ENV_EXAMPLE = DEPLOY / ".env.example"
 SERVICES = {"postgres", "code-server", "webserver", "daemon", "api"}
-AISI_SERVICES = SERVICES - {"postgres"}
+PROJECT_SERVICES = SERVICES - {"postgres"}
 # What the Helm chart's user-deployment template puts before `codeServerArgs`.
 CHART_CODE_SERVER_PREFIX = ["dagster", "code-server", "start", "-h", "0.0.0.0", "-p"]
 
@@ -53,7 +53,7 @@ def test_compose_services_health_checks_and_volumes() -> None:
     for name, service in services.items():
         assert service.get("healthcheck", {}).get("test"), f"{name} has no health check"
         assert service.get("restart") == "unless-stopped", name
-    for name in AISI_SERVICES:
+    for name in PROJECT_SERVICES:
         service = services[name]
         assert service["build"] == {"context": "..", "dockerfile": "deploy/Dockerfile"}, name
         assert "aisi-data:/data" in service["volumes"], name
@@ -80,7 +80,7 @@ def test_compose_commands_are_the_ones_the_deployment_test_runs() -> None:
     # tests/test_deployment.py starts every service but PostgreSQL from these commands, changing
     # only the executable's path, the listening host, the ports and the workspace file.
     workspace = Path("/elsewhere/workspace.yaml")
-    for name in AISI_SERVICES:
+    for name in PROJECT_SERVICES:
         original = compose_command(name)
         local = local_command(name, port=1234, workspace=workspace)
         assert Path(local[0]).name == original[0] or local[1:3] == ["-m", original[0]], (name, local)
@@ -88,7 +88,7 @@ def test_compose_commands_are_the_ones_the_deployment_test_runs() -> None:
         assert changed <= {("0.0.0.0", "127.0.0.1"), ("4000", "1234"), ("3000", "1234"), ("8000", "1234"),
                            ("deploy/workspace.yaml", str(workspace))}, (name, changed)
     source = (REPO / "tests" / "test_deployment.py").read_text(encoding="utf-8")
-    for name in AISI_SERVICES:
+    for name in PROJECT_SERVICES:
         assert f'local_command("{name}"' in source, f"tests/test_deployment.py does not start {name} from Compose"
     assert 'healthcheck=True' in source  # and waits for the code server's own health check
 
