@@ -282,6 +282,12 @@ def test_a_multi_process_installation(installation: Installation, tmp_path: Path
     assert "multiprocess executor" in engine.lower(), engine[:2000]
     workers = {e["dagster_event"]["step_key"] for e in inst.events(run_id, dg.DagsterEventType.STEP_WORKER_STARTED)}
     assert {"openrouter_raw", "models_dev_raw", "litellm_raw", "catalog", "warehouse", "duckdb_snapshot"} <= workers, sorted(workers)
+    # Sources fetched in parallel: at some moment two source steps were running at once.
+    spans = {e["dagster_event"]["step_key"]: [e["timestamp"]] for e in inst.events(run_id, dg.DagsterEventType.STEP_START)}
+    for e in inst.events(run_id, dg.DagsterEventType.STEP_SUCCESS):
+        spans[e["dagster_event"]["step_key"]].append(e["timestamp"])
+    sources = {k: v for k, v in spans.items() if k.endswith("_raw")}
+    assert any(a[0] < b[1] and b[0] < a[1] for x, a in sources.items() for y, b in sources.items() if x < y), sources
     [first] = inst.snapshots()
     assert (inst.home / "snapshots" / "latest.duckdb").resolve() == first.resolve()
     # No scheduled run ran beside it (a tick during it waited in the queue).
