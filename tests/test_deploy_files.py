@@ -161,12 +161,46 @@ def test_helm_values_match_compose_and_the_instance() -> None:
     instance = _yaml(INSTANCE_FILE)
     coordinator = values["dagsterDaemon"]["runCoordinator"]
     assert coordinator["enabled"] is True and coordinator["type"] == "QueuedRunCoordinator"
-    limits = coordinator["config"]["queuedRunCoordinator"]["tagConcurrencyLimits"]
-    assert limits == instance["concurrency"]["runs"]["tag_concurrency_limits"]
-    assert values["concurrency"]["pools"]["defaultLimit"] == instance["concurrency"]["pools"]["default_limit"]
+    # The limits live in the instance's `concurrency` block, the same as deploy/dagster.yaml's.
+    assert values["additionalInstanceConfig"]["concurrency"] == instance["concurrency"]
     monitoring = values["dagsterDaemon"]["runMonitoring"]
     assert monitoring["enabled"] is True
     assert monitoring["freeSlotsAfterRunEndSeconds"] == instance["run_monitoring"]["free_slots_after_run_end_seconds"]
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def test_the_instance_the_chart_renders_from_these_values_is_valid(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parts of the chart's dagster.yaml our values decide, rendered as the chart's instance
+    template maps them (camelCase -> snake_case, additionalInstanceConfig merged as it is), pass
+    Dagster's instance validation: the queue's tag limit and the pool limit together, run monitoring.
+    (The chart itself is not rendered here: no helm, no network.)"""
+    from dagster._core.errors import DagsterInvalidConfigError
+    from dagster._core.instance.config import dagster_instance_config
+
+    values = _yaml(HELM_VALUES)
+    queued = values["dagsterDaemon"]["runCoordinator"]["config"]["queuedRunCoordinator"]
+    instance = {
+        "storage": {"postgres": {"postgres_db": {"username": "aisi", "password": {"env": "DAGSTER_PG_PASSWORD"},
+                                                 "hostname": "postgres", "db_name": "aisi", "port": 5432}}},
+        "run_coordinator": {"module": "dagster.core.run_coordinator", "class": "QueuedRunCoordinator",
+                            "config": {_snake(k): v for k, v in queued.items()}},
+        "run_monitoring": {_snake(k): v for k, v in values["dagsterDaemon"]["runMonitoring"].items()},
+        "telemetry": values["telemetry"],
+        **values["additionalInstanceConfig"],
+    }
+    (tmp_path / "dagster.yaml").write_text(yaml.safe_dump(instance), encoding="utf-8")
+    monkeypatch.setenv("DAGSTER_PG_PASSWORD", "secret")
+    config, _ = dagster_instance_config(str(tmp_path))
+    assert config["concurrency"] == _yaml(INSTANCE_FILE)["concurrency"]
+
+    # Limits in both places are what Dagster refuses (and what an earlier draft of these values did).
+    instance["run_coordinator"]["config"] = {"tag_concurrency_limits": instance["concurrency"]["runs"]["tag_concurrency_limits"]}
+    (tmp_path / "dagster.yaml").write_text(yaml.safe_dump(instance), encoding="utf-8")
+    with pytest.raises(DagsterInvalidConfigError, match="incompatible with the `concurrency > runs` config"):
+        dagster_instance_config(str(tmp_path))
 
 
 def test_helm_api_deployment_runs_compose_api_command() -> None:
