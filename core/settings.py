@@ -57,8 +57,9 @@ SETTINGS: tuple[Setting, ...] = (
             shown="the source's"),
     Setting("AISI_SOURCE_<NAME>_TIMEOUT", None, "seconds per request (or page load) for that source", SOURCES, "float", 0.001,
             shown="15-45 s by source"),
-    Setting("AISI_SOURCE_<NAME>_CADENCE", None, "that source's cadence instead of its own: a five-field cron string (UTC, "
-            "`*/15 * * * *`); its schedule, staleness and freshness policy follow (read when the code location loads)",
+    Setting("AISI_SOURCE_<NAME>_CADENCE", None, "a source's cadence instead of its own, `<NAME>` being its name upper-cased "
+            "(`AISI_SOURCE_OPENROUTER_ENDPOINTS_CADENCE`): a five-field cron string (UTC, `*/15 * * * *`); its schedule, "
+            "staleness and freshness policy follow (read when the code location loads)",
             SOURCES, shown="the source's"),
     Setting("AISI_CHROMIUM", "/usr/bin/chromium", "the Chromium Playwright drives (Debian's `chromium` package; Playwright's own "
             "browser download is never used)", SOURCES, "path"),
