@@ -4,7 +4,6 @@ and the operator's commands (sources, sync, snapshots, rollback: ``pipelines/ope
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -28,10 +27,28 @@ def prepare_instance() -> Path:
     home.mkdir(parents=True, exist_ok=True)
     template = CONFIG_DIR / "dagster-postgres.yaml" if settings().dagster_pg_url else REPO_ROOT / "dagster.yaml"
     target = home / "dagster.yaml"
-    if not target.exists() or target.read_bytes() != template.read_bytes():
-        shutil.copyfile(template, target)
+    text = instance_config(template, home)
+    if not target.exists() or target.read_text(encoding="utf-8") != text:
+        target.write_text(text, encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home)
     return home
+
+
+def instance_config(template: Path, home: Path) -> str:
+    """``template`` for the instance in ``home``: an event log storage configured without a
+    directory (``PooledSqliteEventLogStorage``) gets this instance's own (``home/history/runs``,
+    Dagster's default place), so whoever opens the instance, by DAGSTER_HOME or by its path,
+    reads the same files."""
+    import yaml
+
+    text = template.read_text(encoding="utf-8")
+    config = yaml.safe_load(text) or {}
+    storage = config.get("event_log_storage")
+    if not isinstance(storage, dict) or (storage.get("config") or {}).get("base_dir"):
+        return text
+    storage["config"] = {**(storage.get("config") or {}), "base_dir": str(home / "history" / "runs")}
+    header = f"# Written by `aisi` from {template.name} for the instance in this directory; edit the template.\n"
+    return header + yaml.safe_dump(config, sort_keys=False)
 
 
 @click.group()

@@ -106,3 +106,24 @@ def test_open_databases_are_bounded_and_wipe_starts_clean(tmp_path: Path, monkey
         assert set(storage._engines) <= {"index"}, "no run database is held open after a wipe"
         again = defs.resolve_job_def("numbers_job").execute_in_process(instance=instance)
         assert again.success and storage.get_all_run_ids() == [again.run_id]
+
+
+def test_an_instance_opened_by_its_path_reads_its_own_event_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`aisi` writes the instance's own directory into its copy of dagster.yaml: a process whose
+    DAGSTER_HOME points elsewhere (a benchmark, a test, another home's tool) that opens the
+    instance by its path reads the runs written there, not an empty log of its own."""
+    import os
+
+    from pipelines.cli import prepare_instance
+
+    monkeypatch.setenv("AISI_HOME", str(tmp_path / "home"))
+    home = prepare_instance()  # sets DAGSTER_HOME to tmp_path/home/dagster
+    with dg.DagsterInstance.get() as instance:
+        run_id = defs.resolve_job_def("numbers_job").execute_in_process(instance=instance).run_id
+    os.environ["DAGSTER_HOME"] = str(tmp_path / "elsewhere")
+    with dg.DagsterInstance.from_config(str(home)) as opened:
+        assert isinstance(opened.event_log_storage, PooledSqliteEventLogStorage)
+        stats = opened.get_run_step_stats(run_id)
+        assert [s.step_key for s in stats] == ["numbers", "numbers_numbers_positive"]
+        assert all(s.end_time is not None for s in stats)
+    assert not (tmp_path / "elsewhere" / "history").exists()
