@@ -35,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="scale: monitor sizes in probe targets (default 50,500,5000)")
     parser.add_argument("--api-requests", type=int, default=200,
                         help="scale: cache-missing read API requests timed per catalog scale (default 200; 0: none)")
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="scale: run each refresh under pyinstrument, its text report in DIR/refresh-<scale>x.txt")
     args = parser.parse_args(argv)
 
     if args.only == "availability":
@@ -184,7 +186,8 @@ def scale_only(args: argparse.Namespace) -> int:
     started = time.monotonic()
     tmp = Path(tempfile.mkdtemp(prefix="aisi-bench-scale-"))
     try:
-        code = scale.report(tmp, scale.numbers(args.scales, float), scale.numbers(args.targets, int), args.api_requests)
+        code = scale.report(tmp, scale.numbers(args.scales, float), scale.numbers(args.targets, int), args.api_requests,
+                            args.profile)
         print(f"total benchmark time {time.monotonic() - started:.0f}s")
         return code
     finally:

@@ -18,6 +18,7 @@ RSS and the cycle's own seconds, against the minute it has.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import time
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks import child_env
-from benchmarks.refresh import _closed_port, _run_child, snapshot_counts
+from benchmarks.refresh import _closed_port, snapshot_counts
 
 # Goals (issue 14): 10x within 10x the 1x time and under 2 GB peak RSS; 5,000 targets within a minute.
 GROWTH_GOAL = 10.0
@@ -51,6 +52,7 @@ class CatalogRow:
     api_p50_ms: float | None
     api_p99_ms: float | None
     steps: dict[str, float] = field(default_factory=dict)  # step key -> seconds, both runs of the refresh
+    peak_step: str = "-"  # the step running when the sampled RSS peaked
     log: Path | None = None
 
 
@@ -71,17 +73,58 @@ class MonitorRow:
         return self.wall_s < CYCLE_GOAL_S and self.probes == self.targets
 
 
-def _step_seconds(home: Path) -> dict[str, float]:
-    """Each step's duration in the refresh's runs (read from ``$AISI_HOME/dagster``'s instance)."""
+def _step_spans(home: Path) -> dict[str, tuple[float, float]]:
+    """Each step's (start, end), epoch seconds, in the refresh's runs (from ``$AISI_HOME/dagster``'s
+    instance; a step in both runs counts once per run, its spans joined)."""
     import dagster as dg
 
-    seconds: dict[str, float] = {}
+    spans: dict[str, tuple[float, float]] = {}
     with dg.DagsterInstance.from_config(str(home / "dagster")) as instance:
         for run in instance.get_runs():
             for stat in instance.get_run_step_stats(run.run_id):
                 if stat.end_time and stat.start_time:
-                    seconds[stat.step_key] = seconds.get(stat.step_key, 0.0) + stat.end_time - stat.start_time
-    return seconds
+                    spans[stat.step_key] = (stat.start_time, stat.end_time)
+    return spans
+
+
+def _run_sampled(command: list[str], env: dict[str, str], log: Path) -> tuple[int, float, float, float, list[tuple[float, int]]]:
+    """Runs ``command`` as ``benchmarks.refresh._run_child`` does (exit code, wall s, CPU s, peak RSS MiB of that child
+    alone), and the child's resident memory sampled every 0.1 s: (epoch seconds, KiB)."""
+    import subprocess
+
+    from benchmarks import REPO
+    from benchmarks.server import rss_kib
+
+    samples: list[tuple[float, int]] = []
+    with open(log, "wb") as out:
+        started = time.perf_counter()
+        proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            while True:
+                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+                if pid:
+                    break
+                try:
+                    samples.append((time.time(), rss_kib(proc.pid)["VmRSS"]))
+                except (OSError, KeyError):  # exiting between the wait and the read
+                    pass
+                time.sleep(0.1)
+        except BaseException:  # interrupted (Ctrl-C, a test's timeout): the child goes too
+            proc.kill()
+            proc.wait()
+            raise
+        wall = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, so Popen must not wait again
+    return proc.returncode, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, samples
+
+
+def _peak_step(samples: list[tuple[float, int]], spans: dict[str, tuple[float, float]]) -> str:
+    """The step running when the sampled RSS peaked (``-``: between steps or no sample)."""
+    if not samples:
+        return "-"
+    at, _ = max(samples, key=lambda s: s[1])
+    running = [k for k, (start, end) in spans.items() if start - 0.1 <= at <= end + 0.1]
+    return ",".join(sorted(running)) or "-"
 
 
 def _api_latency(home: Path, logs: Path, n: int) -> tuple[float, float]:
@@ -111,8 +154,9 @@ def _api_latency(home: Path, logs: Path, n: int) -> tuple[float, float]:
     return percentile_ms(timings, 50), percentile_ms(timings, 99)
 
 
-def catalog_row(scale: float, tmp: Path, api_requests: int = API_REQUESTS) -> CatalogRow:
-    """One first refresh of an empty home on the synthetic sources at ``scale``."""
+def catalog_row(scale: float, tmp: Path, api_requests: int = API_REQUESTS, profile: Path | None = None) -> CatalogRow:
+    """One first refresh of an empty home on the synthetic sources at ``scale`` (``profile``: a
+    directory for a pyinstrument text report of the refresh, ``refresh-<scale>x.txt``)."""
     from benchmarks import synthetic
     from core.sources.registry import HTTP_SOURCES
     from tests.replay import ReplayServer
@@ -132,12 +176,18 @@ def catalog_row(scale: float, tmp: Path, api_requests: int = API_REQUESTS) -> Ca
             extra[f"AISI_SOURCE_{env_name}_URL"] = server.url + prefix
             extra[f"AISI_SOURCE_{env_name}_TIMEOUT"] = "300"
         log = logs / "refresh.log"
-        code, wall, cpu, rss = _run_child([sys.executable, "-m", "pipelines.cli", "refresh"], child_env(home, **extra), log)
+        command = [sys.executable, "-m", "pipelines.cli", "refresh"]
+        if profile is not None:  # pyinstrument (a sampling profiler) around the same child
+            profile.mkdir(parents=True, exist_ok=True)
+            command[1:2] = ["-m", "pyinstrument", "-o", str(profile / f"refresh-{scale:g}x.txt"), "-r", "text",
+                            "-p", "show_all=false", "-m"]
+        code, wall, cpu, rss, samples = _run_sampled(command, child_env(home, **extra), log)
     if code != 0:
         tail = log.read_text(errors="replace").splitlines()[-40:]
         raise SystemExit(f"scale {scale:g}x: refresh failed (exit {code}); last lines of {log}:\n" + "\n".join(tail))
     _, counts = snapshot_counts(home)
-    steps = _step_seconds(home)
+    spans = _step_spans(home)
+    steps = {k: end - start for k, (start, end) in spans.items()}
     publish = sum(steps[s] for s in PUBLISH_STEPS if s in steps) if any(s in steps for s in PUBLISH_STEPS) else None
     latest = home / "snapshots" / "latest.duckdb"
     p50, p99 = _api_latency(home, logs, api_requests) if api_requests else (None, None)
@@ -145,7 +195,7 @@ def catalog_row(scale: float, tmp: Path, api_requests: int = API_REQUESTS) -> Ca
         scale=scale, entries=sum(made.entries.values()), payload_mib=sum(map(len, payloads.values())) / 2**20,
         offerings=counts["offerings"], models=counts["models"], prices=counts["prices"], wall_s=wall, cpu_s=cpu,
         peak_rss_mib=rss, publish_s=publish, snapshot_bytes=latest.resolve().stat().st_size if latest.exists() else 0,
-        api_p50_ms=p50, api_p99_ms=p99, steps=steps, log=log,
+        api_p50_ms=p50, api_p99_ms=p99, steps=steps, peak_step=_peak_step(samples, spans), log=log,
     )
 
 
@@ -178,7 +228,7 @@ def monitor_row(targets: int, tmp: Path) -> MonitorRow:
         user.write_text(json.dumps({"providers": config}), encoding="utf-8")  # JSON is YAML
         env = child_env(tmp / "home", AISI_MONITOR_CONFIG=str(user))
         log = tmp / "monitor.log"
-        code, wall, cpu, rss = _run_child([sys.executable, "-m", "pipelines.cli", "monitor", "--once"], env, log)
+        code, wall, cpu, rss, _ = _run_sampled([sys.executable, "-m", "pipelines.cli", "monitor", "--once"], env, log)
     text = log.read_text(errors="replace")
     match = CYCLE_LINE.search(text)
     if match is None:
@@ -206,6 +256,7 @@ def print_catalog(rows: list[CatalogRow]) -> None:
         print(f"  {f'{r.scale:g}x':>5} {r.entries:>8} {r.payload_mib:>11.1f} {r.offerings:>9} {r.models:>7} {r.prices:>8} "
               f"{r.wall_s:>7.1f} {r.cpu_s:>7.1f} {r.peak_rss_mib:>12.0f} {_fmt(r.publish_s, '9.1f')} "
               f"{r.snapshot_bytes / 2**20:>12.1f} {_fmt(r.api_p50_ms, '10.2f')} {_fmt(r.api_p99_ms, '10.2f')}")
+    print("  peak RSS during step: " + "; ".join(f"{r.scale:g}x {r.peak_step}" for r in rows))
     for small, large in zip(rows, rows[1:]):
         grows = large.offerings / small.offerings if small.offerings else float("nan")
         print(f"  {large.scale:g}x/{small.scale:g}x: offerings {grows:.1f}x, wall {large.wall_s / small.wall_s:.1f}x, "
@@ -256,12 +307,13 @@ def problems(catalog: list[CatalogRow], monitor: list[MonitorRow]) -> list[str]:
     return found
 
 
-def report(tmp: Path, scales: list[float], targets: list[int], api_requests: int = API_REQUESTS) -> int:
+def report(tmp: Path, scales: list[float], targets: list[int], api_requests: int = API_REQUESTS,
+           profile: Path | None = None) -> int:
     """Runs the rows asked for, prints them and the FAIL lines; 1 when a goal fails."""
     catalog: list[CatalogRow] = []
     for scale in scales:
         started = time.monotonic()
-        catalog.append(catalog_row(scale, tmp / f"catalog-{scale:g}x", api_requests))
+        catalog.append(catalog_row(scale, tmp / f"catalog-{scale:g}x", api_requests, profile))
         print(f"  (scale {scale:g}x measured in {time.monotonic() - started:.0f} s)", file=sys.stderr, flush=True)
     if catalog:
         print_catalog(catalog)
