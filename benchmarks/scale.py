@@ -202,9 +202,10 @@ def catalog_row(scale: float, tmp: Path, api_requests: int = API_REQUESTS, profi
 CYCLE_LINE = re.compile(r"(?P<probes>\d+) probes, (?P<pages>\d+) status pages in (?P<seconds>[\d.]+) s")
 
 
-def monitor_row(targets: int, tmp: Path) -> MonitorRow:
+def monitor_row(targets: int, tmp: Path, profile: Path | None = None) -> MonitorRow:
     """One ``aisi monitor --once`` cycle in a child process over ``targets`` local probe targets
-    (one in ten with a status page), the configured providers disabled."""
+    (one in ten with a status page), the configured providers disabled (``profile``: a directory
+    for a pyinstrument text report, ``monitor-<targets>.txt``)."""
     from core.availability.targets import load_targets
     from tests.replay import ReplayServer
 
@@ -228,7 +229,12 @@ def monitor_row(targets: int, tmp: Path) -> MonitorRow:
         user.write_text(json.dumps({"providers": config}), encoding="utf-8")  # JSON is YAML
         env = child_env(tmp / "home", AISI_MONITOR_CONFIG=str(user))
         log = tmp / "monitor.log"
-        code, wall, cpu, rss, _ = _run_sampled([sys.executable, "-m", "pipelines.cli", "monitor", "--once"], env, log)
+        command = [sys.executable, "-m", "pipelines.cli", "monitor", "--once"]
+        if profile is not None:
+            profile.mkdir(parents=True, exist_ok=True)
+            command[1:2] = ["-m", "pyinstrument", "-o", str(profile / f"monitor-{targets}.txt"), "-r", "text",
+                            "-p", "show_all=false", "-m"]
+        code, wall, cpu, rss, _ = _run_sampled(command, env, log)
     text = log.read_text(errors="replace")
     match = CYCLE_LINE.search(text)
     if match is None:
@@ -317,7 +323,7 @@ def report(tmp: Path, scales: list[float], targets: list[int], api_requests: int
         print(f"  (scale {scale:g}x measured in {time.monotonic() - started:.0f} s)", file=sys.stderr, flush=True)
     if catalog:
         print_catalog(catalog)
-    monitor = [monitor_row(n, tmp / f"monitor-{n}") for n in targets]
+    monitor = [monitor_row(n, tmp / f"monitor-{n}", profile) for n in targets]
     if monitor:
         print_monitor(monitor)
     found = problems(catalog, monitor)
