@@ -88,14 +88,15 @@ def _step_spans(home: Path) -> dict[str, tuple[float, float]]:
 
 
 def _run_sampled(command: list[str], env: dict[str, str], log: Path) -> tuple[int, float, float, float, list[tuple[float, int]]]:
-    """Runs ``command`` as ``benchmarks.refresh._run_child`` does (exit code, wall s, CPU s, peak RSS MiB of that child
-    alone), and the child's resident memory sampled every 0.1 s: (epoch seconds, KiB)."""
+    """Runs ``command`` as ``benchmarks.refresh._run_child`` does: (exit code, wall s, CPU s, peak
+    RSS MiB of that child alone, and its resident memory sampled every 0.1 s as (epoch s, KiB))."""
     import subprocess
 
     from benchmarks import REPO
     from benchmarks.server import rss_kib
 
     samples: list[tuple[float, int]] = []
+    peak_kib = 0
     with open(log, "wb") as out:
         started = time.perf_counter()
         proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -105,7 +106,9 @@ def _run_sampled(command: list[str], env: dict[str, str], log: Path) -> tuple[in
                 if pid:
                     break
                 try:
-                    samples.append((time.time(), rss_kib(proc.pid)["VmRSS"]))
+                    memory = rss_kib(proc.pid)
+                    samples.append((time.time(), memory["VmRSS"]))
+                    peak_kib = max(peak_kib, memory["VmHWM"])
                 except (OSError, KeyError):  # exiting between the wait and the read
                     pass
                 time.sleep(0.1)
@@ -115,7 +118,11 @@ def _run_sampled(command: list[str], env: dict[str, str], log: Path) -> tuple[in
             raise
         wall = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, so Popen must not wait again
-    return proc.returncode, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, samples
+    # The peak is the child's own VmHWM (its high-water mark, reset by exec), read up to 0.1 s
+    # before it exits. Not ru_maxrss: Linux carries the parent's high-water mark across the
+    # fork and exec into it, so a child of a benchmark that made 300 MB of payloads "peaks" there.
+    peak_mib = peak_kib / 1024 if peak_kib else usage.ru_maxrss / 1024
+    return proc.returncode, wall, usage.ru_utime + usage.ru_stime, peak_mib, samples
 
 
 def _peak_step(samples: list[tuple[float, int]], spans: dict[str, tuple[float, float]]) -> str:
