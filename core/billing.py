@@ -12,9 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-import yaml
-
 from core.paths import CONFIG_DIR
+from core.yaml_files import load_yaml
 
 METERED = "metered"
 FREE_TIER = "free_tier"
@@ -28,7 +27,7 @@ FREE_SUFFIXES = (":free", "-free", "/free")
 @lru_cache(maxsize=4)
 def plan_providers(path: Path = BILLING_FILE) -> frozenset[str]:
     """Provider ids billed by plan (``config/billing.yaml`` ``plan``)."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = load_yaml(path) or {}
     return frozenset(str(p).strip().lower() for p in data.get("plan") or {})
 
 

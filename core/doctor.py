@@ -312,7 +312,7 @@ def source_check(row: dict[str, Any], spec_by_name: dict[str, Any], now: datetim
     last good payload) is a failure; a payload held back by the drop guard or stale, a warning."""
     name = str(row["source"])
     spec = spec_by_name.get(name)
-    cadence = spec.cadence if spec is not None else ""
+    cadence = spec.schedule() if spec is not None else ""
     verdict: SourceHealth = assess_source(
         name, str(row["status"]), badge=row.get("badge"), error=row.get("error"), http_status=_int(row.get("http_status")),
         payload_fetched_at=_when(row.get("payload_fetched_at")), cadence=cadence, now=now,

@@ -28,11 +28,11 @@ from pathlib import Path
 from typing import Collection, Iterable
 
 import pandas as pd
-import yaml
 
 from core.identity import snapshot_family
 from core.paths import CONFIG_DIR
 from core.records import LINK_COLUMNS, NormalisedBatch
+from core.yaml_files import load_yaml
 
 FOLDED = "folded"
 # Why a key was folded (the order is the order of precedence).
@@ -59,7 +59,7 @@ class FoldingRules:
 
     @classmethod
     def load(cls, path: Path | None = None) -> "FoldingRules":
-        data = yaml.safe_load((path or CONFIG_DIR / "aliases.yaml").read_text(encoding="utf-8"))
+        data = load_yaml(path or CONFIG_DIR / "aliases.yaml")
         section = data.get("folding") or {}
         return cls(
             pointer_suffixes=frozenset(str(s).lower() for s in section.get("pointer_suffixes") or ()),

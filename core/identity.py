@@ -32,9 +32,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Collection
 
-import yaml
-
 from core.paths import CONFIG_DIR
+from core.yaml_files import load_yaml
 
 EXACT = "exact"
 RULE = "rule"
@@ -141,7 +140,7 @@ class IdentityRules:
 
     @classmethod
     def load(cls, path: Path | None = None) -> "IdentityRules":
-        data = yaml.safe_load((path or CONFIG_DIR / "aliases.yaml").read_text(encoding="utf-8"))
+        data = load_yaml(path or CONFIG_DIR / "aliases.yaml")
         return cls(
             providers=_lower_keys(data.get("providers")),
             creators=_lower_keys(data.get("creators")),

@@ -57,6 +57,10 @@ SETTINGS: tuple[Setting, ...] = (
             shown="the source's"),
     Setting("AISI_SOURCE_<NAME>_TIMEOUT", None, "seconds per request (or page load) for that source", SOURCES, "float", 0.001,
             shown="15-45 s by source"),
+    Setting("AISI_SOURCE_<NAME>_CADENCE", None, "a source's cadence instead of its own, `<NAME>` being its name upper-cased "
+            "(`AISI_SOURCE_OPENROUTER_ENDPOINTS_CADENCE`): a five-field cron string (UTC, `*/15 * * * *`); its schedule, "
+            "staleness and freshness policy follow (read when the code location loads)",
+            SOURCES, shown="the source's"),
     Setting("AISI_CHROMIUM", "/usr/bin/chromium", "the Chromium Playwright drives (Debian's `chromium` package; Playwright's own "
             "browser download is never used)", SOURCES, "path"),
     Setting("AISI_OPENROUTER_ENDPOINTS_PER_RUN", "60", "OpenRouter `/models/{id}/endpoints` requests per run: new models first, "
@@ -110,6 +114,11 @@ SETTINGS: tuple[Setting, ...] = (
     # Schedules and sensors (pipelines/autostart.py)
     *(Setting(f"AISI_{area.upper()}_AUTOSTART", None, f"`1` starts the {area} area's schedules and sensors with the daemon "
               "(otherwise they wait to be switched on in the UI)", SERVICE, "flag") for area in AREAS),
+    Setting("AISI_EXECUTOR", "in_process", "how a catalog run executes its steps: `in_process` (one process, least memory) "
+            "or `multiprocess` (each step in a process of its own, sources fetched in parallel; read when the code "
+            "location loads)", SERVICE),
+    Setting("AISI_EXECUTOR_MAX_CONCURRENCY", None, "with `multiprocess`: steps of one run at a time", SERVICE, "int", 1,
+            shown="unset (the number of CPUs)"),
     Setting("AISI_API_TOKEN", None, "bearer token for `POST /api/v1/sync/{source}`; unset disables that endpoint", SERVICE, "secret"),
     Setting("AISI_API_RATE_LIMIT", "50/second", "requests one client (IP address) may make to the API, in the `limits` notation "
             "(`50/second`, `1000/minute`); more get 429 with `Retry-After`; `off` disables it", SERVICE),
@@ -227,6 +236,10 @@ class Settings:
         """``AISI_SOURCE_<ENV_NAME>_TIMEOUT`` in seconds, or None (the source's own timeout)."""
         name = f"AISI_SOURCE_{env_name}_TIMEOUT"
         return self._number(name, float, BY_NAME["AISI_SOURCE_<NAME>_TIMEOUT"]) if self.raw(name) else None
+
+    def source_cadence(self, name: str) -> str | None:
+        """``AISI_SOURCE_<NAME>_CADENCE`` (the source's name upper-cased), or None (its own cadence)."""
+        return self.raw(f"AISI_SOURCE_{name}_CADENCE")
 
     @property
     def chromium(self) -> str:
@@ -354,6 +367,21 @@ class Settings:
         if area not in AREAS:
             raise ValueError(f"unknown area {area!r}; areas: {', '.join(AREAS)}")
         return self.flag(f"AISI_{area.upper()}_AUTOSTART")
+
+    @property
+    def executor(self) -> Literal["in_process", "multiprocess"]:
+        """How a catalog run executes its steps (``AISI_EXECUTOR``)."""
+        value = self._text("AISI_EXECUTOR").lower().replace("-", "_")
+        if value == "in_process":
+            return "in_process"
+        if value == "multiprocess":
+            return "multiprocess"
+        raise ValueError(f"AISI_EXECUTOR must be in_process or multiprocess, got {self.raw('AISI_EXECUTOR')!r}")
+
+    @property
+    def executor_max_concurrency(self) -> int | None:
+        """Steps of one multiprocess run at a time, or None (Dagster's default: the number of CPUs)."""
+        return self._number("AISI_EXECUTOR_MAX_CONCURRENCY", int) if self.raw("AISI_EXECUTOR_MAX_CONCURRENCY") else None
 
     @property
     def api_token(self) -> str | None:

@@ -9,12 +9,16 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from core.paths import CONFIG_DIR, REPO_ROOT, aisi_home, dagster_home
 from core.run_lock import CatalogBusy, LockHolder, catalog_lock
 from core.settings import settings
+
+if TYPE_CHECKING:
+    import dagster as dg
 
 
 def prepare_instance() -> Path:
@@ -74,11 +78,12 @@ def refresh(sources: tuple[str, ...], wait: bool, wait_timeout: float | None, fo
     try:
         with catalog_lock(home, budget, on_wait=waiting):
             prepare_instance()
-            _settle_instance(deadline, no_wait=not wait)
+            instance = _settle_instance(deadline, no_wait=not wait)
             from pipelines.refresh_alerts import run_refresh_with_alerts
 
             started = time.monotonic()
-            summary = run_refresh_with_alerts(list(sources), progress=lambda line: click.echo(line, err=True), force=force)
+            summary = run_refresh_with_alerts(list(sources), progress=lambda line: click.echo(line, err=True), force=force,
+                                              instance=instance)
     except CatalogBusy as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(BUSY_EXIT_CODE)
@@ -140,9 +145,10 @@ def rollback(snapshot: str | None) -> None:
     sys.exit(code)
 
 
-def _settle_instance(deadline: float | None, no_wait: bool) -> None:
+def _settle_instance(deadline: float | None, no_wait: bool) -> dg.DagsterInstance:
     """Before a refresh, with the catalog lock held: ends the runs a dead process left behind
-    (freeing their pool slots) and waits for catalog runs launched from Dagster to finish."""
+    (freeing their pool slots) and waits for catalog runs launched from Dagster to finish.
+    Returns the instance, for the refresh to run on."""
     import dagster as dg
 
     from pipelines.run_sweep import DagsterRunsBusy, SweepReport, sweep_dead_runs, wait_for_catalog_runs
@@ -162,6 +168,7 @@ def _settle_instance(deadline: float | None, no_wait: bool) -> None:
     except DagsterRunsBusy as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(BUSY_EXIT_CODE)
+    return instance
 
 
 @main.command()

@@ -7,14 +7,18 @@ from __future__ import annotations
 
 from typing import Callable
 
+import dagster as dg
+
 from pipelines.catalog.refresh import RefreshSummary, run_refresh
 from pipelines.notify.after_refresh import notify_refresh
 
 
-def run_refresh_with_alerts(sources: list[str], progress: Callable[[str], None], force: bool = False) -> RefreshSummary:
+def run_refresh_with_alerts(sources: list[str], progress: Callable[[str], None], force: bool = False,
+                            instance: dg.DagsterInstance | None = None) -> RefreshSummary:
     """Fetches, recomputes what changed, then records the notifications of its runs and flushes
     the outbox; ``summary.alerts`` says what that did. Alerting never fails the refresh.
-    ``force`` (``aisi sync --force``) as for ``run_refresh``."""
-    summary = run_refresh(sources, progress, force=force)
-    summary.alerts = notify_refresh([summary.fetch_run_id, summary.run_id]).render()
+    ``force`` (``aisi sync --force``) and ``instance`` as for ``run_refresh``."""
+    instance = instance or dg.DagsterInstance.get()
+    summary = run_refresh(sources, progress, force=force, instance=instance)
+    summary.alerts = notify_refresh([summary.fetch_run_id, summary.run_id], instance=instance).render()
     return summary

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
@@ -20,6 +21,7 @@ class Post:
     body: Any
     status: int
     headers: dict[str, str] = field(default_factory=dict)
+    received_at: float = field(default_factory=time.time)  # epoch seconds
 
 
 Answer = Callable[[Post], tuple[int, bytes]]

@@ -11,6 +11,7 @@ from typing import Any, Mapping
 
 from core.paths import CONFIG_DIR
 from core.settings import settings
+from core.yaml_files import load_yaml
 
 DEFAULT_CONFIG = CONFIG_DIR / "monitor.yaml"
 
@@ -65,10 +66,7 @@ def _read(path: Path) -> dict[str, Any]:
     import yaml
 
     try:
-        # libyaml's loader when PyYAML has it: the same documents, about 6x faster (a 5,000-target
-        # file took 1.6-1.9 s with the pure-Python one, each cycle; the scale benchmark).
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}  # noqa: S506 - a safe loader
+        document = load_yaml(path) or {}
     except OSError as exc:
         raise MonitorConfigError(f"cannot read monitor config {path}: {exc}") from None
     except yaml.YAMLError as exc:

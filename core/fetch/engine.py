@@ -31,8 +31,8 @@ from urllib.parse import urlsplit
 from core.http.client import FetchError, HttpClient, HttpResult
 from core.parsing.json_payload import decode_json_object
 from core.quality.payload_guard import PayloadCheck, check_payload
-from core.quality.payload_profile import PayloadCounts, measure
-from core.records import PayloadError, Provenance
+from core.quality.payload_profile import PayloadCounts, counts_of, measure
+from core.records import NormalisedBatch, PayloadError, Provenance
 from core.settings import settings
 from core.sources.spec import SOURCES_VARIABLE, SourceModule, SourceSpec, is_chosen
 from core.stores.archive import ArchivedFetch, RawArchive
@@ -79,6 +79,20 @@ class FetchOutcome:
         if self.status == "skipped":
             return str(self.error)
         return f"failed ({self.error}); no archived payload"
+
+
+# The batches fresh payloads were normalised into while they were measured, kept in this process
+# for the records step that follows (``aisi refresh`` fetches and normalises in one process): the
+# same payload, read with the same provenance by the same code, is not normalised twice. Taken
+# once; another process (a run launched by the daemon) normalises again.
+_FRESH_BATCHES: dict[tuple[str, str, Provenance], NormalisedBatch] = {}
+FRESH_BATCHES_KEPT = 32
+
+
+def take_normalised(source: str, sha256: str | None, provenance: Provenance) -> NormalisedBatch | None:
+    """The batch this process made of payload ``sha256`` of ``source`` with ``provenance`` while
+    fetching it (removed: a second call gets None), or None."""
+    return _FRESH_BATCHES.pop((source, sha256, provenance), None) if sha256 else None
 
 
 def redact(text: str, secret: str | None) -> str:
@@ -255,12 +269,16 @@ class _Fetch:
             return self.fall_back(f"unparseable payload: {exc}", response.status, attempts)
         provenance = Provenance(self.spec.name, self.spec.kind, self.url, response.fetched_at)
         try:
-            fresh = measure(self.module, entries, provenance)
+            batch = self.module.normalise(entries, provenance)
+            fresh = counts_of(entries, batch)
         except Exception as exc:  # the normaliser cannot digest it: the records asset could not either
             error = f"unusable payload: normalising it failed: {type(exc).__name__}: {exc}"
             self.record_failure("unparseable", error, response.status, response.fetched_at, payload)
             return self.fall_back(error, response.status, attempts)
         sha = self.archive.store(payload)
+        while len(_FRESH_BATCHES) >= FRESH_BATCHES_KEPT:  # a process that fetches without normalising
+            _FRESH_BATCHES.pop(next(iter(_FRESH_BATCHES)))
+        _FRESH_BATCHES[(self.spec.name, sha, provenance)] = batch
         single = not self.spec.paged
         guard = self.guard(fresh)
         note: str | None = None
@@ -269,6 +287,7 @@ class _Fetch:
         elif guard.held_back:
             held = self.hold_back(guard, sha, len(payload), response, attempts)
             if held.status == "cached":
+                _FRESH_BATCHES.pop((self.spec.name, sha, provenance), None)
                 return held
             note = f"{guard.finding}; accepted, as the last good payload cannot be served ({held.error})"
         self.archive.record(

@@ -14,6 +14,7 @@ from typing import Any, Mapping
 
 from core.paths import CONFIG_DIR
 from core.settings import settings
+from core.yaml_files import load_yaml
 
 KINDS = ("provider_down", "provider_recovered", "run_failure", "check_failed", "source_degraded", "changes_digest", "daily_report")
 ROUTES = ("slack", "pagerduty", "webhook", "log")
@@ -76,7 +77,7 @@ def load_routing(path: Path | None = None) -> Routing:
             return Routing()
         raise RoutingError(f"alert routing file {chosen} does not exist")
     try:
-        data = yaml.safe_load(chosen.read_text(encoding="utf-8"))
+        data = load_yaml(chosen)
     except yaml.YAMLError as exc:
         raise RoutingError(f"{chosen}: not valid YAML ({exc})") from None
     return parse(data, str(chosen))

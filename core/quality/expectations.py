@@ -28,6 +28,8 @@ from typing import Any, Iterable, Sequence
 
 import pandas as pd
 
+from core.quality import validation_worker
+
 # Value kinds for ``of_kind`` and the GX type names each accepts.
 STRING = "string"
 NUMBER = "number"
@@ -263,6 +265,11 @@ def _sample(frame: pd.DataFrame, indexes: Sequence[int], columns: Sequence[str])
     return frame.iloc[rows][present] if present else frame.iloc[rows]
 
 
+def warm() -> None:
+    """Imports GX and builds its runtime now (what the first validation would otherwise pay)."""
+    _gx()
+
+
 def validate(
     frame: pd.DataFrame, suite_name: str, expectations: Sequence[Expect], sample_columns: Sequence[str] = ()
 ) -> ValidationOutcome:
@@ -270,7 +277,14 @@ def validate(
 
     An expectation on a column the frame does not have is not sent to GX; it is reported failed
     ("column missing"). Each failure keeps up to ``SAMPLE_ROWS`` failing rows, with
-    ``sample_columns`` (the row's key) and the columns the expectation reads."""
+    ``sample_columns`` (the row's key) and the columns the expectation reads. Runs in the
+    validation worker when the process started one (``core/quality/validation_worker.py``)."""
+    return validation_worker.run(_validate, frame, suite_name, tuple(expectations), tuple(sample_columns))
+
+
+def _validate(
+    frame: pd.DataFrame, suite_name: str, expectations: Sequence[Expect], sample_columns: Sequence[str]
+) -> ValidationOutcome:
     started = time.perf_counter()
     present = set(frame.columns)
     runnable = tuple(e for e in expectations if all(c in present for c in e.columns))

@@ -132,7 +132,7 @@ def summarise(verdicts: list[SourceHealth]) -> dict[str, Any]:
 
 
 def cadence_of(source: str) -> str:
-    """The cron cadence its spec declares; '' for a source the registry does not know."""
+    """The cron cadence it runs on (its spec's, or AISI_SOURCE_<NAME>_CADENCE); '' for a source the registry does not know."""
     from core.sources.registry import ALL_SOURCES
 
-    return next((m.SPEC.cadence for m in ALL_SOURCES if m.SPEC.name == source), "")
+    return next((m.SPEC.schedule() for m in ALL_SOURCES if m.SPEC.name == source), "")

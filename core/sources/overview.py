@@ -103,10 +103,10 @@ def source_lines(home: Path, database_url: str | None, now: datetime) -> tuple[l
             verdict = assess_source(
                 spec.name, str(run["status"]), badge=run.get("badge"), error=run.get("error"),
                 http_status=None if http_status is None or pd.isna(http_status) else int(http_status),
-                payload_fetched_at=_when(run.get("payload_fetched_at")), cadence=spec.cadence, now=now,
+                payload_fetched_at=_when(run.get("payload_fetched_at")), cadence=spec.schedule(), now=now,
             )
         lines.append(SourceLine(
-            name=spec.name, kind=spec.kind, cadence=spec.cadence, url_variable=spec.url_variable, url=spec.url(),
+            name=spec.name, kind=spec.kind, cadence=spec.schedule(), url_variable=spec.url_variable, url=spec.url(),
             key_variables=spec.key_env, key_set=key_set, chosen=is_chosen(spec.name),
             last_run=_when(run.get("started_at")) if run else None,
             status=str(run["status"]) if run else None, badge=run.get("badge") if run else None,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
 from core.records import NormalisedBatch, Provenance
+from core.sources import cadence as cadences
 from core.settings import settings
 
 # Which sources run: a comma-separated list of source names; unset or empty runs every source.
@@ -39,7 +40,7 @@ class SourceSpec:
     kind: str  # the badge its fresh data carries
     base_url: str
     path: str
-    cadence: str  # cron schedule of its refresh
+    cadence: str  # cron schedule of its refresh, as declared; ``schedule()`` is the one in effect
     timeout_s: float
     docs_url: str
     priority: int  # tie-break between sources of the same badge: lower wins
@@ -57,6 +58,23 @@ class SourceSpec:
     def url(self) -> str:
         base = settings().source_url(self.env_name) or self.base_url
         return base.rstrip("/") + self.path
+
+    @property
+    def cadence_variable(self) -> str:
+        """Named after the source itself (sources sharing a base URL variable keep their own cadences)."""
+        return f"AISI_SOURCE_{self.name.upper()}_CADENCE"
+
+    def schedule(self) -> str:
+        """The cron string (UTC) this source runs on: ``AISI_SOURCE_<NAME>_CADENCE`` when set
+        (checked: a five-field cron that fires), else the spec's ``cadence`` ('' for none)."""
+        override = settings().source_cadence(self.name.upper())
+        if override is None:
+            return self.cadence
+        try:
+            cadences.interval(override)
+        except ValueError as exc:
+            raise ValueError(f"{self.cadence_variable}: {exc}") from None
+        return override
 
     def timeout(self) -> float:
         """Seconds per request; ``AISI_SOURCE_<ENV_NAME>_TIMEOUT`` overrides the spec."""

@@ -11,7 +11,7 @@ import dagster as dg
 from core.code_version import derivation_version
 from pipelines.catalog.checks import quality_checks
 from pipelines.catalog.incremental import on_input_change
-from pipelines.catalog.job import CATALOG_GROUPS, cadence_schedules, catalog_automation, catalog_job
+from pipelines.catalog.job import CATALOG_GROUPS, cadence_schedules, catalog_automation, catalog_executor, catalog_job
 from pipelines.catalog.merge import catalog
 from pipelines.catalog.normalise import records_assets
 from pipelines.catalog.publish import duckdb_snapshot, warehouse_history
@@ -44,4 +44,6 @@ def definitions(resources: Mapping[str, Any] | None = None) -> dg.Definitions:
         schedules=cadence_schedules(),
         sensors=[catalog_automation()],
         resources=dict(resources or shared_resources()),
+        # The runs automation starts (the derived assets, no named job) execute like catalog_job.
+        executor=catalog_executor(),
     )

@@ -10,7 +10,7 @@ from typing import Iterator
 
 import dagster as dg
 
-from core.fetch.engine import FetchOutcome
+from core.fetch.engine import FetchOutcome, take_normalised
 from core.identity import UNMATCHED
 from core.records import NormalisedBatch, Provenance
 from core.sources.registry import ALL_SOURCES, HTTP_SOURCES
@@ -59,7 +59,8 @@ def build_records_asset(module: SourceModule) -> dg.AssetsDefinition:
             source_url=outcome.url,
             fetched_at=outcome.fetched_at or outcome.attempted_at,
         )
-        batch = module.normalise(outcome.entries, provenance)
+        # Normalised while it was fetched when that was in this process (the same payload and provenance).
+        batch = take_normalised(name, outcome.sha256, provenance) or module.normalise(outcome.entries, provenance)
         batch.fetch = fetch_record(outcome)
         if dg.AssetKey(asset) in context.selected_asset_keys:
             unmatched = int((batch.offerings["identity_method"] == UNMATCHED).sum())

@@ -23,6 +23,7 @@ from typing import Callable, Sequence
 import dagster as dg
 
 from core.paths import aisi_home
+from core.quality import expectations, validation_worker
 from core.settings import settings
 from core.sources.registry import HTTP_SOURCES
 from core.sources.spec import SOURCES_VARIABLE, chosen_sources, is_chosen
@@ -148,20 +149,27 @@ def forceable(name: str) -> bool:
     return any(m.SPEC.name == name for m in HTTP_SOURCES)
 
 
-def run_refresh(sources: list[str], progress: Callable[[str], None], force: bool = False) -> RefreshSummary:
-    """``force``: the named ``sources`` are fetched unconditionally, the payload guard overridden once."""
-    summary = _run_refresh(sources, progress, force)
+def run_refresh(sources: list[str], progress: Callable[[str], None], force: bool = False,
+                instance: dg.DagsterInstance | None = None) -> RefreshSummary:
+    """``force``: the named ``sources`` are fetched unconditionally, the payload guard overridden once.
+    ``instance``: the Dagster instance to run on (default: DAGSTER_HOME's)."""
+    try:
+        summary = _run_refresh(sources, progress, force, instance or dg.DagsterInstance.get())
+    finally:
+        validation_worker.stop()
     if sources:  # the sources asked for, not the 21 the merge recorded
         summary.sources = [s for s in summary.sources if s["source"] in sources]
     return summary
 
 
-def _run_refresh(sources: list[str], progress: Callable[[str], None], force: bool) -> RefreshSummary:
+def _run_refresh(sources: list[str], progress: Callable[[str], None], force: bool, instance: dg.DagsterInstance) -> RefreshSummary:
     definitions = catalog_definitions()
     job = definitions.resolve_job_def("catalog_job")
-    instance = dg.DagsterInstance.get()
     graph = definitions.resolve_asset_graph()
 
+    if instance.get_latest_materialization_event(dg.AssetKey("models")) is None:
+        # Nothing merged yet: this refresh will validate, so GX is imported beside the fetches.
+        validation_worker.start(expectations.warm)
     fetch_keys = _fetch_selection(sources, instance).resolve(graph)
     progress(f"Fetching {len(fetch_keys)} sources; Dagster's INFO lines below are the progress.")
     forced = [name for name in sources if forceable(name)] if force else []
@@ -204,6 +212,7 @@ def _run_refresh(sources: list[str], progress: Callable[[str], None], force: boo
     todo = ((chosen | chosen.downstream()) & derived).resolve(graph)
     summary.recomputed = sorted(k.to_user_string() for k in todo)
     progress(f"Recomputing {len(todo)} assets whose inputs changed.")
+    validation_worker.start(expectations.warm)
     result = _execute(job, instance, todo, sources, "derive")
     summary.success, summary.run_id = result.success, result.run_id
     summary.errors.extend(_errors(result))

@@ -126,9 +126,9 @@ def build_source_asset(module: SourceModule) -> dg.AssetsDefinition:
         kinds={"chromium", "html"} if spec.rendered else {"http", "json"},
         pool="browser" if spec.rendered else None,
         description=_description(spec),
-        metadata={"source_docs": spec.docs_url, "url_variable": spec.url_variable, "cadence": spec.cadence},
-        check_specs=[source_health_spec(asset, spec.cadence)],
-        freshness_policy=source_freshness_policy(spec.cadence),
+        metadata={"source_docs": spec.docs_url, "url_variable": spec.url_variable, "cadence": spec.schedule()},
+        check_specs=[source_health_spec(asset, spec.schedule())],
+        freshness_policy=source_freshness_policy(spec.schedule()),
     )
     def _source(
         context: dg.AssetExecutionContext,
@@ -141,7 +141,7 @@ def build_source_asset(module: SourceModule) -> dg.AssetsDefinition:
         outcome = fetch_source(module, http, archive.open(), api_keys.key_for(spec.name), browser=browser, force=config.force)
         log = context.log.info if outcome.status in ("ok", "skipped") else context.log.warning
         log(f"{spec.name}: {outcome.summary}")
-        yield from source_events(context, asset, outcome, spec.cadence, outcome_metadata(outcome))
+        yield from source_events(context, asset, outcome, spec.schedule(), outcome_metadata(outcome))
 
     return _source
 
@@ -154,7 +154,7 @@ def build_source_asset(module: SourceModule) -> dg.AssetsDefinition:
         "config/model-defaults.json: the curated last-resort list of major first-party models with "
         "official prices (badge `config`), so the catalog is never empty even with every source down."
     ),
-    check_specs=[source_health_spec("model_defaults_raw", model_defaults.SPEC.cadence)],
+    check_specs=[source_health_spec("model_defaults_raw", model_defaults.SPEC.schedule())],
 )
 def model_defaults_raw(context: dg.AssetExecutionContext) -> SourceEvents:
     now = datetime.now(timezone.utc)
@@ -168,7 +168,7 @@ def model_defaults_raw(context: dg.AssetExecutionContext) -> SourceEvents:
         fetched_at=now,
         attempted_at=now,
     )
-    yield from source_events(context, "model_defaults_raw", outcome, model_defaults.SPEC.cadence, outcome_metadata(outcome))
+    yield from source_events(context, "model_defaults_raw", outcome, model_defaults.SPEC.schedule(), outcome_metadata(outcome))
 
 
 @dg.asset(
@@ -182,8 +182,8 @@ def model_defaults_raw(context: dg.AssetExecutionContext) -> SourceEvents:
         "stalest, AISI_OPENROUTER_ENDPOINTS_PER_RUN per run (default 60), "
         "AISI_OPENROUTER_ENDPOINTS_CONCURRENCY at a time (default 4); the others keep their last answer."
     ),
-    check_specs=[source_health_spec("openrouter_endpoints_raw", openrouter_endpoints.SPEC.cadence)],
-    freshness_policy=source_freshness_policy(openrouter_endpoints.SPEC.cadence),
+    check_specs=[source_health_spec("openrouter_endpoints_raw", openrouter_endpoints.SPEC.schedule())],
+    freshness_policy=source_freshness_policy(openrouter_endpoints.SPEC.schedule()),
 )
 def openrouter_endpoints_raw(
     context: dg.AssetExecutionContext, models: FetchOutcome, http: HttpClientResource, archive: RawArchiveResource
@@ -194,7 +194,7 @@ def openrouter_endpoints_raw(
         outcome = FetchOutcome(source=openrouter_endpoints.SPEC.name, status="skipped", badge=None,
                                url=openrouter_endpoints.endpoint_url("{id}"), entries=[], fetched_at=None, attempted_at=now,
                                error=f"skipped: not in {SOURCES_VARIABLE}")
-        yield from source_events(context, "openrouter_endpoints_raw", outcome, openrouter_endpoints.SPEC.cadence,
+        yield from source_events(context, "openrouter_endpoints_raw", outcome, openrouter_endpoints.SPEC.schedule(),
                                  outcome_metadata(outcome))
         return
     # The listing's host did not answer in this run: the same host is not asked 60 more times.
@@ -210,7 +210,7 @@ def openrouter_endpoints_raw(
     log = context.log.info if outcome.status == "ok" and not outcome.error else context.log.warning
     log(f"openrouter_endpoints: {outcome.pages} models fetched this run, {len(outcome.entries)} endpoints in use"
         + (f"; {outcome.error}" if outcome.error else ""))
-    yield from source_events(context, "openrouter_endpoints_raw", outcome, openrouter_endpoints.SPEC.cadence,
+    yield from source_events(context, "openrouter_endpoints_raw", outcome, openrouter_endpoints.SPEC.schedule(),
                              {**outcome_metadata(outcome), "models_listed": len(model_ids)})
 
 

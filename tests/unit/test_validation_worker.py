@@ -1,0 +1,114 @@
+"""The validation worker (core/quality/validation_worker.py): GX validations handed to a forked
+process give the outcome the calling process computes itself; a dead worker falls back.
+
+Each case runs in a fresh interpreter: the worker refuses to fork a process that runs other
+threads, and a pytest-xdist worker does."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+from tests.conftest import REPO
+
+PRELUDE = """
+import os, signal, threading
+import pandas as pd
+from core.quality import expectations as gxe, validation_worker
+
+frame = pd.DataFrame({"key": ["a", "b", "b", "c"], "price": [1.0, -2.0, 3.0, None]})
+suite = [gxe.columns_exist(["key", "price"]), gxe.unique("key"), gxe.not_null("price"), gxe.between("price", 0, 100)]
+
+def summary(outcome):
+    return (outcome.success, outcome.rows, outcome.evaluated,
+            [(f.expectation, f.unexpected_count, f.error, f.sample.astype(object).where(f.sample.notna(), None).to_dict("records"))
+             for f in outcome.failed])
+"""
+
+
+def run(code: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", PRELUDE + textwrap.dedent(code)], cwd=REPO, capture_output=True, text=True, timeout=180,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def test_a_validation_in_the_worker_equals_one_made_here() -> None:
+    out = run("""
+        here = summary(gxe.validate(frame, "prices", suite, ["key"]))
+        assert "great_expectations" in __import__("sys").modules
+        """)
+    assert out == ""
+    out = run("""
+        assert validation_worker.start(gxe.warm)
+        assert validation_worker.run(os.getpid) != os.getpid(), "the call ran in another process"
+        there = summary(gxe.validate(frame, "prices", suite, ["key"]))
+        assert "great_expectations" not in __import__("sys").modules, "GX was imported in the worker only"
+        validation_worker.stop()
+        assert not validation_worker.running()
+        here = summary(gxe.validate(frame, "prices", suite, ["key"]))
+        assert there == here, (there, here)
+        failed = [name for name, *_ in there[3]]
+        assert failed == ["key is unique", "price is not null", "price >= 0 and price <= 100"], failed
+        print("same")
+        """)
+    assert out.strip() == "same"
+
+
+def test_an_error_comes_back_and_a_dead_worker_falls_back() -> None:
+    out = run("""
+        assert validation_worker.start(gxe.warm)
+        try:
+            validation_worker.run(int, "not a number")
+        except ValueError as exc:
+            print("raised", type(exc).__name__)
+        worker = validation_worker.run(os.getpid)
+        os.kill(worker, signal.SIGKILL)
+        outcome = gxe.validate(frame, "prices", suite, ["key"])  # the worker is gone: validated here
+        assert not validation_worker.running() and not outcome.success
+        print("fell back", len(outcome.failed))
+        """)
+    assert out.splitlines() == ["raised ValueError", "fell back 3"]
+
+
+def test_no_fork_while_another_thread_runs() -> None:
+    out = run("""
+        stop = threading.Event()
+        thread = threading.Thread(target=stop.wait)
+        thread.start()
+        print(validation_worker.start(gxe.warm), validation_worker.running())
+        stop.set(); thread.join()
+        outcome = gxe.validate(frame, "prices", suite, ["key"])
+        print(len(outcome.failed))
+        """)
+    assert out.splitlines() == ["False False", "3"]
+
+
+def test_the_worker_dies_with_a_killed_refresh_process() -> None:
+    """A refresh killed while its worker runs must not leave the worker (holding the refresh's
+    open files, the catalog lock among them) behind."""
+    import os
+    import time
+
+    code = PRELUDE + textwrap.dedent("""
+        assert validation_worker.start(gxe.warm)
+        print(validation_worker.run(os.getpid), flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+        """)
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=180)
+    assert done.returncode == -9, done.stderr[-2000:]
+    worker = int(done.stdout.strip())
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and os.path.exists(f"/proc/{worker}") and "Z" not in _state(worker):
+        time.sleep(0.1)
+    assert not os.path.exists(f"/proc/{worker}") or "Z" in _state(worker), "the worker outlived its refresh"
+
+
+def _state(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return "gone"
