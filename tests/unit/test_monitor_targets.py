@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from core.availability.targets import MonitorConfigError, load_targets
+from core.yaml_files import SafeLoader
 
 USER = """\
 # a team's additions: anchors, comments, a default disabled
@@ -33,8 +34,8 @@ def test_a_user_file_is_merged_over_the_defaults(tmp_path: Path) -> None:
     assert targets["acme"].name == "Acme AI" and targets["acme"].status_page is None
     assert targets["acme-eu"].probe is not None and targets["acme-eu"].probe.url == "http://127.0.0.1:9/acme/v1/models"
     assert (targets["acme-eu"].name, targets["acme-eu"].status_page) == ("Acme AI (EU)", "http://127.0.0.1:9/status")
-    # The fast loader reads it as the pure-Python safe loader does.
-    assert yaml.load(USER, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) == yaml.safe_load(USER)
+    # The loader it is read with (libyaml's, where PyYAML has it) reads it as the pure-Python safe loader does.
+    assert yaml.load(USER, Loader=SafeLoader) == yaml.safe_load(USER)  # noqa: S506 - a safe loader
 
 
 def test_a_file_that_is_not_yaml_is_named(tmp_path: Path) -> None:
