@@ -3,7 +3,7 @@ refresh at 1x and 10x today's offerings on synthetic sources served over local H
 ``python -m pipelines.cli refresh`` child, with the read API answering on each snapshot; and one
 ``aisi monitor --once`` cycle in a child at 50 and 500 local probe targets. The goals are the
 benchmark's own (``benchmarks.scale.problems``): 10x within 10x the 1x time and under 2 GB peak
-RSS, every target probed and up within its minute. About 1.5 minutes on 2 cores."""
+RSS, every target probed and up within its minute. 70-100 s on 2 cores."""
 
 from __future__ import annotations
 
