@@ -27,11 +27,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--load-client", choices=("raw", "httpx"), default="raw",
                         help="the load generator's client: asyncio streams (default) or httpx.AsyncClient")
     parser.add_argument("--keep", action="store_true", help="keep the temporary AISI_HOME and logs")
-    parser.add_argument("--only", choices=("catalog", "availability"), help="run one part (default: both)")
+    parser.add_argument("--only", choices=("catalog", "availability", "scale"),
+                        help="run one part (default: catalog and availability; scale runs only when asked)")
+    parser.add_argument("--scales", default="1,10,100",
+                        help="scale: catalog sizes as multiples of today's ~7.5k offerings (default 1,10,100)")
+    parser.add_argument("--targets", default="50,500,5000",
+                        help="scale: monitor sizes in probe targets (default 50,500,5000)")
+    parser.add_argument("--api-requests", type=int, default=200,
+                        help="scale: cache-missing read API requests timed per catalog scale (default 200; 0: none)")
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="scale: run each refresh under pyinstrument, its text report in DIR/refresh-<scale>x.txt")
     args = parser.parse_args(argv)
 
     if args.only == "availability":
         return availability_only(args.keep)
+    if args.only == "scale":
+        return scale_only(args)
 
     missing = [REFERENCE / ref for _, _, ref in SOURCES.values() if not (REFERENCE / ref).is_file()]
     if missing:
@@ -161,6 +172,26 @@ def availability_only(keep: bool) -> int:
         return 0
     finally:
         if keep:
+            print(f"kept {tmp}", file=sys.stderr)
+        else:
+            import shutil
+
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def scale_only(args: argparse.Namespace) -> int:
+    """``--only scale``: the catalog at ``--scales`` and the monitor at ``--targets`` (benchmarks.scale)."""
+    from benchmarks import scale
+
+    started = time.monotonic()
+    tmp = Path(tempfile.mkdtemp(prefix="aisi-bench-scale-"))
+    try:
+        code = scale.report(tmp, scale.numbers(args.scales, float), scale.numbers(args.targets, int), args.api_requests,
+                            args.profile)
+        print(f"total benchmark time {time.monotonic() - started:.0f}s")
+        return code
+    finally:
+        if args.keep:
             print(f"kept {tmp}", file=sys.stderr)
         else:
             import shutil

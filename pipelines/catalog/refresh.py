@@ -185,6 +185,10 @@ def _run_refresh(sources: list[str], progress: Callable[[str], None], force: boo
                                     "rows": len(outcome.entries), "rejected": "-", "error": outcome.error})
     if not fetched.success:
         return summary
+    # The fetch run keeps every output it made (each payload and its parsed entries) for
+    # output_for_node; let it go before the derive run, which reads them again from storage.
+    del fetched
+    outcome = None
 
     derived = dg.AssetSelection.groups(*DERIVED_GROUPS)
     stale = stale_or_missing(definitions, instance, derived.resolve(graph))
@@ -223,7 +227,7 @@ def _run_refresh(sources: list[str], progress: Callable[[str], None], force: boo
     if dg.AssetKey("duckdb_snapshot") in todo:
         publication = result.output_for_node("duckdb_snapshot")
         summary.snapshot = publication.path
-        summary.rows = {name: len(frame) for name, frame in publication.tables.items()}
+        summary.rows = dict(publication.rows)
         commit = result.output_for_node("warehouse")
         summary.warehouse = f"{commit.location}: committed as {commit.snapshot_id}"
         summary.replaced_rollback = rollback.describe() if rollback is not None else None
