@@ -63,8 +63,13 @@ def test_refresh_with_every_source_down_falls_back_to_config_quickly(home: Path)
     snapshot = Path(match.group(1).strip())
     assert snapshot.is_file() and snapshot.parent == home / "snapshots", snapshot
     assert (home / "snapshots" / "latest.duckdb").resolve() == snapshot
-    # The instance it ran on is the project's SQLite one under $AISI_HOME/dagster.
-    assert (home / "dagster" / "dagster.yaml").read_bytes() == (REPO / "dagster.yaml").read_bytes()
+    # The instance it ran on is the project's SQLite one under $AISI_HOME/dagster, its event log there.
+    from pipelines.cli import instance_config
+
+    written = (home / "dagster" / "dagster.yaml").read_text(encoding="utf-8")
+    assert written == instance_config(REPO / "dagster.yaml", home / "dagster")
+    assert f"base_dir: {home / 'dagster' / 'history' / 'runs'}" in written
+    assert any((home / "dagster" / "history" / "runs").glob("*.db"))
 
 
 def test_refresh_of_an_unknown_source_names_the_known_ones(home: Path):
