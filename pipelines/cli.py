@@ -41,8 +41,10 @@ def instance_config(template: Path, home: Path) -> str:
     reads the same files."""
     import yaml
 
+    from core.yaml_files import SafeLoader
+
     text = template.read_text(encoding="utf-8")
-    config = yaml.safe_load(text) or {}
+    config = yaml.load(text, Loader=SafeLoader) or {}  # noqa: S506 - a safe loader
     storage = config.get("event_log_storage")
     if not isinstance(storage, dict) or (storage.get("config") or {}).get("base_dir"):
         return text

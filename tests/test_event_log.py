@@ -3,6 +3,7 @@ written through connections kept open, and run databases copied from an empty te
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -37,9 +38,7 @@ def _instance(home: Path, pooled: bool) -> dg.DagsterInstance:
     """An instance in ``home``; the pooled storage finds its files through DAGSTER_HOME, as
     under `aisi`, the webserver and the daemon."""
     home.mkdir(parents=True, exist_ok=True)
-    import os
-
-    os.environ["DAGSTER_HOME"] = str(home)
+    os.environ["DAGSTER_HOME"] = str(home)  # restored by _own_dagster_home
     config = "telemetry:\n  enabled: false\n"
     if pooled:
         config += "event_log_storage:\n  module: pipelines.resources.event_log\n  class: PooledSqliteEventLogStorage\n"
@@ -112,8 +111,6 @@ def test_an_instance_opened_by_its_path_reads_its_own_event_log(tmp_path: Path, 
     """`aisi` writes the instance's own directory into its copy of dagster.yaml: a process whose
     DAGSTER_HOME points elsewhere (a benchmark, a test, another home's tool) that opens the
     instance by its path reads the runs written there, not an empty log of its own."""
-    import os
-
     from pipelines.cli import prepare_instance
 
     monkeypatch.setenv("AISI_HOME", str(tmp_path / "home"))
