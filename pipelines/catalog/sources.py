@@ -119,6 +119,7 @@ def build_source_asset(module: SourceModule) -> dg.AssetsDefinition:
     one at a time across runs; the browser itself starts only when a rendered page asks."""
     spec = module.SPEC
     asset = f"{spec.name}_raw"
+    cadence = spec.schedule()  # the one in effect when the code location loads
 
     @dg.asset(
         name=asset,
@@ -126,9 +127,9 @@ def build_source_asset(module: SourceModule) -> dg.AssetsDefinition:
         kinds={"chromium", "html"} if spec.rendered else {"http", "json"},
         pool="browser" if spec.rendered else None,
         description=_description(spec),
-        metadata={"source_docs": spec.docs_url, "url_variable": spec.url_variable, "cadence": spec.schedule()},
-        check_specs=[source_health_spec(asset, spec.schedule())],
-        freshness_policy=source_freshness_policy(spec.schedule()),
+        metadata={"source_docs": spec.docs_url, "url_variable": spec.url_variable, "cadence": cadence},
+        check_specs=[source_health_spec(asset, cadence)],
+        freshness_policy=source_freshness_policy(cadence),
     )
     def _source(
         context: dg.AssetExecutionContext,
@@ -141,7 +142,7 @@ def build_source_asset(module: SourceModule) -> dg.AssetsDefinition:
         outcome = fetch_source(module, http, archive.open(), api_keys.key_for(spec.name), browser=browser, force=config.force)
         log = context.log.info if outcome.status in ("ok", "skipped") else context.log.warning
         log(f"{spec.name}: {outcome.summary}")
-        yield from source_events(context, asset, outcome, spec.schedule(), outcome_metadata(outcome))
+        yield from source_events(context, asset, outcome, cadence, outcome_metadata(outcome))
 
     return _source
 
