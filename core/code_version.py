@@ -14,7 +14,7 @@ from core.paths import REPO_ROOT
 DERIVATION_FILES = (
     "core/records.py", "core/identity.py", "core/folding.py", "core/billing.py",  # the record model and identity rules
     "core/sources/*.py", "core/parsing/*.py", "core/catalog/*.py", "core/quality/payload_*.py",  # parsers, merge, guard
-    "core/stores/warehouse.py", "pipelines/catalog/normalise.py", "pipelines/catalog/merge.py", "pipelines/catalog/publish.py",
+    "core/stores/warehouse.py", "core/stores/commit.py", "pipelines/catalog/normalise.py", "pipelines/catalog/merge*.py", "pipelines/catalog/publish.py",
     "config/aliases.yaml", "config/billing.yaml", "config/model-defaults.json",  # not the monitor's or Dagster's files
     "sql/migrations/*.sql", "sql/warehouse/*.sql",
 )

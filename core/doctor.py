@@ -21,13 +21,13 @@ import httpx
 
 from core.http.client import FetchError, HttpClient
 from core.parsing.paging import bearer
-from core.paths import read_sql, snapshots_dir
+from core.paths import WAREHOUSE_FILE, read_sql, snapshots_dir
 from core.settings import settings
 from core.sources import cadence as cadences
 from core.sources.health import SourceHealth, assess_source
 from core.sources.registry import ALL_SOURCES, HTTP_SOURCES
 from core.sources.spec import SourceModule, is_chosen
-from core.stores.warehouse import WAREHOUSE_FILE, PostgresWarehouse, SnapshotStore, migration_files
+from core.stores.warehouse import PostgresWarehouse, SnapshotStore, migration_files
 
 OK, WARN, FAIL, SKIP = "ok", "warn", "fail", "skip"
 STATUSES = (OK, WARN, FAIL, SKIP)

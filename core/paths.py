@@ -9,6 +9,7 @@ from core.settings import settings
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = REPO_ROOT / "sql"
 CONFIG_DIR = REPO_ROOT / "config"
+WAREHOUSE_FILE = "warehouse.duckdb"  # the embedded warehouse, under $AISI_HOME
 
 
 def aisi_home() -> Path:

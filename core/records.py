@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Iterable
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Iterable
 
 from core.billing import FREE_TIER, billing_kind
 from core.identity import ALIAS_FILE, IdentityRules, default_rules
+
+if TYPE_CHECKING:  # pandas is imported when a batch is built: a fetch answered 304 never needs it
+    import pandas as pd
 
 # Prices are USD per 1M tokens. These are the price types the catalog knows: text, image and
 # audio tokens are kept apart (an image model's image-output price is ``image_output``, never
@@ -112,6 +113,12 @@ class Provenance:
     fetched_at: datetime
 
 
+def _empty(columns: list[str]) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame(columns=columns)
+
+
 @dataclass
 class NormalisedBatch:
     """One source's payload as unified rows, plus what could not be used and why."""
@@ -122,9 +129,9 @@ class NormalisedBatch:
     rejects: pd.DataFrame
     entries: int
     fetch: dict[str, Any] = field(default_factory=dict)  # how the payload was obtained (FetchOutcome fields)
-    performance: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PERFORMANCE_COLUMNS))
-    benchmarks: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=BENCHMARK_COLUMNS))
-    links: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=LINK_COLUMNS))
+    performance: pd.DataFrame = field(default_factory=lambda: _empty(PERFORMANCE_COLUMNS))
+    benchmarks: pd.DataFrame = field(default_factory=lambda: _empty(BENCHMARK_COLUMNS))
+    links: pd.DataFrame = field(default_factory=lambda: _empty(LINK_COLUMNS))
 
     @property
     def reject_reasons(self) -> dict[str, int]:
@@ -365,6 +372,8 @@ class BatchBuilder:
         self._rejects.append({"source": self.provenance.source, "source_id": source_id, "reason": reason})
 
     def build(self) -> NormalisedBatch:
+        import pandas as pd
+
         offerings = pd.DataFrame(self._offerings, columns=OFFERING_COLUMNS)
         prices = pd.DataFrame(self._prices, columns=[*PRICE_COLUMNS, "_entry"])
         # One offering per (provider, provider model id). When a payload lists one twice, the

@@ -41,6 +41,8 @@ STORAGE, SOURCES, QUALITY, MONITOR, NOTIFY, MAINTENANCE, BACKFILL, SERVICE, TEST
     "storage", "sources", "quality", "monitor", "notify", "maintenance", "backfill", "service", "tests")
 AREAS = ("catalog", "monitor", "notify", "maintenance")
 
+PRICE_CEILING_VARIABLE = "AISI_PRICE_CEILING_USD_PER_MTOK"
+
 SETTINGS: tuple[Setting, ...] = (
     # Where things are kept
     Setting("AISI_HOME", "data", "warehouse (`warehouse.duckdb`), raw archive, snapshots, Dagster instance (`$AISI_HOME/dagster`), "
@@ -69,7 +71,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("AISI_HTTP_MAX_ATTEMPTS", "3", "tries per request (first included) for timeouts, refused, 5xx, 429", SOURCES, "int", 1),
     Setting("AISI_HTTP_BACKOFF_S", "0.5", "first backoff, doubling, capped at 4 s (`Retry-After` too)", SOURCES, "float", 0),
     # Trust rules
-    Setting("AISI_PRICE_CEILING_USD_PER_MTOK", "1000", "text token prices above this (USD per 1M tokens) are quarantined",
+    Setting(PRICE_CEILING_VARIABLE, "1000", "text token prices above this (USD per 1M tokens) are quarantined",
             QUALITY, "float", 0.000001),
     Setting("AISI_DROP_GUARD_SHARE", "0.2", "share of entries, accepted records or prices a payload may lose before it is held "
             "back; `1` turns the payload guard off", QUALITY, "float", 0, 1),
@@ -264,7 +266,7 @@ class Settings:
     # -- trust rules ---------------------------------------------------------------------------
     @property
     def price_ceiling(self) -> float:
-        return self._number("AISI_PRICE_CEILING_USD_PER_MTOK", float)
+        return self._number(PRICE_CEILING_VARIABLE, float)
 
     @property
     def drop_guard_share(self) -> float:

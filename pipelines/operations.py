@@ -18,7 +18,7 @@ from core.settings import settings
 
 def check_source_names(names: Sequence[str]) -> tuple[str, ...]:
     """``names`` when every one is a source the catalog knows; else a click error listing them all."""
-    from core.sources.overview import source_names
+    from core.sources.registry import source_names
 
     known = source_names()
     unknown = [n for n in names if n not in known]
@@ -110,7 +110,8 @@ def show_sources(as_json: bool) -> None:
 
 def show_snapshots(as_json: bool) -> None:
     """``aisi snapshots``: the published snapshot files, which one is served, and the rollbacks."""
-    from core.stores.published import active_rollback, list_snapshots, rollbacks
+    from core.stores.published import list_snapshots
+    from core.stores.rollbacks import active_rollback, rollbacks
 
     home, url = aisi_home(), settings().database_url
     with store_errors():

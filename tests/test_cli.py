@@ -102,6 +102,22 @@ def test_definitions_module_imports_nothing_heavy():
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == []
 
 
+def test_a_refresh_decides_what_is_stale_without_pandas():
+    """What ``aisi refresh`` loads up to Dagster's stale verdict (the catalog's definitions and asset
+    graph, the refresh and its alerts) imports no pandas, numpy or pyarrow and not the merge: a
+    refresh whose sources all answered 304 stops there (``python -m benchmarks`` measures it)."""
+    code = (
+        "import json, sys\n"
+        "import pipelines.refresh_alerts\n"
+        "from pipelines.catalog.definitions import definitions\n"
+        "definitions().resolve_asset_graph()\n"
+        "print(json.dumps([m for m in ('pandas', 'numpy', 'pyarrow', 'pipelines.catalog.merge_tables') if m in sys.modules]))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=child_env(), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == []
+
+
 def test_definitions_have_the_job_the_schedule_and_described_grouped_assets(home: Path):
     defs = build_definitions()
 

@@ -17,6 +17,7 @@ import pytest
 from core.fetch.engine import fetch_source
 from core.quality.payload_guard import PayloadCheck, check_payload, drop_guard_share
 from core.quality.payload_profile import PayloadCounts
+from core.records import PayloadError
 from core.sources import openrouter
 from core.stores.archive import RawArchive
 from pipelines.resources.http import HttpClientResource
@@ -122,8 +123,20 @@ def test_half_the_models_gone_is_held_back_and_never_becomes_the_last_good_paylo
     again = fetch()  # the same half listing: still compared with the last good one, still held
     assert again.status == "cached" and len(again.entries) == 40
     whole = fetch(40)
-    assert (whole.status, whole.badge, len(whole.entries), whole.error) == ("ok", "aggregator", 40, None)
+    assert (whole.status, whole.badge, whole.count, whole.error) == ("ok", "aggregator", 40, None)
     assert fetch_log(archive)[-1] == ("not_modified", 40)  # the last good payload's ETag: a 304
+    # A 304 parses nothing: its entries are the archived payload's, parsed when a step asks.
+    assert whole.deferred and whole.entries == [] and whole.sha256 == first.sha256
+    assert whole.load_entries(openrouter, archive) == first.entries
+
+    class Changed:  # a parser that no longer reads the archived payload (the code changed since)
+        @staticmethod
+        def parse(payload: bytes) -> list[Any]:
+            raise PayloadError("no 'data' list")
+
+    with pytest.raises(PayloadError, match=r"openrouter: the archived payload \w{12} .* no longer parses: no 'data' list; "
+                                           r"fetch it again with `aisi sync openrouter --force`"):
+        whole.load_entries(Changed, archive)
 
 
 def test_with_the_guard_off_a_shrunk_listing_is_accepted(served, monkeypatch):

@@ -35,6 +35,7 @@ from pipelines.catalog.checks import quality_checks, table_check
 DEFAULT_CEILING = settings({}).price_ceiling
 from pipelines.catalog import record_checks as records_checks
 from pipelines.catalog.normalise import build_records_asset, records_assets
+from pipelines.resources.archive import RawArchiveResource
 from tests.conftest import REPO
 
 WHEN = pd.Timestamp("2026-01-01", tz="UTC")
@@ -221,7 +222,8 @@ def materialise_records(
     stub = SimpleNamespace(SPEC=module.SPEC, normalise=lambda entries, provenance: batch)
     return dg.materialize(
         [raw, build_records_asset(stub), catalog],
-        resources={"io_manager": dg.FilesystemIOManager(base_dir=str(tmp_path / "storage"))},
+        resources={"io_manager": dg.FilesystemIOManager(base_dir=str(tmp_path / "storage")),
+                   "archive": RawArchiveResource(root=str(tmp_path / "raw"))},
         instance=dg.DagsterInstance.ephemeral(),
         selection=selection,
         raise_on_error=False,

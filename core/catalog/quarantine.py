@@ -31,9 +31,9 @@ import numpy as np
 import pandas as pd
 
 from core.records import PRICE_COLUMNS
-from core.settings import settings
+from core.settings import PRICE_CEILING_VARIABLE, settings
 
-CEILING_VARIABLE = "AISI_PRICE_CEILING_USD_PER_MTOK"
+CEILING_VARIABLE = PRICE_CEILING_VARIABLE
 FAR_FACTOR = 100.0
 TEXT_TOKEN_TYPES = ("input", "output", "cached_input", "cache_write", "batch_input", "batch_output", "reasoning")
 RULES = ("above_ceiling", "far_from_other_sources", "zero_output_on_metered")

@@ -12,7 +12,10 @@ next to the last good one (the payload guard, ``core/quality/payload_guard.py``:
 models or accepted records, most records rejected, a usual field gone) is archived as
 ``held_back`` and the last good payload is served instead, badge ``cached``, with the finding
 as its error ("records collapsed: ...; new data held back"). A payload the normaliser cannot
-digest at all is unparseable. A 304 reuses the last good fetch's counts: nothing is normalised.
+digest at all is unparseable. A 304 reuses the last good fetch's counts: nothing is parsed or
+normalised. Its outcome carries no entries (``deferred``): they are the archived payload's, parsed
+when a step needs them (``FetchOutcome.load_entries``), which after a 304 is only when the code
+that derives from them changed.
 
 A forced fetch (``force=True``: ``aisi sync SOURCE --force``, through the source asset's run
 config) sends no conditional headers and lets a payload the guard would hold back through,
@@ -46,7 +49,7 @@ class FetchOutcome:
     status: str  # ok | cached | failed | skipped
     badge: str | None  # the source's own kind when fresh, "cached" on fallback, None when nothing
     url: str
-    entries: list[Any]
+    entries: list[Any]  # the parsed payload; empty when ``deferred``
     fetched_at: datetime | None  # when the payload in use was fetched
     attempted_at: datetime
     http_status: int | None = None
@@ -59,6 +62,29 @@ class FetchOutcome:
     error: str | None = None
     drop_guard: PayloadCheck | None = None  # the fresh payload's counts against the last good one's
     forced: bool = False  # fetched unconditionally, the payload guard overridden once (aisi sync --force)
+    # A 304: the entries are those of the archived payload ``sha256`` (``entry_count`` of them), not
+    # parsed here; ``load_entries`` parses them when a step needs them.
+    deferred: bool = False
+    entry_count: int = 0
+
+    @property
+    def count(self) -> int:
+        """How many entries the payload in use parsed into."""
+        return self.entry_count if self.deferred else len(self.entries)
+
+    def load_entries(self, module: SourceModule, archive: RawArchive) -> list[Any]:
+        """The entries: this outcome's own, or, when ``deferred``, its archived payload parsed by
+        ``module`` (a PayloadError names the payload and how to replace it)."""
+        if not self.deferred:
+            return self.entries
+        assert self.sha256 is not None
+        try:
+            return module.parse(archive.load(self.sha256))
+        except PayloadError as exc:
+            raise PayloadError(
+                f"{self.source}: the archived payload {self.sha256[:12]} (answered 304 at {self.attempted_at:%Y-%m-%d %H:%M}Z) "
+                f"no longer parses: {exc}; fetch it again with `aisi sync {self.source} --force`"
+            ) from exc
 
     @property
     def data_version(self) -> str:
@@ -73,7 +99,7 @@ class FetchOutcome:
     def summary(self) -> str:
         if self.status == "ok":
             how = "304 not modified" if self.not_modified else f"HTTP {self.http_status}"
-            return f"ok ({how}, {len(self.entries)} entries)"
+            return f"ok ({how}, {self.count} entries)"
         if self.status == "cached":
             return f"cached ({self.error}); serving payload of {self.fetched_at:%Y-%m-%d %H:%M}Z"
         if self.status == "skipped":
@@ -186,15 +212,17 @@ class _Fetch:
         conditional = "if-none-match" in headers or "if-modified-since" in headers
         response = self.http.get(self.url, headers=headers, timeout_s=self.spec.timeout())
         if response.status == 304 and previous is not None:
-            try:
-                entries = self.module.parse(self.archive.load(previous.sha256))
-            except PayloadError as exc:
-                self.archive.record(
-                    source=self.spec.name, url=self.url, outcome="not_modified", fetched_at=response.fetched_at, http_status=304,
-                    etag=response.etag or previous.etag, last_modified=response.last_modified or previous.last_modified,
-                    sha256=previous.sha256, size=previous.bytes,
-                )
-                return self.fall_back(f"archived payload unusable after 304: {exc}", 304, response.attempts)
+            entries: list[Any] = []
+            if previous.entries is None:  # recorded before entry counts were kept: counted once here
+                try:
+                    entries = self.module.parse(self.archive.load(previous.sha256))
+                except PayloadError as exc:
+                    self.archive.record(
+                        source=self.spec.name, url=self.url, outcome="not_modified", fetched_at=response.fetched_at, http_status=304,
+                        etag=response.etag or previous.etag, last_modified=response.last_modified or previous.last_modified,
+                        sha256=previous.sha256, size=previous.bytes,
+                    )
+                    return self.fall_back(f"archived payload unusable after 304: {exc}", 304, response.attempts)
             # The same payload as the last good fetch: its counts carry over, nothing is normalised.
             same = self.recorded_counts(previous, len(entries))
             self.archive.record(
@@ -205,7 +233,7 @@ class _Fetch:
             return self.outcome(
                 status="ok", badge=self.spec.kind, entries=entries, fetched_at=response.fetched_at, http_status=304,
                 sha256=previous.sha256, size=previous.bytes, not_modified=True, conditional=True,
-                attempts=response.attempts, pages=1,
+                attempts=response.attempts, pages=1, deferred=not entries, entry_count=same.entries,
                 drop_guard=check_payload(self.spec.name, same, same, previous.fetched_at),
             )
         if response.status == 304:

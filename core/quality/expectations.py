@@ -24,11 +24,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterable, Sequence
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from core.quality import validation_worker
+
+if TYPE_CHECKING:  # the frames come from the caller; importing this module needs no pandas
+    import pandas as pd
 
 # Value kinds for ``of_kind`` and the GX type names each accepts.
 STRING = "string"
@@ -250,6 +251,8 @@ def _typed_view(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> pd
     """``frame`` with a fresh index; its string, time-zone-aware and all-null columns as object.
     Only ``columns`` (those the expectations read; all when None) are cast: the others are only
     counted among the frame's columns, and casting a string column copies every value."""
+    import pandas as pd
+
     view = frame.reset_index(drop=True)
     cast = {}
     for column in view.columns if columns is None else dict.fromkeys(columns):

@@ -12,19 +12,15 @@ from typing import Any
 
 import pandas as pd
 
+from core.paths import WAREHOUSE_FILE
 from core.settings import settings
 from core.sources.health import assess_source
 from core.sources.registry import ALL_SOURCES
 from core.sources.spec import is_chosen
 from core.sqlfiles import as_dicts, duckdb_sql, postgres_sql
-from core.stores.warehouse import LATEST, WAREHOUSE_FILE
+from core.stores.warehouse import LATEST
 
 RUNS_QUERY = "ops/source_runs_latest.sql"
-
-
-def source_names() -> list[str]:
-    """Every source the catalog fetches, in the registry's order."""
-    return [m.SPEC.name for m in ALL_SOURCES]
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,11 @@ HTTP_SOURCES: tuple[SourceModule, ...] = AGGREGATOR_SOURCES + API_SOURCES + BENC
 ALL_SOURCES: tuple[SourceModule, ...] = HTTP_SOURCES + (openrouter_endpoints, model_defaults)  # type: ignore[operator]
 
 
+def source_names() -> list[str]:
+    """Every source the catalog fetches, in the registry's order."""
+    return [m.SPEC.name for m in ALL_SOURCES]
+
+
 def key_variables() -> dict[str, tuple[str, ...]]:
     """Source name -> the environment variables that may hold its key."""
     return {m.SPEC.name: m.SPEC.key_env for m in HTTP_SOURCES if m.SPEC.key_env}

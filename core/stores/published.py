@@ -17,15 +17,17 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from core.paths import WAREHOUSE_FILE
 from core.sqlfiles import as_dicts, duckdb_sql, postgres_sql
-from core.stores.warehouse import LATEST, TABLES, WAREHOUSE_FILE, DuckDBWarehouse, PostgresWarehouse, SnapshotStore
+from core.stores.rollbacks import Rollback
+from core.stores.warehouse import LATEST, TABLES, DuckDBWarehouse, PostgresWarehouse, SnapshotStore
 
 
 class RollbackError(Exception):
@@ -50,27 +52,6 @@ class SnapshotInfo:
             "published_at": self.published_at.isoformat() if self.published_at else None,
             "models": self.models, "offerings": self.offerings, "prices": self.prices, "served": self.served,
         }
-
-
-@dataclass(frozen=True)
-class Rollback:
-    """A row of ``rollbacks``."""
-
-    rolled_back_at: datetime
-    from_snapshot_id: str | None
-    to_snapshot_id: str
-    postgres: bool
-    command: str | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "rolled_back_at": self.rolled_back_at.isoformat(), "from_snapshot_id": self.from_snapshot_id,
-            "to_snapshot_id": self.to_snapshot_id, "postgres": self.postgres, "command": self.command,
-        }
-
-    def describe(self) -> str:
-        return (f"rollback of {self.rolled_back_at:%Y-%m-%d %H:%M:%S} UTC to {self.to_snapshot_id}"
-                + (f" (from {self.from_snapshot_id})" if self.from_snapshot_id else ""))
 
 
 def _optional_int(value: Any) -> int | None:
@@ -129,52 +110,6 @@ def list_snapshots(home: Path, database_url: str | None) -> list[SnapshotInfo]:
             prices=_optional_int(row.get("prices")), served=path.stem == served,
         ))
     return found
-
-
-def _warehouse_rows(home: Path, database_url: str | None, query: str) -> list[dict[str, Any]]:
-    """Rows of ``sql/<query>`` in the warehouse (read only); [] while it has no such table."""
-    if database_url:
-        import psycopg
-
-        with psycopg.connect(database_url, options="-c search_path=curated") as conn, conn.cursor() as cur:
-            try:
-                return as_dicts(cur.execute(postgres_sql(query)))
-            except psycopg.errors.UndefinedTable:
-                return []
-    import duckdb
-
-    path = home / WAREHOUSE_FILE
-    if not path.exists():
-        return []
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.ConnectionException:
-        # This process holds the warehouse open already (a refresh run in-process after another):
-        # DuckDB shares that instance with a connection of the same configuration only.
-        con = duckdb.connect(str(path))
-    with con:
-        try:
-            return as_dicts(con.execute(duckdb_sql(query)))
-        except duckdb.CatalogException:
-            return []
-
-
-def _rollback(row: dict[str, Any]) -> Rollback:
-    return Rollback(
-        rolled_back_at=_utc(row["rolled_back_at"]) or datetime.now(timezone.utc), from_snapshot_id=row["from_snapshot_id"],
-        to_snapshot_id=str(row["to_snapshot_id"]), postgres=bool(row["postgres"]), command=row["command"],
-    )
-
-
-def rollbacks(home: Path, database_url: str | None) -> list[Rollback]:
-    """The rollbacks recorded in the publish history, newest first."""
-    return [_rollback(r) for r in _warehouse_rows(home, database_url, "ops/rollbacks.sql")]
-
-
-def active_rollback(home: Path, database_url: str | None) -> Rollback | None:
-    """The rollback in effect (no publish since it), or None."""
-    rows = _warehouse_rows(home, database_url, "ops/active_rollback.sql")
-    return _rollback(rows[0]) if rows else None
 
 
 def choose_target(snapshots: list[SnapshotInfo], served: str | None, named: str | None) -> SnapshotInfo:

@@ -26,6 +26,7 @@ import pandas as pd
 
 from core.paths import SQL_DIR, read_sql
 from core.sqlfiles import duckdb_sql, postgres_sql
+from core.stores.commit import WarehouseCommit
 
 MIGRATIONS_DIR = SQL_DIR / "migrations"
 # Publish order: parents before children (no foreign keys today, but keep it stable).
@@ -34,7 +35,6 @@ TABLES = (
     "changes", "model_presence", "price_disagreements", "source_disagreements", "quarantine", "reference_prices", "publishes",
 )
 LATEST = "latest.duckdb"
-WAREHOUSE_FILE = "warehouse.duckdb"
 
 
 @dataclass(frozen=True)
@@ -98,17 +98,6 @@ def _merge_statements(table: str, staged: str, columns: list[str], history: Hist
         table=_quote(table), staged=_quote(staged), columns=names, key_match=key_match,
     ))
     return statements
-
-
-@dataclass
-class WarehouseCommit:
-    """What one run wrote: the snapshot id it publishes as, and per table the rows inserted
-    and updated (replaced tables count their rows as inserted)."""
-
-    snapshot_id: str
-    location: str = ""
-    inserted: dict[str, int] = field(default_factory=dict)
-    updated: dict[str, int] = field(default_factory=dict)
 
 
 def publish_row(snapshot_id: str, run_id: str, now: datetime, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:

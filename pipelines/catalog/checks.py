@@ -37,12 +37,12 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Sequence
 
 import dagster as dg
-import pandas as pd
 
-from core.catalog.quarantine import CEILING_VARIABLE, price_ceiling
-from core.settings import BY_NAME
+from core.frames import Frame
 from core.quality import expectations as gxe
 from core.quality.tables import TableContract, table_contract
+from core.settings import BY_NAME, settings
+from core.settings import PRICE_CEILING_VARIABLE as CEILING_VARIABLE
 from pipelines.catalog.quarantine_check import quarantine_check
 
 
@@ -77,7 +77,7 @@ def _non_negative_prices(_: TableContract) -> list[gxe.Expect]:
 
 
 def _plausible_prices(_: TableContract) -> list[gxe.Expect]:
-    ceiling = price_ceiling()
+    ceiling = settings().price_ceiling
     return [gxe.between("usd_per_mtok", max_value=ceiling, where_null="valid_to",
                         label=f"current usd_per_mtok <= {ceiling:g} ({CEILING_VARIABLE})")]
 
@@ -127,7 +127,7 @@ def table_check(table: str, rules: Sequence[Rule] | None = None) -> dg.AssetChec
         can_subset=True,
         description=f"Great Expectations suite on `{table}`; blocking checks keep the run from publishing.",
     )
-    def _check(context: dg.AssetCheckExecutionContext, frame: pd.DataFrame) -> Iterator[dg.AssetCheckResult]:
+    def _check(context: dg.AssetCheckExecutionContext, frame: Frame) -> Iterator[dg.AssetCheckResult]:
         selected = {key.name for key in context.selected_asset_check_keys}
         chosen = [r for r in rules if r.name in selected]
         contract = table_contract(table)
@@ -139,7 +139,7 @@ def table_check(table: str, rules: Sequence[Rule] | None = None) -> dg.AssetChec
             failures = outcome.failures_of(by_rule[rule.name])
             metadata = _result_metadata(outcome, failures, by_rule[rule.name])
             if rule.name == "plausible_prices":
-                metadata["ceiling_usd_per_mtok"] = price_ceiling()
+                metadata["ceiling_usd_per_mtok"] = settings().price_ceiling
             if rule.name == "keys":
                 metadata["primary_key"] = ", ".join(contract.primary_key)
             if failures:

@@ -17,6 +17,7 @@ from core.sources.registry import ALL_SOURCES, HTTP_SOURCES
 from core.sources.spec import SourceModule
 from pipelines.catalog.record_checks import records_check_results, records_check_specs
 from pipelines.catalog.sources import fetch_record
+from pipelines.resources.archive import RawArchiveResource
 
 
 def _preview(batch: NormalisedBatch) -> dg.MetadataValue:
@@ -51,7 +52,7 @@ def build_records_asset(module: SourceModule) -> dg.AssetsDefinition:
         can_subset=True,
     )
     def _records(
-        context: dg.AssetExecutionContext, outcome: FetchOutcome
+        context: dg.AssetExecutionContext, outcome: FetchOutcome, archive: RawArchiveResource
     ) -> Iterator[dg.Output[NormalisedBatch] | dg.AssetCheckResult]:
         provenance = Provenance(
             source=name,
@@ -60,7 +61,9 @@ def build_records_asset(module: SourceModule) -> dg.AssetsDefinition:
             fetched_at=outcome.fetched_at or outcome.attempted_at,
         )
         # Normalised while it was fetched when that was in this process (the same payload and provenance).
-        batch = take_normalised(name, outcome.sha256, provenance) or module.normalise(outcome.entries, provenance)
+        # A 304's entries are its archived payload's, parsed only now that they are needed.
+        batch = take_normalised(name, outcome.sha256, provenance) or module.normalise(
+            outcome.load_entries(module, archive.open()), provenance)
         batch.fetch = fetch_record(outcome)
         if dg.AssetKey(asset) in context.selected_asset_keys:
             unmatched = int((batch.offerings["identity_method"] == UNMATCHED).sum())

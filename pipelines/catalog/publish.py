@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import dagster as dg
-import pandas as pd
 
-from core.stores.warehouse import WarehouseCommit
+from core.frames import Frame
+from core.stores.commit import WarehouseCommit
 from pipelines.resources.warehouse import SnapshotStoreResource, WarehouseResource
 
 CORE_TABLES = (
@@ -42,7 +42,7 @@ class Publication:
     retry_policy=dg.RetryPolicy(max_retries=2, delay=2, backoff=dg.Backoff.EXPONENTIAL),
 )
 def warehouse_history(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, snapshots: SnapshotStoreResource, **tables: pd.DataFrame
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, snapshots: SnapshotStoreResource, **tables: Frame
 ) -> WarehouseCommit:
     with warehouse.open() as store:
         store.migrate()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import dagster as dg
-import pandas as pd
+
+from core.frames import Frame
 
 SAMPLE_COLUMNS = ["rule", "provider_id", "provider_model_id", "price_type", "usd_per_mtok", "source", "held_usd_per_mtok", "detail"]
 
 
-def quarantine_result(frame: pd.DataFrame, sample: int = 20) -> dg.AssetCheckResult:
+def quarantine_result(frame: Frame, sample: int = 20) -> dg.AssetCheckResult:
     """Passes when nothing is quarantined; else a warning with the count per rule and the rows."""
     by_rule = {str(k): int(v) for k, v in frame["rule"].value_counts().items()} if len(frame) else {}
     if frame.empty:
@@ -37,7 +38,7 @@ def quarantine_check() -> dg.AssetChecksDefinition:
         name="nothing_quarantined",
         description="Warning: source prices that failed a plausibility rule this run (not published), with rule, source and reason.",
     )
-    def _check(quarantine: pd.DataFrame) -> dg.AssetCheckResult:
+    def _check(quarantine: Frame) -> dg.AssetCheckResult:
         return quarantine_result(quarantine)
 
     return _check

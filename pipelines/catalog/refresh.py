@@ -27,7 +27,7 @@ from core.quality import expectations, validation_worker
 from core.settings import settings
 from core.sources.registry import HTTP_SOURCES
 from core.sources.spec import SOURCES_VARIABLE, chosen_sources, is_chosen
-from core.stores.published import active_rollback
+from core.stores.rollbacks import active_rollback
 from pipelines.catalog.definitions import CATALOG_GROUPS
 from pipelines.catalog.definitions import definitions as catalog_definitions
 from pipelines.catalog.incremental import stale_or_missing
@@ -182,7 +182,7 @@ def _run_refresh(sources: list[str], progress: Callable[[str], None], force: boo
         outcome = fetched.output_for_node(key.path[-1]) if fetched.success else None
         if outcome is not None:
             summary.sources.append({"source": outcome.source, "status": outcome.status, "badge": outcome.badge,
-                                    "rows": len(outcome.entries), "rejected": "-", "error": outcome.error})
+                                    "rows": outcome.count, "rejected": "-", "error": outcome.error})
     if not fetched.success:
         return summary
     # The fetch run keeps every output it made (each payload and its parsed entries) for

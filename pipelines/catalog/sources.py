@@ -11,7 +11,7 @@ from core.fetch.engine import FetchOutcome, fetch_source
 from core.fetch.fanout import fetch_endpoints, host_down
 from core.settings import settings
 from core.sources import cadence as cadences
-from core.sources import model_defaults, openrouter_endpoints
+from core.sources import model_defaults, openrouter, openrouter_endpoints
 from core.sources.health import assess_source
 from core.sources.registry import HTTP_SOURCES
 from core.sources.spec import SOURCES_VARIABLE, SourceModule, SourceSpec, is_chosen
@@ -27,7 +27,7 @@ def outcome_metadata(outcome: FetchOutcome) -> dict[str, object]:
         "badge": outcome.badge or "none",
         "url": dg.MetadataValue.url(outcome.url) if outcome.url.startswith("http") else outcome.url,
         "http_status": outcome.http_status if outcome.http_status is not None else "none",
-        "entries": len(outcome.entries),
+        "entries": outcome.count,
         "payload_sha256": outcome.sha256 or "none",
         "not_modified": outcome.not_modified,
         "attempts": outcome.attempts,
@@ -189,7 +189,6 @@ def model_defaults_raw(context: dg.AssetExecutionContext) -> SourceEvents:
 def openrouter_endpoints_raw(
     context: dg.AssetExecutionContext, models: FetchOutcome, http: HttpClientResource, archive: RawArchiveResource
 ) -> SourceEvents:
-    model_ids = [e["id"] for e in models.entries if isinstance(e, dict) and isinstance(e.get("id"), str)]
     if not is_chosen(openrouter_endpoints.SPEC.name):
         now = datetime.now(timezone.utc)
         outcome = FetchOutcome(source=openrouter_endpoints.SPEC.name, status="skipped", badge=None,
@@ -198,6 +197,8 @@ def openrouter_endpoints_raw(
         yield from source_events(context, "openrouter_endpoints_raw", outcome, openrouter_endpoints.SPEC.schedule(),
                                  outcome_metadata(outcome))
         return
+    listing = models.load_entries(openrouter, archive.open())
+    model_ids = [e["id"] for e in listing if isinstance(e, dict) and isinstance(e.get("id"), str)]
     # The listing's host did not answer in this run: the same host is not asked 60 more times.
     run = context.instance.get_run_record_by_id(context.run.run_id)
     outcome = fetch_endpoints(

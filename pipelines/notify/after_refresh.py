@@ -20,8 +20,6 @@ from core.notify.channels import configured_channels
 from core.notify.flush import FlushReport, flush
 from core.settings import settings
 from core.stores.monitor import PostgresMonitorStore, open_monitor_store
-from pipelines.notify.channel import SlackNotifyResource
-from pipelines.notify.definitions import catalog_notifications, published_snapshot
 from pipelines.notify.events import failed_blocking_checks
 from pipelines.resources.warehouse import SnapshotStoreResource
 
@@ -47,6 +45,10 @@ def step_errors(instance: dg.DagsterInstance, run_id: str) -> list[str]:
 
 def refresh_notifications(instance: dg.DagsterInstance, run_ids: Sequence[str], now: datetime) -> list[messages.Notification]:
     """What the sensors would record for these runs."""
+    # Slack's client and the notify area's definitions load only when a channel is configured.
+    from pipelines.notify.channel import SlackNotifyResource
+    from pipelines.notify.definitions import catalog_notifications, published_snapshot
+
     env = settings()
     links = SlackNotifyResource(dagster_url=env.dagster_url, digest_top=env.slack_digest_top)  # no secret: URLs and top N only
     notes: list[messages.Notification] = []

@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from core.paths import aisi_home, snapshots_dir
-from core.stores.warehouse import WAREHOUSE_FILE, DuckDBWarehouse, PostgresWarehouse, SnapshotStore
+from core.paths import WAREHOUSE_FILE, aisi_home, snapshots_dir
+
+if TYPE_CHECKING:  # the stores (and pandas) are imported when a run opens one, not to define the resources
+    from core.stores.warehouse import DuckDBWarehouse, PostgresWarehouse, SnapshotStore
 
 
 class SnapshotStoreResource(ConfigurableResource):
@@ -19,6 +22,8 @@ class SnapshotStoreResource(ConfigurableResource):
     keep: int = Field(default=30, description="How many snapshot files to keep (the newest).")
 
     def open(self) -> SnapshotStore:
+        from core.stores.warehouse import SnapshotStore
+
         return SnapshotStore(Path(self.directory) if self.directory else snapshots_dir(), keep=self.keep)
 
 
@@ -30,6 +35,8 @@ class WarehouseResource(ConfigurableResource):
     path: str | None = Field(default=None, description="The embedded warehouse file; default $AISI_HOME/warehouse.duckdb.")
 
     def open(self) -> DuckDBWarehouse | PostgresWarehouse:
+        from core.stores.warehouse import DuckDBWarehouse, PostgresWarehouse
+
         if self.url:
             return PostgresWarehouse(self.url)
         return DuckDBWarehouse(Path(self.path) if self.path else aisi_home() / WAREHOUSE_FILE)
