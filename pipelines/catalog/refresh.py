@@ -149,6 +149,15 @@ def forceable(name: str) -> bool:
     return any(m.SPEC.name == name for m in HTTP_SOURCES)
 
 
+def _start_validation() -> None:
+    """Has Great Expectations imported beside the work, in a worker forked from this process. pandas
+    is imported first: this refresh needs it too, and the worker then shares it instead of
+    importing it again (an unchanged refresh never gets here, nor imports pandas)."""
+    import pandas  # noqa: F401
+
+    validation_worker.start(expectations.warm)
+
+
 def run_refresh(sources: list[str], progress: Callable[[str], None], force: bool = False,
                 instance: dg.DagsterInstance | None = None) -> RefreshSummary:
     """``force``: the named ``sources`` are fetched unconditionally, the payload guard overridden once.
@@ -169,7 +178,7 @@ def _run_refresh(sources: list[str], progress: Callable[[str], None], force: boo
 
     if instance.get_latest_materialization_event(dg.AssetKey("models")) is None:
         # Nothing merged yet: this refresh will validate, so GX is imported beside the fetches.
-        validation_worker.start(expectations.warm)
+        _start_validation()
     fetch_keys = _fetch_selection(sources, instance).resolve(graph)
     progress(f"Fetching {len(fetch_keys)} sources; Dagster's INFO lines below are the progress.")
     forced = [name for name in sources if forceable(name)] if force else []
@@ -212,7 +221,7 @@ def _run_refresh(sources: list[str], progress: Callable[[str], None], force: boo
     todo = ((chosen | chosen.downstream()) & derived).resolve(graph)
     summary.recomputed = sorted(k.to_user_string() for k in todo)
     progress(f"Recomputing {len(todo)} assets whose inputs changed.")
-    validation_worker.start(expectations.warm)
+    _start_validation()
     result = _execute(job, instance, todo, sources, "derive")
     summary.success, summary.run_id = result.success, result.run_id
     summary.errors.extend(_errors(result))
