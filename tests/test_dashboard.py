@@ -10,7 +10,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
-import httpx
 import pytest
 
 from core.notify.outbox import Notification, record

@@ -20,7 +20,6 @@ from core.notify.channels import LogChannel
 from core.settings import settings
 
 
-
 class SlackBotSink:
     """``chat.postMessage`` to one channel with a bot token, through ``SlackResource``'s client."""
 
