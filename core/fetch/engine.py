@@ -212,10 +212,10 @@ class _Fetch:
         conditional = "if-none-match" in headers or "if-modified-since" in headers
         response = self.http.get(self.url, headers=headers, timeout_s=self.spec.timeout())
         if response.status == 304 and previous is not None:
-            entries: list[Any] = []
-            if previous.entries is None:  # recorded before entry counts were kept: counted once here
+            counted = previous.entries
+            if counted is None:  # recorded before entry counts were kept: counted once here
                 try:
-                    entries = self.module.parse(self.archive.load(previous.sha256))
+                    counted = len(self.module.parse(self.archive.load(previous.sha256)))
                 except PayloadError as exc:
                     self.archive.record(
                         source=self.spec.name, url=self.url, outcome="not_modified", fetched_at=response.fetched_at, http_status=304,
@@ -224,16 +224,16 @@ class _Fetch:
                     )
                     return self.fall_back(f"archived payload unusable after 304: {exc}", 304, response.attempts)
             # The same payload as the last good fetch: its counts carry over, nothing is normalised.
-            same = self.recorded_counts(previous, len(entries))
+            same = self.recorded_counts(previous, counted)
             self.archive.record(
                 source=self.spec.name, url=self.url, outcome="not_modified", fetched_at=response.fetched_at, http_status=304,
                 etag=response.etag or previous.etag, last_modified=response.last_modified or previous.last_modified,
                 sha256=previous.sha256, size=previous.bytes, **_count_columns(same),
             )
             return self.outcome(
-                status="ok", badge=self.spec.kind, entries=entries, fetched_at=response.fetched_at, http_status=304,
+                status="ok", badge=self.spec.kind, entries=[], fetched_at=response.fetched_at, http_status=304,
                 sha256=previous.sha256, size=previous.bytes, not_modified=True, conditional=True,
-                attempts=response.attempts, pages=1, deferred=not entries, entry_count=same.entries,
+                attempts=response.attempts, pages=1, deferred=True, entry_count=same.entries,
                 drop_guard=check_payload(self.spec.name, same, same, previous.fetched_at),
             )
         if response.status == 304:
