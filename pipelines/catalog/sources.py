@@ -147,6 +147,11 @@ def build_source_asset(module: SourceModule) -> dg.AssetsDefinition:
     return _source
 
 
+# The cadences in effect when the code location loads (as for every source asset: build_source_asset).
+DEFAULTS_CADENCE = model_defaults.SPEC.schedule()
+ENDPOINTS_CADENCE = openrouter_endpoints.SPEC.schedule()
+
+
 @dg.asset(
     name="model_defaults_raw",
     group_name="sources",
@@ -155,7 +160,7 @@ def build_source_asset(module: SourceModule) -> dg.AssetsDefinition:
         "config/model-defaults.json: the curated last-resort list of major first-party models with "
         "official prices (badge `config`), so the catalog is never empty even with every source down."
     ),
-    check_specs=[source_health_spec("model_defaults_raw", model_defaults.SPEC.schedule())],
+    check_specs=[source_health_spec("model_defaults_raw", DEFAULTS_CADENCE)],
 )
 def model_defaults_raw(context: dg.AssetExecutionContext) -> SourceEvents:
     now = datetime.now(timezone.utc)
@@ -169,7 +174,7 @@ def model_defaults_raw(context: dg.AssetExecutionContext) -> SourceEvents:
         fetched_at=now,
         attempted_at=now,
     )
-    yield from source_events(context, "model_defaults_raw", outcome, model_defaults.SPEC.schedule(), outcome_metadata(outcome))
+    yield from source_events(context, "model_defaults_raw", outcome, DEFAULTS_CADENCE, outcome_metadata(outcome))
 
 
 @dg.asset(
@@ -183,8 +188,8 @@ def model_defaults_raw(context: dg.AssetExecutionContext) -> SourceEvents:
         "stalest, AISI_OPENROUTER_ENDPOINTS_PER_RUN per run (default 60), "
         "AISI_OPENROUTER_ENDPOINTS_CONCURRENCY at a time (default 4); the others keep their last answer."
     ),
-    check_specs=[source_health_spec("openrouter_endpoints_raw", openrouter_endpoints.SPEC.schedule())],
-    freshness_policy=source_freshness_policy(openrouter_endpoints.SPEC.schedule()),
+    check_specs=[source_health_spec("openrouter_endpoints_raw", ENDPOINTS_CADENCE)],
+    freshness_policy=source_freshness_policy(ENDPOINTS_CADENCE),
 )
 def openrouter_endpoints_raw(
     context: dg.AssetExecutionContext, models: FetchOutcome, http: HttpClientResource, archive: RawArchiveResource
@@ -194,7 +199,7 @@ def openrouter_endpoints_raw(
         outcome = FetchOutcome(source=openrouter_endpoints.SPEC.name, status="skipped", badge=None,
                                url=openrouter_endpoints.endpoint_url("{id}"), entries=[], fetched_at=None, attempted_at=now,
                                error=f"skipped: not in {SOURCES_VARIABLE}")
-        yield from source_events(context, "openrouter_endpoints_raw", outcome, openrouter_endpoints.SPEC.schedule(),
+        yield from source_events(context, "openrouter_endpoints_raw", outcome, ENDPOINTS_CADENCE,
                                  outcome_metadata(outcome))
         return
     listing = models.load_entries(openrouter, archive.open())
@@ -212,7 +217,7 @@ def openrouter_endpoints_raw(
     log = context.log.info if outcome.status == "ok" and not outcome.error else context.log.warning
     log(f"openrouter_endpoints: {outcome.pages} models fetched this run, {len(outcome.entries)} endpoints in use"
         + (f"; {outcome.error}" if outcome.error else ""))
-    yield from source_events(context, "openrouter_endpoints_raw", outcome, openrouter_endpoints.SPEC.schedule(),
+    yield from source_events(context, "openrouter_endpoints_raw", outcome, ENDPOINTS_CADENCE,
                              {**outcome_metadata(outcome), "models_listed": len(model_ids)})
 
 
