@@ -91,6 +91,7 @@ def source_lines(home: Path, database_url: str | None, now: datetime) -> tuple[l
     lines = []
     for module in ALL_SOURCES:
         spec = module.SPEC
+        cadence = spec.schedule()
         run = newest.get(spec.name)
         key_set = any(settings().raw(name) for name in spec.key_env) if spec.key_env else None
         verdict = None
@@ -99,10 +100,10 @@ def source_lines(home: Path, database_url: str | None, now: datetime) -> tuple[l
             verdict = assess_source(
                 spec.name, str(run["status"]), badge=run.get("badge"), error=run.get("error"),
                 http_status=None if http_status is None or pd.isna(http_status) else int(http_status),
-                payload_fetched_at=_when(run.get("payload_fetched_at")), cadence=spec.schedule(), now=now,
+                payload_fetched_at=_when(run.get("payload_fetched_at")), cadence=cadence, now=now,
             )
         lines.append(SourceLine(
-            name=spec.name, kind=spec.kind, cadence=spec.schedule(), url_variable=spec.url_variable, url=spec.url(),
+            name=spec.name, kind=spec.kind, cadence=cadence, url_variable=spec.url_variable, url=spec.url(),
             key_variables=spec.key_env, key_set=key_set, chosen=is_chosen(spec.name),
             last_run=_when(run.get("started_at")) if run else None,
             status=str(run["status"]) if run else None, badge=run.get("badge") if run else None,

@@ -158,8 +158,8 @@ class Warehouse:
         return int(self.query("warehouse/is_empty.sql")["n"].iloc[0]) == 0
 
     def export(self) -> dict[str, pd.DataFrame]:
-        """Every table as it is now: what a snapshot file is written from."""
-        return {table: self.query_table(table) for table in TABLES}
+        """Every table as it is now, all read at once (a snapshot is written from :meth:`export_lazily`)."""
+        return dict(self.export_lazily())
 
     def export_lazily(self) -> "Mapping[str, pd.DataFrame]":
         """Every table as :meth:`export` has it, each read only when asked for: a snapshot is
