@@ -188,8 +188,14 @@ def availability_only(keep: bool) -> int:
 
 def scale_only(args: argparse.Namespace) -> int:
     """``--only scale``: the catalog at ``--scales`` and the monitor at ``--targets`` (benchmarks.scale)."""
+    import importlib.util
+
     from benchmarks import scale
 
+    if args.profile is not None and importlib.util.find_spec("pyinstrument") is None:
+        print("--profile runs each child under pyinstrument, which is not installed here (pip install pyinstrument)",
+              file=sys.stderr)
+        return 2
     started = time.monotonic()
     tmp = Path(tempfile.mkdtemp(prefix="aisi-bench-scale-"))
     try:

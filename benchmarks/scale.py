@@ -18,7 +18,6 @@ RSS and the cycle's own seconds, against the minute it has.
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
 import time
@@ -26,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks import child_env
-from benchmarks.refresh import _closed_port, snapshot_counts
+from benchmarks.refresh import public_sources_env, run_child, snapshot_counts
 
 # Goals (issue 14): 10x within 10x the 1x time and under 2 GB peak RSS; 5,000 targets within a minute.
 GROWTH_GOAL = 10.0
@@ -87,42 +86,13 @@ def _step_spans(home: Path) -> dict[str, tuple[float, float]]:
     return spans
 
 
-def _run_sampled(command: list[str], env: dict[str, str], log: Path) -> tuple[int, float, float, float, list[tuple[float, int]]]:
-    """Runs ``command`` as ``benchmarks.refresh._run_child`` does: (exit code, wall s, CPU s, peak
-    RSS MiB of that child alone, and its resident memory sampled every 0.1 s as (epoch s, KiB))."""
-    import subprocess
-
-    from benchmarks import REPO
-    from benchmarks.server import rss_kib
-
-    samples: list[tuple[float, int]] = []
-    peak_kib = 0
-    with open(log, "wb") as out:
-        started = time.perf_counter()
-        proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            while True:
-                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-                if pid:
-                    break
-                try:
-                    memory = rss_kib(proc.pid)
-                    samples.append((time.time(), memory["VmRSS"]))
-                    peak_kib = max(peak_kib, memory["VmHWM"])
-                except (OSError, KeyError):  # exiting between the wait and the read
-                    pass
-                time.sleep(0.1)
-        except BaseException:  # interrupted (Ctrl-C, a test's timeout): the child goes too
-            proc.kill()
-            proc.wait()
-            raise
-        wall = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, so Popen must not wait again
-    # The peak is the child's own VmHWM (its high-water mark, reset by exec), read up to 0.1 s
-    # before it exits. Not ru_maxrss: Linux carries the parent's high-water mark across the
-    # fork and exec into it, so a child of a benchmark that made 300 MB of payloads "peaks" there.
-    peak_mib = peak_kib / 1024 if peak_kib else usage.ru_maxrss / 1024
-    return proc.returncode, wall, usage.ru_utime + usage.ru_stime, peak_mib, samples
+def _profiled(command: list[str], profile: Path | None, report: str) -> list[str]:
+    """``command`` (``python -m MODULE ...``) run under pyinstrument, a sampling profiler, its text
+    report in ``profile/report``; unchanged when ``profile`` is None."""
+    if profile is None:
+        return command
+    profile.mkdir(parents=True, exist_ok=True)
+    return [command[0], "-m", "pyinstrument", "-o", str(profile / report), "-r", "text", "-p", "show_all=false", *command[1:]]
 
 
 def _peak_step(samples: list[tuple[float, int]], spans: dict[str, tuple[float, float]]) -> str:
@@ -165,7 +135,6 @@ def catalog_row(scale: float, tmp: Path, api_requests: int = API_REQUESTS, profi
     """One first refresh of an empty home on the synthetic sources at ``scale`` (``profile``: a
     directory for a pyinstrument text report of the refresh, ``refresh-<scale>x.txt``)."""
     from benchmarks import synthetic
-    from core.sources.registry import HTTP_SOURCES
     from tests.replay import ReplayServer
 
     made = synthetic.catalog(scale)
@@ -173,22 +142,12 @@ def catalog_row(scale: float, tmp: Path, api_requests: int = API_REQUESTS, profi
     home, logs = tmp / "home", tmp / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     with ReplayServer() as server:
-        # As benchmarks.refresh: everything else points at a closed port and is left out by AISI_SOURCES.
-        dead = f"http://127.0.0.1:{_closed_port()}"
-        extra = {module.SPEC.url_variable: dead for module in HTTP_SOURCES}
-        extra["AISI_OPENROUTER_ENDPOINTS_PER_RUN"] = "0"
-        extra["AISI_SOURCES"] = "openrouter,models_dev,litellm,model_defaults"
         for env_name, (prefix, path) in synthetic.PATHS.items():
             server.add(prefix + path, payloads[env_name])
-            extra[f"AISI_SOURCE_{env_name}_URL"] = server.url + prefix
-            extra[f"AISI_SOURCE_{env_name}_TIMEOUT"] = "300"
+        extra = public_sources_env({env_name: server.url + prefix for env_name, (prefix, _) in synthetic.PATHS.items()}, "300")
         log = logs / "refresh.log"
-        command = [sys.executable, "-m", "pipelines.cli", "refresh"]
-        if profile is not None:  # pyinstrument (a sampling profiler) around the same child
-            profile.mkdir(parents=True, exist_ok=True)
-            command[1:2] = ["-m", "pyinstrument", "-o", str(profile / f"refresh-{scale:g}x.txt"), "-r", "text",
-                            "-p", "show_all=false", "-m"]
-        code, wall, cpu, rss, samples = _run_sampled(command, child_env(home, **extra), log)
+        command = _profiled([sys.executable, "-m", "pipelines.cli", "refresh"], profile, f"refresh-{scale:g}x.txt")
+        code, wall, cpu, rss, samples = run_child(command, child_env(home, **extra), log)
     if code != 0:
         tail = log.read_text(errors="replace").splitlines()[-40:]
         raise SystemExit(f"scale {scale:g}x: refresh failed (exit {code}); last lines of {log}:\n" + "\n".join(tail))
@@ -236,12 +195,8 @@ def monitor_row(targets: int, tmp: Path, profile: Path | None = None) -> Monitor
         user.write_text(json.dumps({"providers": config}), encoding="utf-8")  # JSON is YAML
         env = child_env(tmp / "home", AISI_MONITOR_CONFIG=str(user))
         log = tmp / "monitor.log"
-        command = [sys.executable, "-m", "pipelines.cli", "monitor", "--once"]
-        if profile is not None:
-            profile.mkdir(parents=True, exist_ok=True)
-            command[1:2] = ["-m", "pyinstrument", "-o", str(profile / f"monitor-{targets}.txt"), "-r", "text",
-                            "-p", "show_all=false", "-m"]
-        code, wall, cpu, rss, _ = _run_sampled(command, env, log)
+        command = _profiled([sys.executable, "-m", "pipelines.cli", "monitor", "--once"], profile, f"monitor-{targets}.txt")
+        code, wall, cpu, rss, _ = run_child(command, env, log)
     text = log.read_text(errors="replace")
     match = CYCLE_LINE.search(text)
     if match is None:
