@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks import child_env
+from benchmarks import SOURCES, child_env
 from benchmarks.refresh import public_sources_env, run_child, snapshot_counts
 
 # Goals (issue 14): 10x within 10x the 1x time and under 2 GB peak RSS; 5,000 targets within a minute.
@@ -142,9 +142,10 @@ def catalog_row(scale: float, tmp: Path, api_requests: int = API_REQUESTS, profi
     home, logs = tmp / "home", tmp / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     with ReplayServer() as server:
-        for env_name, (prefix, path) in synthetic.PATHS.items():
+        # Served where the real payloads are (benchmarks.SOURCES: prefix and the source's own path).
+        for env_name, (prefix, path, _) in SOURCES.items():
             server.add(prefix + path, payloads[env_name])
-        extra = public_sources_env({env_name: server.url + prefix for env_name, (prefix, _) in synthetic.PATHS.items()}, "300")
+        extra = public_sources_env({env_name: server.url + prefix for env_name, (prefix, _, _) in SOURCES.items()}, "300")
         log = logs / "refresh.log"
         command = _profiled([sys.executable, "-m", "pipelines.cli", "refresh"], profile, f"refresh-{scale:g}x.txt")
         code, wall, cpu, rss, samples = run_child(command, child_env(home, **extra), log)

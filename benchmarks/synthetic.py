@@ -41,14 +41,6 @@ LITELLM_PROVIDERS = 123
 LITELLM_ENTRIES = 2900
 CREATORS = 60  # model creators at 1x; each has families with versions and sizes
 
-# The paths each source is served at on the replay server (prefix, the source's own path), as
-# benchmarks.SOURCES names them.
-PATHS = {
-    "MODELS_DEV": ("/models_dev", "/api.json"),
-    "OPENROUTER": ("/openrouter", "/api/v1/models"),
-    "LITELLM": ("/litellm", "/model_prices_and_context_window.json"),
-}
-
 _SYLLABLES = ("ar", "bel", "cor", "da", "el", "fen", "gra", "hal", "is", "jun", "ka", "lum", "mer", "nov", "or", "pax",
               "qui", "ral", "syn", "tor", "ul", "vex", "wen", "xi", "yar", "zen")
 _FAMILY_WORDS = ("nova", "lumen", "atlas", "orion", "sage", "pulse", "echo", "vector", "titan", "quill", "ember", "helix",
