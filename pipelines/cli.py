@@ -3,12 +3,14 @@ and the operator's commands (sources, sync, snapshots, rollback: ``pipelines/ope
 
 from __future__ import annotations
 
+import atexit
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -296,5 +298,42 @@ def ui(host: str, port: int) -> None:
     raise SystemExit(subprocess.call(command, cwd=REPO_ROOT))
 
 
+def exit_now(code: object) -> NoReturn:
+    """Ends the process as ``sys.exit(code)`` would, less the interpreter's teardown.
+
+    What must happen at exit still does: other non-daemon threads are waited for, the ``atexit``
+    handlers run (logging's flush among them) and the standard streams are flushed. What is skipped
+    is freeing every module and object one by one, which the kernel does at once: after a refresh
+    (Dagster, pandas, the catalog in memory) that took about 0.5 s of CPU, a fifth of an unchanged
+    refresh. Every file the commands write is closed (or committed) before they return."""
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:  # sys.exit("message"): the message goes to stderr, the status is 1
+        print(code, file=sys.stderr)
+        status = 1
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join()
+    atexit._run_exitfuncs()  # noqa: SLF001 - CPython's own exit sequence runs these; os._exit would not
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # closed, or its reader went away
+            pass
+    os._exit(status)
+
+
+def run() -> NoReturn:
+    """The ``aisi`` console script and ``python -m pipelines.cli``: the command (``main``, which
+    ends with ``SystemExit``), then ``exit_now``. Tests call ``main`` itself, in their process."""
+    try:
+        main()
+    except SystemExit as done:
+        exit_now(done.code)
+    exit_now(0)
+
+
 if __name__ == "__main__":
-    main()
+    run()

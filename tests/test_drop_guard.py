@@ -14,10 +14,12 @@ import dagster as dg
 import duckdb
 import pytest
 
-from core.fetch.engine import fetch_source
+from core.fetch import engine
+from core.fetch.engine import fetch_source, take_normalised
 from core.quality.payload_guard import PayloadCheck, check_payload, drop_guard_share
 from core.quality.payload_profile import PayloadCounts
-from core.records import PayloadError
+from core.quality.record_suites import outcomes, validate_records
+from core.records import PayloadError, Provenance
 from core.sources import openrouter
 from core.stores.archive import RawArchive
 from pipelines.resources.http import HttpClientResource
@@ -137,6 +139,24 @@ def test_half_the_models_gone_is_held_back_and_never_becomes_the_last_good_paylo
     with pytest.raises(PayloadError, match=r"openrouter: the archived payload \w{12} .* no longer parses: no 'data' list; "
                                            r"fetch it again with `aisi sync openrouter --force`"):
         whole.load_entries(Changed, archive)
+
+
+def test_a_fresh_payload_is_kept_normalised_with_its_validations_a_held_back_one_is_not(served):
+    """The records step of the same process takes the batch the fetch made and the validations it
+    handed over then (no worker here: they are made when asked); a held-back payload keeps nothing."""
+    fetch, _ = served
+    engine._FRESH_BATCHES.clear()
+    first = fetch()
+    provenance = Provenance("openrouter", "aggregator", first.url, first.fetched_at)
+    kept = take_normalised("openrouter", first.sha256, provenance)
+    assert kept is not None and len(kept.batch.offerings) == 40 and len(kept.batch.prices) == 80
+    validated = [(name, o.success, o.rows, o.evaluated) for name, o in outcomes(kept.validations)]
+    assert validated == [(name, o.success, o.rows, o.evaluated) for name, o in validate_records(kept.batch)]
+    assert validated == [("offerings", True, 40, 7), ("prices", True, 80, 7)]
+    assert take_normalised("openrouter", first.sha256, provenance) is None  # taken once
+
+    held = fetch(20)
+    assert held.status == "cached" and not engine._FRESH_BATCHES  # the held-back batch is not kept
 
 
 def test_with_the_guard_off_a_shrunk_listing_is_accepted(served, monkeypatch):

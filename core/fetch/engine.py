@@ -35,6 +35,7 @@ from core.http.client import FetchError, HttpClient, HttpResult
 from core.parsing.json_payload import decode_json_object
 from core.quality.payload_guard import PayloadCheck, check_payload
 from core.quality.payload_profile import PayloadCounts, counts_of, measure
+from core.quality.record_suites import RecordValidations, validate_records_later
 from core.records import NormalisedBatch, PayloadError, Provenance
 from core.settings import settings
 from core.sources.spec import SOURCES_VARIABLE, SourceModule, SourceSpec, is_chosen
@@ -107,18 +108,34 @@ class FetchOutcome:
         return f"failed ({self.error}); no archived payload"
 
 
+@dataclass
+class FreshBatch:
+    """A fresh payload as this process normalised it while fetching it, with its records'
+    validations, handed to the validation worker then (``core/quality/record_suites.py``)."""
+
+    batch: NormalisedBatch
+    validations: RecordValidations
+
+
 # The batches fresh payloads were normalised into while they were measured, kept in this process
 # for the records step that follows (``aisi refresh`` fetches and normalises in one process): the
-# same payload, read with the same provenance by the same code, is not normalised twice. Taken
-# once; another process (a run launched by the daemon) normalises again.
-_FRESH_BATCHES: dict[tuple[str, str, Provenance], NormalisedBatch] = {}
+# same payload, read with the same provenance by the same code, is not normalised twice, and its
+# validation has run beside the other sources' fetches. Taken once; another process (a run
+# launched by the daemon) normalises and validates again.
+_FRESH_BATCHES: dict[tuple[str, str, Provenance], FreshBatch] = {}
 FRESH_BATCHES_KEPT = 32
 
 
-def take_normalised(source: str, sha256: str | None, provenance: Provenance) -> NormalisedBatch | None:
+def take_normalised(source: str, sha256: str | None, provenance: Provenance) -> FreshBatch | None:
     """The batch this process made of payload ``sha256`` of ``source`` with ``provenance`` while
     fetching it (removed: a second call gets None), or None."""
     return _FRESH_BATCHES.pop((source, sha256, provenance), None) if sha256 else None
+
+
+def _keep_fresh(source: str, sha256: str, provenance: Provenance, batch: NormalisedBatch) -> None:
+    while len(_FRESH_BATCHES) >= FRESH_BATCHES_KEPT:  # a process that fetches without normalising
+        _FRESH_BATCHES.pop(next(iter(_FRESH_BATCHES)))
+    _FRESH_BATCHES[(source, sha256, provenance)] = FreshBatch(batch, validate_records_later(batch))
 
 
 def redact(text: str, secret: str | None) -> str:
@@ -304,9 +321,6 @@ class _Fetch:
             self.record_failure("unparseable", error, response.status, response.fetched_at, payload)
             return self.fall_back(error, response.status, attempts)
         sha = self.archive.store(payload)
-        while len(_FRESH_BATCHES) >= FRESH_BATCHES_KEPT:  # a process that fetches without normalising
-            _FRESH_BATCHES.pop(next(iter(_FRESH_BATCHES)))
-        _FRESH_BATCHES[(self.spec.name, sha, provenance)] = batch
         single = not self.spec.paged
         guard = self.guard(fresh)
         note: str | None = None
@@ -315,9 +329,9 @@ class _Fetch:
         elif guard.held_back:
             held = self.hold_back(guard, sha, len(payload), response, attempts)
             if held.status == "cached":
-                _FRESH_BATCHES.pop((self.spec.name, sha, provenance), None)
                 return held
             note = f"{guard.finding}; accepted, as the last good payload cannot be served ({held.error})"
+        _keep_fresh(self.spec.name, sha, provenance, batch)
         self.archive.record(
             source=self.spec.name, url=self.url, outcome="fetched", fetched_at=response.fetched_at, http_status=response.status,
             etag=response.etag if single else None, last_modified=response.last_modified if single else None,

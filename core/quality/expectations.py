@@ -282,7 +282,16 @@ def validate(
     ("column missing"). Each failure keeps up to ``SAMPLE_ROWS`` failing rows, with
     ``sample_columns`` (the row's key) and the columns the expectation reads. Runs in the
     validation worker when the process started one (``core/quality/validation_worker.py``)."""
-    return validation_worker.run(_validate, frame, suite_name, tuple(expectations), tuple(sample_columns))
+    return validate_later(frame, suite_name, expectations, sample_columns).result()
+
+
+def validate_later(
+    frame: pd.DataFrame, suite_name: str, expectations: Sequence[Expect], sample_columns: Sequence[str] = ()
+) -> validation_worker.Pending[ValidationOutcome]:
+    """``validate``, handed to the validation worker now (when one runs), its outcome taken later;
+    without a worker, validated here when the outcome is first asked for. ``frame`` must not
+    change until the outcome is taken: it is sent to the worker from a thread of the pool's."""
+    return validation_worker.submit(_validate, frame, suite_name, tuple(expectations), tuple(sample_columns))
 
 
 def _validate(

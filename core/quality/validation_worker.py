@@ -13,6 +13,11 @@ process as before. The worker shares the refresh's open files, the catalog lock 
 ``flock`` lives as long as any process holds its file): it is stopped before the refresh lets go
 of the lock, and the kernel kills it when the refresh process dies (``PR_SET_PDEATHSIG``), so a
 killed refresh never leaves the lock held.
+
+A call is handed over with ``submit`` and its result taken later (``Pending.result``), so the
+refresh goes on while the worker validates: a source's records are submitted as soon as its fetch
+has normalised them, the merged tables as soon as the merge has built them, and the checks that
+report them take results that are mostly ready by then.
 """
 
 from __future__ import annotations
@@ -24,9 +29,9 @@ import os
 import signal
 import sys
 import threading
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Generic, TypeVar
 
 log = logging.getLogger(__name__)
 
@@ -62,17 +67,71 @@ def running() -> bool:
     return _pool is not None
 
 
-def run(function: Callable[..., T], *args: Any) -> T:
-    """``function(*args)`` in the worker when one runs, else here. A worker that died is
-    stopped and the call made here."""
-    pool = _pool
-    if pool is not None:
+class Pending(Generic[T]):
+    """A call handed to the worker, or kept until its result is first asked for (no worker ran),
+    to be made then in the worker if one runs by that time, else here. Its result (or the exception
+    it raised) is computed once."""
+
+    def __init__(self, function: Callable[..., T], args: tuple[Any, ...], future: Future[T] | None) -> None:
+        self._function: Callable[..., T] | None = function
+        self._args, self._future = args, future
+        self._outcome: tuple[bool, Any] | None = None  # (raised, the result or the exception)
+
+    def result(self) -> T:
+        """The call's result, waiting for the worker if it is still at it; raises what the call
+        raised. A worker that died is stopped and the call made here."""
+        if self._outcome is None:
+            self._outcome = self._compute()
+            self._function, self._args = None, ()  # the frames it was handed can go
+        raised, value = self._outcome
+        if raised:
+            raise value
+        return value
+
+    def _compute(self) -> tuple[bool, Any]:
+        assert self._function is not None
+        if self._future is None:  # a worker started since the call was made takes it now
+            self._future = _hand_over(self._function, self._args)
+        if self._future is not None:
+            try:
+                return False, self._future.result()
+            except BrokenProcessPool as exc:
+                log.warning("the validation worker died (%s): validating in this process", exc)
+                stop()
+            except CancelledError:  # the worker was stopped before it got to this call
+                pass
+            except Exception as exc:  # the call's own error, raised in the worker
+                return True, exc
+            finally:
+                self._future = None
         try:
-            return pool.submit(function, *args).result()
-        except BrokenProcessPool as exc:
-            log.warning("the validation worker died (%s): validating in this process", exc)
-            stop()
-    return function(*args)
+            return False, self._function(*self._args)
+        except Exception as exc:
+            return True, exc
+
+
+def _hand_over(function: Callable[..., T], args: tuple[Any, ...]) -> Future[T] | None:
+    """The call queued in the worker, or None when no worker runs (or it has just gone)."""
+    pool = _pool
+    if pool is None:
+        return None
+    try:
+        return pool.submit(function, *args)
+    except RuntimeError as exc:  # BrokenProcessPool (it died), or shut down meanwhile
+        log.warning("the validation worker is gone (%s): validating in this process", exc)
+        stop()
+        return None
+
+
+def submit(function: Callable[..., T], *args: Any) -> Pending[T]:
+    """``function(*args)`` handed to the worker now when one runs (it starts at once if the worker
+    is idle); otherwise made when its result is asked for: in the worker if one runs by then, else here."""
+    return Pending(function, args, _hand_over(function, args))
+
+
+def run(function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)`` in the worker when one runs, else here (``submit``, then its result)."""
+    return submit(function, *args).result()
 
 
 def stop() -> None:

@@ -34,12 +34,13 @@ failing rows. GX is imported when the first check runs, never when the definitio
 
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import dagster as dg
 
 from core.frames import Frame
 from core.quality import expectations as gxe
+from core.quality import validation_worker
 from core.quality.tables import TableContract, table_contract
 from core.settings import BY_NAME, settings
 from core.settings import PRICE_CEILING_VARIABLE as CEILING_VARIABLE
@@ -115,6 +116,41 @@ def _result_metadata(outcome: gxe.ValidationOutcome, failures: Sequence[gxe.Fail
     }
 
 
+def _suite(contract: TableContract, rules: Sequence[Rule]) -> tuple[dict[str, list[gxe.Expect]], tuple[gxe.Expect, ...]]:
+    """Each rule's expectations, and all of them once each: the table's one GX suite."""
+    by_rule = {r.name: r.expectations(contract) for r in rules}
+    return by_rule, tuple(dict.fromkeys(e for expectations in by_rule.values() for e in expectations))
+
+
+# The merged tables' validations, handed to the validation worker by the catalog step as soon as it
+# has built the tables (``submit_table_checks``), for the check steps of the same run in this
+# process: (run id, table) -> (the suite, its pending outcome). One run's at a time.
+_SUBMITTED: dict[tuple[str, str], tuple[tuple[gxe.Expect, ...], validation_worker.Pending[gxe.ValidationOutcome]]] = {}
+
+
+def submit_table_checks(run_id: str, tables: Mapping[str, Frame]) -> None:
+    """Hands each checked table's whole suite to the validation worker now, when one runs: it
+    validates while the catalog step stores its outputs, and the check steps that follow in this
+    process take outcomes that are ready or nearly. The frames must not change afterwards."""
+    _SUBMITTED.clear()
+    if not validation_worker.running():
+        return
+    for table in sorted(TABLE_RULES):  # the order the check steps run in
+        contract = table_contract(table)
+        _, every = _suite(contract, TABLE_RULES[table])
+        _SUBMITTED[(run_id, table)] = (
+            every, gxe.validate_later(tables[table], f"{table}_quality", every, sample_columns=contract.primary_key))
+
+
+def _validated(run_id: str, table: str, frame: Frame, every: tuple[gxe.Expect, ...], contract: TableContract) -> gxe.ValidationOutcome:
+    """The outcome of the table's suite: the one submitted by this run's catalog step when it is
+    this suite, else validated now."""
+    submitted = _SUBMITTED.pop((run_id, table), None)
+    if submitted is not None and submitted[0] == every:
+        return submitted[1].result()
+    return gxe.validate(frame, f"{table}_quality", every, sample_columns=contract.primary_key)
+
+
 def table_check(table: str, rules: Sequence[Rule] | None = None) -> dg.AssetChecksDefinition:
     """The checks of one merged table: one step, one GX validation, one result per rule."""
     rules = list(rules if rules is not None else TABLE_RULES[table])
@@ -131,9 +167,8 @@ def table_check(table: str, rules: Sequence[Rule] | None = None) -> dg.AssetChec
         selected = {key.name for key in context.selected_asset_check_keys}
         chosen = [r for r in rules if r.name in selected]
         contract = table_contract(table)
-        by_rule = {r.name: r.expectations(contract) for r in chosen}
-        every = list(dict.fromkeys(e for expectations in by_rule.values() for e in expectations))
-        outcome = gxe.validate(frame, f"{table}_quality", every, sample_columns=contract.primary_key)
+        by_rule, every = _suite(contract, chosen)
+        outcome = _validated(context.run.run_id, table, frame, every, contract)
         context.log.info(f"{table}: {len(every)} expectations on {outcome.rows} rows in {outcome.elapsed_s:.2f}s")
         for rule in chosen:
             failures = outcome.failures_of(by_rule[rule.name])

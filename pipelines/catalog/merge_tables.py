@@ -34,6 +34,7 @@ from core.identity import UNMATCHED, default_rules
 from core.records import NormalisedBatch
 from core.sources.registry import ALL_SOURCES
 from core.stores.warehouse import Warehouse
+from pipelines.catalog.checks import submit_table_checks
 from pipelines.resources.warehouse import SnapshotStoreResource, WarehouseResource
 
 SOURCE_PRIORITY = {m.SPEC.name: m.SPEC.priority for m in ALL_SOURCES}
@@ -231,6 +232,7 @@ def merged_tables(
         },
         **_feed_metadata(feed),
     }
+    submit_table_checks(context.run.run_id, tables)  # validated while the outputs are stored
     for name, frame in tables.items():
         metadata: dict[str, object] = {
             "dagster/row_count": len(frame),

@@ -62,8 +62,8 @@ def build_records_asset(module: SourceModule) -> dg.AssetsDefinition:
         )
         # Normalised while it was fetched when that was in this process (the same payload and provenance).
         # A 304's entries are its archived payload's, parsed only now that they are needed.
-        batch = take_normalised(name, outcome.sha256, provenance) or module.normalise(
-            outcome.load_entries(module, archive.open()), provenance)
+        fresh = take_normalised(name, outcome.sha256, provenance)
+        batch = fresh.batch if fresh else module.normalise(outcome.load_entries(module, archive.open()), provenance)
         batch.fetch = fetch_record(outcome)
         if dg.AssetKey(asset) in context.selected_asset_keys:
             unmatched = int((batch.offerings["identity_method"] == UNMATCHED).sum())
@@ -84,7 +84,7 @@ def build_records_asset(module: SourceModule) -> dg.AssetsDefinition:
                     "preview": _preview(batch),
                 },
             )
-        yield from records_check_results(context, name, batch)
+        yield from records_check_results(context, name, batch, fresh.validations if fresh else None)
 
     return _records
 

@@ -7,7 +7,7 @@ second load of the batch from the IO manager.
 
 - ``records_valid`` (every source): the source's offerings, prices, benchmarks and measurements
   have their columns, no null keys, prices >= 0 and context windows > 0 (a Great Expectations
-  suite per non-empty frame, ``core/quality/expectations.py``);
+  suite per non-empty frame, ``core/quality/record_suites.py``);
 - ``payload_guard`` (fetched sources): the fresh payload looked broken next to the last good one
   and was held back (``core/quality/payload_guard.py``).
 
@@ -22,8 +22,10 @@ from typing import Any, Iterator
 import dagster as dg
 
 from core.quality import expectations as gxe
+from core.quality import record_suites
 from core.quality.payload_guard import SHARE_VARIABLE, PayloadCheck
-from core.records import BENCHMARK_COLUMNS, OFFERING_COLUMNS, PERFORMANCE_COLUMNS, PRICE_COLUMNS, NormalisedBatch
+from core.quality.record_suites import RecordValidations, validate_records
+from core.records import NormalisedBatch
 
 RECORDS_CHECK = "records_valid"
 GUARD_CHECK = "payload_guard"
@@ -39,27 +41,6 @@ GUARD_DESCRIPTION = (
     "rejected, or a field nearly every entry had gone (shape change)."
 )
 
-RECORD_FRAMES: dict[str, tuple[list[str], list[gxe.Expect]]] = {
-    "offerings": (
-        OFFERING_COLUMNS,
-        [*(gxe.not_null(c) for c in ("provider_id", "provider_model_id", "model_key", "source", "source_kind")),
-         gxe.between("context_window", 0, strict_min=True, label="context_window > 0 where known")],
-    ),
-    "prices": (
-        PRICE_COLUMNS,
-        [*(gxe.not_null(c) for c in ("provider_id", "provider_model_id", "model_key", "price_type", "usd_per_mtok")),
-         gxe.between("usd_per_mtok", 0, label="usd_per_mtok >= 0")],
-    ),
-    "benchmarks": (BENCHMARK_COLUMNS, [*(gxe.not_null(c) for c in ("model_key", "benchmark", "score", "source"))]),
-    "performance": (PERFORMANCE_COLUMNS, [*(gxe.not_null(c) for c in ("provider_id", "provider_model_id", "metric", "value"))]),
-}
-RECORD_KEYS = {
-    "offerings": ["provider_id", "provider_model_id"],
-    "prices": ["provider_id", "provider_model_id", "price_type", "above_tokens"],
-    "benchmarks": ["model_key", "benchmark", "source_id"],
-    "performance": ["provider_id", "provider_model_id", "metric"],
-}
-
 
 def records_check_specs(source: str, guarded: bool) -> list[dg.AssetCheckSpec]:
     """The checks ``<source>_records`` carries: ``records_valid``, and ``payload_guard`` when the
@@ -71,21 +52,10 @@ def records_check_specs(source: str, guarded: bool) -> list[dg.AssetCheckSpec]:
     return specs
 
 
-def validate_records(batch: NormalisedBatch) -> list[tuple[str, gxe.ValidationOutcome]]:
-    """(frame name, outcome) for each non-empty frame of a batch (an empty one has nothing to check)."""
-    outcomes = []
-    for frame_name, (columns, checks) in RECORD_FRAMES.items():
-        frame = getattr(batch, frame_name)
-        if frame.empty:
-            continue
-        suite = [gxe.columns_exist(columns), *checks]
-        outcomes.append((frame_name, gxe.validate(frame, f"records_{frame_name}", suite, sample_columns=RECORD_KEYS[frame_name])))
-    return outcomes
-
-
-def records_result(source: str, batch: NormalisedBatch) -> dg.AssetCheckResult:
-    """``records_valid`` on the batch: fails (WARN) with every failed expectation, per frame."""
-    outcomes = validate_records(batch)
+def records_result(source: str, batch: NormalisedBatch, pending: RecordValidations | None = None) -> dg.AssetCheckResult:
+    """``records_valid`` on the batch: fails (WARN) with every failed expectation, per frame.
+    ``pending``: the batch's validations, handed to the validation worker when it was made."""
+    outcomes = record_suites.outcomes(pending) if pending is not None else validate_records(batch)
     failures = [f for _, outcome in outcomes for f in outcome.failed]
     described = "; ".join(f"{name}: {gxe.describe(o.failed)}" for name, o in outcomes if o.failed) or "All expectations met."
     sample = "\n\n".join(f"### {name}\n\n{gxe.failures_markdown(o.failed)}" for name, o in outcomes if o.failed)
@@ -152,9 +122,10 @@ def _could_not_check(source: str, check: str, what: str, exc: Exception) -> dg.A
 
 
 def records_check_results(
-    context: dg.AssetExecutionContext, source: str, batch: NormalisedBatch
+    context: dg.AssetExecutionContext, source: str, batch: NormalisedBatch, pending: RecordValidations | None = None
 ) -> Iterator[dg.AssetCheckResult]:
-    """The selected checks' results for ``<source>_records``, each failure logged as a warning.
+    """The selected checks' results for ``<source>_records``, each failure logged as a warning
+    (``pending``: the batch's validations, already handed to the validation worker).
 
     Yielded after the asset's output, inside its step: a check that raises reports that it could
     not check (failed, WARN) instead of failing the step, and with it the catalog downstream."""
@@ -162,7 +133,7 @@ def records_check_results(
     selected = context.selected_asset_check_keys
     if dg.AssetCheckKey(asset, RECORDS_CHECK) in selected:
         try:
-            result = records_result(source, batch)
+            result = records_result(source, batch, pending)
         except Exception as exc:  # a warning must not fail the run: report that it could not check
             result = _could_not_check(source, RECORDS_CHECK, "validate the records", exc)
         if not result.passed:

@@ -73,6 +73,66 @@ def test_an_error_comes_back_and_a_dead_worker_falls_back() -> None:
     assert out.splitlines() == ["raised ValueError", "fell back 3"]
 
 
+def test_a_submitted_call_is_taken_later_where_the_work_is() -> None:
+    """``submit`` hands a call over at once and its result is taken later: made in the worker when
+    one runs (by the time it is asked for), here otherwise; an error raised once is raised again."""
+    out = run("""
+        import time
+        early = validation_worker.submit(os.getpid)  # no worker yet: kept until asked for
+        assert validation_worker.start(gxe.warm)
+        pending = gxe.validate_later(frame, "prices", suite, ["key"])
+        failing = validation_worker.submit(int, "not a number")
+        assert early.result() != os.getpid(), "asked for once a worker ran: made there"
+        assert summary(pending.result()) == summary(pending.result())
+        for _ in range(2):
+            try:
+                failing.result()
+            except ValueError as exc:
+                print("raised", type(exc).__name__)
+        worker = validation_worker.run(os.getpid)
+        slow = validation_worker.submit(time.sleep, 0.5)
+        queued = [validation_worker.submit(os.getpid) for _ in range(5)]
+        validation_worker.stop()  # cancels what is not yet on its way to the worker
+        pids = [q.result() for q in queued]
+        assert set(pids) <= {worker, os.getpid()} and pids[-1] == os.getpid(), pids  # cancelled there: made here
+        assert slow.result() is None
+        here = summary(gxe.validate(frame, "prices", suite, ["key"]))
+        assert summary(pending.result()) == here
+        print("same")
+        """)
+    assert out.splitlines() == ["raised ValueError", "raised ValueError", "same"]
+
+
+def test_the_catalog_step_hands_the_table_checks_over_and_the_check_steps_take_them() -> None:
+    """``submit_table_checks`` (the catalog step, as soon as it has built the tables) gives the check
+    steps of the same run the outcome they would compute, made in the worker; another run's or
+    another suite's check validates itself. Without a worker nothing is handed over."""
+    out = run("""
+        import sys
+        from pipelines.catalog import checks
+        from core.quality.tables import table_contract
+        tables = {name: pd.DataFrame({"model_key": ["a/b", None], "context_window": [-1, 8000]}) for name in checks.TABLE_RULES}
+        checks.submit_table_checks("run-1", tables)
+        assert checks._SUBMITTED == {}, "no worker: nothing handed over"
+        assert validation_worker.start(gxe.warm)
+        checks.submit_table_checks("run-1", tables)
+        contract = table_contract("offerings")
+        _, every = checks._suite(contract, checks.TABLE_RULES["offerings"])
+        other_run = checks._validated("run-2", "offerings", tables["offerings"], every, contract)
+        taken = checks._validated("run-1", "offerings", tables["offerings"], every, contract)
+        _, fewer = checks._suite(contract, checks.TABLE_RULES["offerings"][:1])
+        subset = checks._validated("run-1", "models", tables["models"], fewer, contract)
+        assert "great_expectations" not in sys.modules, "every validation so far was made in the worker"
+        validation_worker.stop()
+        here = gxe.validate(tables["offerings"], "offerings_quality", every, sample_columns=contract.primary_key)
+        assert summary(taken) == summary(here) == summary(other_run)
+        assert not taken.success and len(subset.failed) < len(taken.failed)
+        assert sorted(table for _, table in checks._SUBMITTED) == ["prices"], "each taken once; models' suite differed"
+        print("same")
+        """)
+    assert out.strip() == "same"
+
+
 def test_no_fork_while_another_thread_runs() -> None:
     out = run("""
         stop = threading.Event()
