@@ -40,6 +40,26 @@ def test_exit_now_keeps_what_a_normal_exit_does(tmp_path: Path) -> None:
     assert python("from pipelines.cli import exit_now; exit_now(None)").returncode == 0
 
 
+def test_under_a_profiler_the_exit_is_the_usual_one() -> None:
+    """A profiler or tracer writes its report as the interpreter ends: under one, exit_now raises
+    SystemExit like sys.exit (the fast exit would end the process on the spot)."""
+    code = """
+        import sys
+        from pipelines.cli import exit_now
+
+        if sys.argv[1] == "traced":
+            sys.settrace(lambda *args: None)
+        try:
+            exit_now(4)
+        except SystemExit as done:
+            print("usual exit", done.code)
+            raise
+        """
+    traced, fast = python(code, "traced"), python(code, "plain")
+    assert (traced.returncode, traced.stdout) == (4, "usual exit 4\n"), traced.stderr
+    assert (fast.returncode, fast.stdout) == (4, ""), fast.stderr
+
+
 def test_the_command_keeps_its_exit_status_and_messages() -> None:
     usage = subprocess.run([sys.executable, "-m", "pipelines.cli", "refresh", "--force"], cwd=REPO, capture_output=True,
                            text=True, timeout=120)
