@@ -152,9 +152,14 @@ def forceable(name: str) -> bool:
 def _start_validation() -> None:
     """Has Great Expectations imported beside the work, in a worker forked from this process. pandas
     is imported first: this refresh needs it too, and the worker then shares it instead of
-    importing it again (an unchanged refresh never gets here, nor imports pandas)."""
+    importing it again (an unchanged refresh never gets here, nor imports pandas). What exists by
+    now lives as long as the process: it is frozen out of the garbage collector's scans first
+    (``gc.freeze``), which also keeps the fork from copying its pages."""
+    import gc
+
     import pandas  # noqa: F401
 
+    gc.freeze()
     validation_worker.start(expectations.warm)
 
 
