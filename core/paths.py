@@ -10,6 +10,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = REPO_ROOT / "sql"
 CONFIG_DIR = REPO_ROOT / "config"
 WAREHOUSE_FILE = "warehouse.duckdb"  # the embedded warehouse, under $AISI_HOME
+LATEST_SNAPSHOT = "latest.duckdb"  # the symlink to the snapshot served, in snapshots_dir()
 
 
 def aisi_home() -> Path:
@@ -19,6 +20,11 @@ def aisi_home() -> Path:
 
 def snapshots_dir(home: Path | None = None) -> Path:
     return (home or aisi_home()) / "snapshots"
+
+
+def published(home: Path | None = None) -> bool:
+    """Whether this home has ever published a snapshot (the symlink to the one served exists)."""
+    return (snapshots_dir(home) / LATEST_SNAPSHOT).exists()
 
 
 def raw_dir(home: Path | None = None) -> Path:

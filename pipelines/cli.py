@@ -10,12 +10,13 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Iterator, NoReturn
 
 import click
 
-from core.paths import CONFIG_DIR, REPO_ROOT, aisi_home, dagster_home
+from core.paths import CONFIG_DIR, REPO_ROOT, aisi_home, dagster_home, published
 from core.run_lock import CatalogBusy, LockHolder, catalog_lock
 from core.settings import settings
 
@@ -98,7 +99,7 @@ def refresh(sources: tuple[str, ...], wait: bool, wait_timeout: float | None, fo
         click.echo(f"another refresh ({holder.describe()}) holds {home}; waiting{limit}", err=True)
 
     try:
-        with catalog_lock(home, budget, on_wait=waiting):
+        with catalog_lock(home, budget, on_wait=waiting), _validating(first=not published(home)):
             prepare_instance()
             instance = _settle_instance(deadline, no_wait=not wait)
             gc.freeze()  # Dagster and its instance live as long as the process: out of the collector's scans
@@ -112,6 +113,22 @@ def refresh(sources: tuple[str, ...], wait: bool, wait_timeout: float | None, fo
         sys.exit(BUSY_EXIT_CODE)
     click.echo(summary.render(time.monotonic() - started))
     sys.exit(0 if summary.success and not summary.sources_failed else 1)
+
+
+@contextmanager
+def _validating(first: bool) -> Iterator[None]:
+    """A first refresh (nothing published yet) validates everything it fetches: its validation
+    worker starts now, importing Great Expectations on the other core while this process imports
+    Dagster (``pipelines/catalog/refresh.py`` starts it later for a refresh that turns out to need
+    it). The worker is stopped before the catalog lock is let go: it shares the lock's file."""
+    from core.quality import expectations, validation_worker
+
+    if first:
+        validation_worker.start(expectations.warm)
+    try:
+        yield
+    finally:
+        validation_worker.stop()
 
 
 def _checked_sources(names: tuple[str, ...]) -> tuple[str, ...]:

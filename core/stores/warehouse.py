@@ -24,7 +24,7 @@ from typing import Any, Iterator, Mapping, Protocol
 
 import pandas as pd
 
-from core.paths import SQL_DIR, read_sql
+from core.paths import LATEST_SNAPSHOT, SQL_DIR, read_sql
 from core.sqlfiles import duckdb_sql, postgres_sql
 from core.stores.commit import WarehouseCommit
 
@@ -34,7 +34,7 @@ TABLES = (
     "providers", "models", "offerings", "prices", "model_aliases", "performance", "benchmarks", "source_runs",
     "changes", "model_presence", "price_disagreements", "source_disagreements", "quarantine", "reference_prices", "publishes",
 )
-LATEST = "latest.duckdb"
+LATEST = LATEST_SNAPSHOT
 
 
 @dataclass(frozen=True)
