@@ -137,6 +137,33 @@ def test_sources_left_out_are_recorded_skipped_once_then_not_fetched(replay: Rep
     assert fetched == {"openrouter_raw", "models_dev_raw", "litellm_raw", "model_defaults_raw"}, fetched
 
 
+def test_the_embedded_warehouse_is_copied_into_its_snapshot_by_duckdb(replay: ReplayServer, home: Path, refresh,
+                                                                      monkeypatch: pytest.MonkeyPatch):
+    """A publish from the embedded warehouse copies its tables inside DuckDB (no table is read into
+    pandas) and the file holds what writing the tables as frames gives, value for value and type
+    for type; the warehouse's connection is left on its own database, the snapshot detached."""
+    from core.stores.warehouse import SNAPSHOT_ALIAS, TABLES, SnapshotStore
+
+    assert refresh().success
+    store = DuckDBWarehouse(home / "warehouse.duckdb")
+    with monkeypatch.context() as patched:
+        patched.setattr(DuckDBWarehouse, "query_table", lambda self, table: pytest.fail(f"{table} read into pandas"))
+        copied = SnapshotStore(home / "copied").write("20990101T000000Z", store)
+    framed = SnapshotStore(home / "framed").write("20990101T000000Z", store.export())
+    assert copied.rows == framed.rows and copied.rows["prices"] > 0 and set(copied.rows) == set(TABLES)
+    with duckdb.connect(str(copied.path), read_only=True) as a, duckdb.connect(str(framed.path), read_only=True) as b:
+        for table in TABLES:
+            assert a.execute(f"DESCRIBE {table}").fetchall() == b.execute(f"DESCRIBE {table}").fetchall(), table
+            rows = f"SELECT * FROM {table} ORDER BY ALL"
+            assert a.execute(rows).fetchall() == b.execute(rows).fetchall(), table
+        view = "SELECT count(*) FROM current_prices"
+        assert a.execute(view).fetchone() == b.execute(view).fetchone()
+    with store._connect() as con:
+        assert con.execute("SELECT current_database()").fetchone()[0] == "warehouse"
+        assert SNAPSHOT_ALIAS not in {r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
+    store.close()
+
+
 def test_a_snapshot_is_written_one_table_at_a_time(replay: ReplayServer, home: Path, refresh, store: Warehouse,
                                                      monkeypatch: pytest.MonkeyPatch):
     """The publish reads the warehouse table by table (``export_lazily``), each table once, and

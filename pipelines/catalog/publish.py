@@ -82,7 +82,7 @@ def duckdb_snapshot(
 ) -> Publication:
     store = snapshots.open()
     with warehouse.open() as source:
-        published = store.write(commit.snapshot_id, source.export_lazily())
+        published = store.write(commit.snapshot_id, source)
     context.log.info(f"snapshot {published.path} ({published.rows})")
     context.add_output_metadata(
         {
