@@ -129,13 +129,15 @@ _SUBMITTED: dict[tuple[str, str], tuple[tuple[gxe.Expect, ...], validation_worke
 
 
 def submit_table_checks(run_id: str, tables: Mapping[str, Frame]) -> None:
-    """Hands each checked table's whole suite to the validation worker now, when one runs: it
-    validates while the catalog step stores its outputs, and the check steps that follow in this
-    process take outcomes that are ready or nearly. The frames must not change afterwards."""
-    _SUBMITTED.clear()
+    """Hands the whole suite of each checked table among ``tables`` (final: they must not change
+    afterwards) to the validation worker now, when one runs: it validates while the catalog step
+    goes on, and the check steps that follow in this process take outcomes that are ready or
+    nearly. What other runs handed over and nobody took is dropped."""
+    for stale in [key for key in _SUBMITTED if key[0] != run_id]:
+        del _SUBMITTED[stale]
     if not validation_worker.running():
         return
-    for table in sorted(TABLE_RULES):  # the order the check steps run in
+    for table in sorted(set(tables) & set(TABLE_RULES)):  # the order the check steps run in
         contract = table_contract(table)
         _, every = _suite(contract, TABLE_RULES[table])
         _SUBMITTED[(run_id, table)] = (

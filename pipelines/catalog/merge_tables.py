@@ -173,9 +173,12 @@ def merged_tables(
     )
     if carried:  # providers count the offerings carried too
         merged.providers = provider_table(merged.offerings, SOURCE_PRIORITY, default_rules().first_party)
+    # Final from here on: validated beside the rest of the merge (the check steps take the outcomes).
+    submit_table_checks(context.run.run_id, {"models": merged.models, "offerings": merged.offerings})
     current = hold_previous(merged.prices, merged.quarantine, previous_prices, PRICE_KEY)
     quarantine = quarantine_state(merged.quarantine, current, store.state("quarantine"), PRICE_KEY, now)
     prices = price_history(previous_prices, current, now)
+    submit_table_checks(context.run.run_id, {"prices": prices})
     performance = measurement_history(store.state("performance"), merged.performance)
     benchmarks = benchmark_history(store.state("benchmarks"), merged.benchmarks)
     previous_runs = store.state("source_runs")
@@ -232,7 +235,6 @@ def merged_tables(
         },
         **_feed_metadata(feed),
     }
-    submit_table_checks(context.run.run_id, tables)  # validated while the outputs are stored
     for name, frame in tables.items():
         metadata: dict[str, object] = {
             "dagster/row_count": len(frame),

@@ -104,7 +104,7 @@ def test_a_submitted_call_is_taken_later_where_the_work_is() -> None:
 
 
 def test_the_catalog_step_hands_the_table_checks_over_and_the_check_steps_take_them() -> None:
-    """``submit_table_checks`` (the catalog step, as soon as it has built the tables) gives the check
+    """``submit_table_checks`` (the catalog step, as soon as each table is final) gives the check
     steps of the same run the outcome they would compute, made in the worker; another run's or
     another suite's check validates itself. Without a worker nothing is handed over."""
     out = run("""
@@ -128,6 +128,8 @@ def test_the_catalog_step_hands_the_table_checks_over_and_the_check_steps_take_t
         assert summary(taken) == summary(here) == summary(other_run)
         assert not taken.success and len(subset.failed) < len(taken.failed)
         assert sorted(table for _, table in checks._SUBMITTED) == ["prices"], "each taken once; models' suite differed"
+        checks.submit_table_checks("run-3", {})
+        assert checks._SUBMITTED == {}, "what run-1 handed over and nobody took is dropped by the next run"
         print("same")
         """)
     assert out.strip() == "same"
