@@ -361,7 +361,8 @@ GC_YOUNG_THRESHOLD = 10_000
 def run() -> NoReturn:
     """The ``aisi`` console script and ``python -m pipelines.cli``: the command (``main``, which
     ends with ``SystemExit``), then ``exit_now``. Tests call ``main`` itself, in their process.
-    The garbage collector runs less often (``GC_YOUNG_THRESHOLD``) in this short-lived process."""
+    The garbage collector runs less often (``GC_YOUNG_THRESHOLD``): most of what a command
+    allocates (modules, definitions, the catalog) lives as long as the command does."""
     _, *older = gc.get_threshold()
     gc.set_threshold(GC_YOUNG_THRESHOLD, *older)
     try:

@@ -166,9 +166,10 @@ def test_the_embedded_warehouse_is_copied_into_its_snapshot_by_duckdb(replay: Re
 
 def test_a_snapshot_is_written_one_table_at_a_time(replay: ReplayServer, home: Path, refresh, store: Warehouse,
                                                      monkeypatch: pytest.MonkeyPatch):
-    """The publish reads the warehouse table by table (``export_lazily``), each table once, and
-    what it reports per table is what the snapshot file holds (the scale benchmark's memory fix:
-    the whole catalog as DataFrames at once was the refresh's largest output)."""
+    """A snapshot written from the warehouse's frames (PostgreSQL's publish) reads it table by table
+    (``export_lazily``), each table once, and what it reports per table is what the snapshot file
+    holds (the scale benchmark's memory fix: the whole catalog as DataFrames at once was the
+    refresh's largest output)."""
     from core.stores.warehouse import TABLES, SnapshotStore
 
     summary = refresh()

@@ -296,8 +296,8 @@ class DuckDBWarehouse(Warehouse):
                     for table in TABLES:
                         present = set(con.table(f"{here}.main.{_quote(table)}").columns)
                         columns = ", ".join(_quote(c) for c in con.table(_quote(table)).columns if c in present)
-                        con.execute(f"INSERT INTO {_quote(table)} ({columns}) SELECT {columns} FROM {here}.main.{_quote(table)}")
-                        written[table] = int(con.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()[0])
+                        inserted = con.execute(f"INSERT INTO {_quote(table)} ({columns}) SELECT {columns} FROM {here}.main.{_quote(table)}")
+                        written[table] = int(inserted.fetchone()[0])
                     con.execute("COMMIT")
                 except BaseException:
                     con.execute("ROLLBACK")

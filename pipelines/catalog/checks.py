@@ -122,8 +122,8 @@ def _suite(contract: TableContract, rules: Sequence[Rule]) -> tuple[dict[str, li
     return by_rule, tuple(dict.fromkeys(e for expectations in by_rule.values() for e in expectations))
 
 
-# The merged tables' validations, handed to the validation worker by the catalog step as soon as it
-# has built the tables (``submit_table_checks``), for the check steps of the same run in this
+# The merged tables' validations, handed to the validation worker by the catalog step as soon as
+# each table is final (``submit_table_checks``), for the check steps of the same run in this
 # process: (run id, table) -> (the suite, its pending outcome). One run's at a time.
 _SUBMITTED: dict[tuple[str, str], tuple[tuple[gxe.Expect, ...], validation_worker.Pending[gxe.ValidationOutcome]]] = {}
 

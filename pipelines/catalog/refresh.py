@@ -150,8 +150,9 @@ def forceable(name: str) -> bool:
 
 
 def _start_validation() -> None:
-    """Has Great Expectations imported beside the work, in a worker forked from this process. pandas
-    is imported first: this refresh needs it too, and the worker then shares it instead of
+    """Has Great Expectations imported beside the work, in a worker forked from this process (a first
+    refresh has had one since ``aisi refresh`` took the lock: ``pipelines/cli.py``). pandas is
+    imported first: this refresh needs it too, and the worker then shares it instead of
     importing it again (an unchanged refresh never gets here, nor imports pandas). What exists by
     now lives as long as the process: it is frozen out of the garbage collector's scans first
     (``gc.freeze``), which also keeps the fork from copying its pages."""
