@@ -58,6 +58,7 @@ def test_refresh_with_every_source_down_falls_back_to_config_quickly(home: Path)
                                         "artificial_analysis", "artificial_analysis_language")},
     }, result.describe()
     assert "Refresh succeeded" in result.stdout
+    assert "BetaWarning" not in result.stderr  # the source assets' data versions are a known beta API
     match = re.search(r"^Snapshot: (.+)$", result.stdout, re.MULTILINE)
     assert match, result.describe()
     snapshot = Path(match.group(1).strip())

@@ -1,6 +1,7 @@
 """Source assets (group ``sources``): one per source, fetching and archiving its payload."""
 
 
+import warnings
 from dataclasses import fields
 from datetime import datetime, timezone
 from typing import Iterator
@@ -72,6 +73,11 @@ def source_freshness_policy(cadence: str) -> dg.FreshnessPolicy | None:
 
 
 SourceEvents = Iterator[dg.Output[FetchOutcome] | dg.AssetCheckResult]
+
+# ``Output(data_version=...)`` is how a source asset reports its payload's version, the basis of the
+# incremental runs; Dagster marks that parameter beta and warned about it at every source's step
+# (two lines each, 42 in a refresh's output). Said once, here.
+warnings.filterwarnings("ignore", message=r"Parameter `data_version` of initializer `Output.__init__`", category=dg.BetaWarning)
 
 
 def source_events(
