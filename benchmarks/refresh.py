@@ -20,11 +20,26 @@ from benchmarks import REFERENCE, REPO, SOURCES, child_env
 from core.sources.registry import HTTP_SOURCES
 from tests.replay import ReplayServer
 
-# The first refresh runs twice (the second in a home of its own, discarded), the unchanged one three
-# times (on the first's home); the ratio and the wall goal take their medians: one run alone is at
-# the mercy of whatever else the machine does at that moment.
-FIRST_RUNS = 2
-UNCHANGED_RUNS = 3
+# The first refresh runs three times (the later ones each in a home of its own, discarded), the
+# unchanged one five times (on the first's home), the two kinds alternating (``plan``); the ratio
+# and the wall goal take their medians: one run alone, or a run of one kind only, is at the mercy
+# of whatever else the machine does at that moment (its speed varies by half within minutes here).
+FIRST_RUNS = 3
+UNCHANGED_RUNS = 5
+
+
+def plan(home: Path) -> list[tuple[str, Path]]:
+    """The runs in order, (name, AISI_HOME): the first refresh of the empty ``home``, then unchanged
+    refreshes of ``home`` and the other first refreshes (each in an empty home of its own) in turn,
+    until the firsts are done, then the remaining unchanged ones."""
+    firsts = [(f"first{i}", home.with_name(f"{home.name}-first{i}")) for i in range(2, FIRST_RUNS + 1)]
+    unchanged = [(f"unchanged{i}", home) for i in range(1, UNCHANGED_RUNS + 1)]
+    order = [("first", home)]
+    while firsts or unchanged:
+        for runs in (unchanged, firsts):
+            if runs:
+                order.append(runs.pop(0))
+    return order
 
 
 @dataclass
@@ -123,11 +138,8 @@ def run(home: Path, logs: Path) -> list[RefreshFigures]:
             server.add(prefix + path, REFERENCE / reference)
         extra = public_sources_env({env_name: server.url + prefix for env_name, (prefix, _, _) in SOURCES.items()}, "30")
         command = [sys.executable, "-m", "pipelines.cli", "refresh"]
-        plan = [("first", home), *((f"first{i}", home.with_name(f"{home.name}-first{i}")) for i in range(2, FIRST_RUNS + 1)),
-                *((f"unchanged{i}", home) for i in range(1, UNCHANGED_RUNS + 1))]
-
         figures = []
-        for name, run_home in plan:
+        for name, run_home in plan(home):
             env = child_env(run_home, **extra)
             _, before = snapshot_counts(run_home)
             seen_before = len(server.requests)
