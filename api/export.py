@@ -26,6 +26,7 @@ from api.http_rules import etag_matches, is_head
 from api.schemas import INVALID, REFUSED, Error, ExportIndex, InvalidParameters
 from api.store import DuckDBStore, PostgresStore
 from core import export
+from core.paths import LATEST_SNAPSHOT, snapshots_dir
 from core.settings import settings
 
 router = APIRouter(tags=["export"])
@@ -85,7 +86,7 @@ def _pin(request: Request, table: export.ExportTable) -> AbstractContextManager[
         return export.pin_monitor(_home(request), url)
     if url:
         return export.pin_postgres(url)
-    latest = store.latest if isinstance(store, DuckDBStore) else _home(request) / "snapshots" / "latest.duckdb"
+    latest = store.latest if isinstance(store, DuckDBStore) else snapshots_dir(_home(request)) / LATEST_SNAPSHOT
     return export.pin_duckdb(latest)
 
 
@@ -131,7 +132,7 @@ async def export_snapshot_file(request: Request, if_none_match: INM = None) -> R
     if isinstance(store, PostgresStore):
         return error(404, "no snapshot file: the catalog is served from PostgreSQL (AISI_DATABASE_URL); "
                            "export its tables with /api/v1/export/{table}.{format}", **_known())
-    latest = store.latest if isinstance(store, DuckDBStore) else _home(request) / "snapshots" / "latest.duckdb"
+    latest = store.latest if isinstance(store, DuckDBStore) else snapshots_dir(_home(request)) / LATEST_SNAPSHOT
     try:
         snapshot_id, handle, size = await run_in_threadpool(export.open_snapshot_file, latest)
     except export.NothingToExport as exc:

@@ -38,7 +38,7 @@ from typing import IO, Any, Callable, Iterable, Iterator, Protocol
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from core.paths import read_sql
+from core.paths import LATEST_SNAPSHOT, read_sql, snapshots_dir
 from core.sqlfiles import duckdb_sql, postgres_sql
 
 # Rows per batch: one batch is what an export holds in memory at a time.
@@ -258,7 +258,7 @@ def pin_postgres(url: str) -> Iterator[PostgresPinned]:
 def pin_catalog(home: Path, database_url: str | None) -> AbstractContextManager[Pinned]:
     """The catalog served now, held until the block ends: PostgreSQL ``curated`` when
     ``database_url`` is set, else ``<home>/snapshots/latest.duckdb``."""
-    return pin_postgres(database_url) if database_url else pin_duckdb(home / "snapshots" / "latest.duckdb")
+    return pin_postgres(database_url) if database_url else pin_duckdb(snapshots_dir(home) / LATEST_SNAPSHOT)
 
 
 def _monitor_label(last_checked_at: Any) -> str:

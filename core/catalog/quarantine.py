@@ -33,7 +33,6 @@ import pandas as pd
 from core.records import PRICE_COLUMNS
 from core.settings import PRICE_CEILING_VARIABLE, settings
 
-CEILING_VARIABLE = PRICE_CEILING_VARIABLE
 FAR_FACTOR = 100.0
 TEXT_TOKEN_TYPES = ("input", "output", "cached_input", "cache_write", "batch_input", "batch_output", "reasoning")
 RULES = ("above_ceiling", "far_from_other_sources", "zero_output_on_metered")
@@ -69,7 +68,7 @@ def _with_rule(rows: pd.DataFrame, rule: str, detail: pd.Series | str) -> pd.Dat
 def _above_ceiling(prices: pd.DataFrame, ceiling: float) -> pd.DataFrame:
     values = prices["usd_per_mtok"].astype(float)
     hit = prices[prices["price_type"].isin(TEXT_TOKEN_TYPES) & (values > ceiling)]
-    detail = hit["usd_per_mtok"].map(lambda v: f"{float(v):g} USD per 1M tokens is above the ceiling of {ceiling:g} ({CEILING_VARIABLE})")
+    detail = hit["usd_per_mtok"].map(lambda v: f"{float(v):g} USD per 1M tokens is above the ceiling of {ceiling:g} ({PRICE_CEILING_VARIABLE})")
     return _with_rule(hit, "above_ceiling", detail)
 
 

@@ -12,13 +12,12 @@ from typing import Any
 
 import pandas as pd
 
-from core.paths import WAREHOUSE_FILE
+from core.paths import LATEST_SNAPSHOT, WAREHOUSE_FILE, snapshots_dir
 from core.settings import settings
 from core.sources.health import assess_source
 from core.sources.registry import ALL_SOURCES
 from core.sources.spec import is_chosen
 from core.sqlfiles import as_dicts, duckdb_sql, postgres_sql
-from core.stores.warehouse import LATEST
 
 RUNS_QUERY = "ops/source_runs_latest.sql"
 
@@ -66,7 +65,7 @@ def _read_runs(home: Path, database_url: str | None) -> tuple[list[dict[str, Any
                 return [], ""
     import duckdb
 
-    for path in (home / WAREHOUSE_FILE, home / "snapshots" / LATEST):
+    for path in (home / WAREHOUSE_FILE, snapshots_dir(home) / LATEST_SNAPSHOT):
         if not path.exists():
             continue
         try:

@@ -24,10 +24,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.paths import WAREHOUSE_FILE
+from core.paths import LATEST_SNAPSHOT, WAREHOUSE_FILE, snapshots_dir
 from core.sqlfiles import as_dicts, duckdb_sql, postgres_sql
 from core.stores.rollbacks import Rollback
-from core.stores.warehouse import LATEST, TABLES, DuckDBWarehouse, PostgresWarehouse, SnapshotStore
+from core.stores.warehouse import TABLES, DuckDBWarehouse, PostgresWarehouse, SnapshotStore
 
 
 class RollbackError(Exception):
@@ -93,13 +93,13 @@ def served_snapshot_id(home: Path, database_url: str | None) -> str | None:
     is set, else the file ``latest.duckdb`` points at; None when nothing is published."""
     if database_url:
         return _postgres_served(database_url)
-    served = SnapshotStore(home / "snapshots").latest_path()
+    served = SnapshotStore(snapshots_dir(home)).latest_path()
     return served.stem if served is not None else None
 
 
 def list_snapshots(home: Path, database_url: str | None) -> list[SnapshotInfo]:
     """Every published snapshot file, oldest first, with its counts and whether it is served."""
-    store = SnapshotStore(home / "snapshots")
+    store = SnapshotStore(snapshots_dir(home))
     served = served_snapshot_id(home, database_url)
     found: list[SnapshotInfo] = []
     for path in store.snapshots():
@@ -151,10 +151,10 @@ def _snapshot_tables(path: Path) -> dict[str, pd.DataFrame]:
 
 def _point_latest_at(directory: Path, target: Path) -> None:
     """``latest.duckdb`` -> ``target``, swapped atomically (as a publish does)."""
-    link_tmp = directory / f".{LATEST}.rollback.{os.getpid()}"
+    link_tmp = directory / f".{LATEST_SNAPSHOT}.rollback.{os.getpid()}"
     link_tmp.unlink(missing_ok=True)
     link_tmp.symlink_to(target.name)
-    os.replace(link_tmp, directory / LATEST)
+    os.replace(link_tmp, directory / LATEST_SNAPSHOT)
 
 
 def roll_back(home: Path, database_url: str | None, named: str | None, command: str, now: datetime) -> Rollback:
@@ -173,9 +173,9 @@ def roll_back(home: Path, database_url: str | None, named: str | None, command: 
         warehouse = PostgresWarehouse(database_url)
         warehouse.migrate()
         warehouse.restore(tables, logged)
-        _point_latest_at(home / "snapshots", target.path)
+        _point_latest_at(snapshots_dir(home), target.path)
         return record
-    _point_latest_at(home / "snapshots", target.path)
+    _point_latest_at(snapshots_dir(home), target.path)
     with DuckDBWarehouse(home / WAREHOUSE_FILE) as warehouse:
         warehouse.migrate()
         warehouse.restore({}, logged)

@@ -34,7 +34,6 @@ TABLES = (
     "providers", "models", "offerings", "prices", "model_aliases", "performance", "benchmarks", "source_runs",
     "changes", "model_presence", "price_disagreements", "source_disagreements", "quarantine", "reference_prices", "publishes",
 )
-LATEST = LATEST_SNAPSHOT
 
 
 @dataclass(frozen=True)
@@ -567,7 +566,7 @@ class SnapshotStore:
 
     @property
     def latest(self) -> Path:
-        return self.directory / LATEST
+        return self.directory / LATEST_SNAPSHOT
 
     def latest_path(self) -> Path | None:
         return self.latest.resolve() if self.latest.exists() else None
@@ -608,7 +607,7 @@ class SnapshotStore:
         finally:
             tmp.unlink(missing_ok=True)
             Path(f"{tmp}.wal").unlink(missing_ok=True)
-        link_tmp = self.directory / f".{LATEST}.{snapshot_id}"
+        link_tmp = self.directory / f".{LATEST_SNAPSHOT}.{snapshot_id}"
         link_tmp.unlink(missing_ok=True)
         link_tmp.symlink_to(final.name)
         os.replace(link_tmp, self.latest)
@@ -616,7 +615,7 @@ class SnapshotStore:
         return PublishedSnapshot(snapshot_id=snapshot_id, path=final, rows=written)
 
     def snapshots(self) -> list[Path]:
-        return sorted(p for p in self.directory.glob("*.duckdb") if p.name != LATEST and not p.name.startswith("."))
+        return sorted(p for p in self.directory.glob("*.duckdb") if p.name != LATEST_SNAPSHOT and not p.name.startswith("."))
 
     def _prune(self) -> None:
         """The retention the maintenance job applies, at each publish: the newest ``keep`` and the

@@ -43,7 +43,7 @@ from core.quality import expectations as gxe
 from core.quality import validation_worker
 from core.quality.tables import TableContract, table_contract
 from core.settings import BY_NAME, settings
-from core.settings import PRICE_CEILING_VARIABLE as CEILING_VARIABLE
+from core.settings import PRICE_CEILING_VARIABLE
 from pipelines.catalog.quarantine_check import quarantine_check
 
 
@@ -80,7 +80,7 @@ def _non_negative_prices(_: TableContract) -> list[gxe.Expect]:
 def _plausible_prices(_: TableContract) -> list[gxe.Expect]:
     ceiling = settings().price_ceiling
     return [gxe.between("usd_per_mtok", max_value=ceiling, where_null="valid_to",
-                        label=f"current usd_per_mtok <= {ceiling:g} ({CEILING_VARIABLE})")]
+                        label=f"current usd_per_mtok <= {ceiling:g} ({PRICE_CEILING_VARIABLE})")]
 
 
 def _context_window_positive(_: TableContract) -> list[gxe.Expect]:
@@ -94,7 +94,7 @@ TABLE_RULES: dict[str, list[Rule]] = {
         SCHEMA,
         Rule("keys", "No null keys; (provider_id, provider_model_id, price_type, above_tokens, valid_from), the table's primary key, is unique.", True, _keys),
         Rule("non_negative_prices", "Every price (usd_per_mtok, USD per 1M tokens) is >= 0.", True, _non_negative_prices),
-        Rule("plausible_prices", f"Current prices are at most {CEILING_VARIABLE} (default {BY_NAME[CEILING_VARIABLE].default}) USD per 1M tokens; "
+        Rule("plausible_prices", f"Current prices are at most {PRICE_CEILING_VARIABLE} (default {BY_NAME[PRICE_CEILING_VARIABLE].default}) USD per 1M tokens; "
              "a warning with the suspicious rows, not a block.", False, _plausible_prices),
     ],
     "models": [SCHEMA, KEYS, Rule("context_window_positive", "context_window > 0 wherever it is known.", True, _context_window_positive)],
