@@ -8,7 +8,7 @@ import importlib
 
 import dagster as dg
 
-AREAS = ("catalog", "monitor", "notify", "maintenance", "history")
+from pipelines.areas import definition_modules
 
 
 def build_definitions() -> dg.Definitions:
@@ -16,7 +16,7 @@ def build_definitions() -> dg.Definitions:
     from pipelines.resources.defaults import shared_resources
 
     shared = shared_resources()
-    return dg.Definitions.merge(*(importlib.import_module(f"pipelines.{area}.definitions").definitions(shared) for area in AREAS))
+    return dg.Definitions.merge(*(importlib.import_module(module).definitions(shared) for module in definition_modules()))
 
 
 @dg.definitions

@@ -26,6 +26,7 @@ import dagster as dg
 from core.settings import settings
 from core.sources import cadence as cadences
 from core.sources.registry import ALL_SOURCES
+from pipelines.areas import definition_modules
 from pipelines.autostart import schedule_status, sensor_status
 
 CATALOG_GROUPS = ("sources", "normalise", "core", "warehouse", "publish")
@@ -39,8 +40,8 @@ def catalog_executor() -> dg.ExecutorDefinition:
     if env.executor == "in_process":
         return dg.in_process_executor
     # Each step's process is forked from a server that has imported Dagster and every area once
-    # (pipelines/definitions.py AREAS), so a step starts in a fraction of a second, not two.
-    preload = [f"pipelines.{area}.definitions" for area in ("catalog", "monitor", "notify", "maintenance", "history")]
+    # (pipelines/areas.py), so a step starts in a fraction of a second, not two.
+    preload = definition_modules()
     return dg.multiprocess_executor.configured({
         "max_concurrent": env.executor_max_concurrency or 0,  # 0: the number of CPUs
         "start_method": {"forkserver": {"preload_modules": ["pipelines.definitions", *preload]}},

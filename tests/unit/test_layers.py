@@ -18,9 +18,10 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from pipelines.areas import AREAS
+
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("core", "pipelines", "api")
-AREAS = ("catalog", "monitor", "notify", "maintenance", "history")
 SHARED_DAGSTER = ("pipelines.resources", "pipelines.autostart", "pipelines.run_sweep")
 
 
@@ -141,6 +142,13 @@ ENV_READ = re.compile(r"""(?:environ(?:\.get)?|getenv)\(?\s*[\[(]?\s*f?["']AISI_
 def settings_reads() -> list[str]:
     return [f"{m}:{n}" for m, path in sorted(modules().items()) if m != "core.settings"
             for n, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if ENV_READ.search(text)]
+
+
+def test_every_area_folder_is_an_area() -> None:
+    """Each folder of ``pipelines/`` with a ``definitions`` module is in ``AREAS``, so the root merges
+    it and the step processes preload it; and each area in ``AREAS`` has that module."""
+    folders = {path.parent.name for path in (ROOT / "pipelines").glob("*/definitions.py")}
+    assert folders == set(AREAS)
 
 
 def test_layers_import_only_downwards() -> None:
