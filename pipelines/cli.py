@@ -282,14 +282,14 @@ def export_table(table: str, fmt: str, out: str | None, progress: bool | None) -
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the checks as a JSON list (check, status, message, hint).")
-@click.option("--notify-test", is_flag=True, help="Post a real test message to the configured alert channel.")
+@click.option("--notify-test", is_flag=True, help="Post a real test message to each configured alert channel.")
 @click.option("--only", multiple=True, metavar="GROUP",
               type=click.Choice(["keys", "postgres", "warehouse", "snapshot", "sources", "chromium", "alerts", "disk", "runs"]),
               help="Run only this group of checks (repeatable): keys, postgres, warehouse, snapshot, sources, chromium, "
                    "alerts, disk, runs.")
 def doctor(as_json: bool, notify_test: bool, only: tuple[str, ...]) -> None:
     """Check this installation: API keys, PostgreSQL, warehouse and snapshot, each source's health,
-    Chromium, the alert channel, disk space, recent run failures. One line per check (ok / warn /
+    Chromium, the alert channels, disk space, recent run failures. One line per check (ok / warn /
     fail / skip) with what to do; exit 0 when all is well, 1 with warnings, 2 with failures."""
     import json
 

@@ -1,7 +1,7 @@
 """``aisi doctor``: the runbook's health check in one report. The Dagster-free checks live in
 ``core/doctor.py``; here are the ones that need the pipelines' parts: Chromium launched the way
-the browser resource launches it, the alert channel built by the notify area (``--notify-test``
-posts a real message through it), and the recent runs of the Dagster instance.
+the browser resource launches it, the alert channels built by the notify area (``--notify-test``
+posts a real message through each), and the recent runs of the Dagster instance.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from core.sources.spec import is_chosen
 from pipelines.resources.browser import CHROMIUM_ARGS
 
 CHROMIUM_TIMEOUT_S = 20.0
-SLACK_TIMEOUT_S = 10.0
+CHANNEL_TIMEOUT_S = 10.0
 RUNS_WINDOW = timedelta(hours=24)
 RUNS_LOOKED_AT = 500
 
@@ -66,70 +66,103 @@ def chromium_check(timeout_s: float = CHROMIUM_TIMEOUT_S) -> CheckResult:
     return CheckResult("chromium", OK, f"{path} starts headless (Chromium {version})")
 
 
-def alert_sink() -> Any:
-    """The channel the notify area posts through, as the environment configures it (secrets resolved)."""
+# What each channel's check is named, what it is called in a message, and where its URL is set.
+CHANNEL_NAMES = {"slack": "Slack webhook", "pagerduty": "PagerDuty Events API", "webhook": "alert webhook"}
+CHANNEL_URLS = {"slack": "SLACK_WEBHOOK_URL", "pagerduty": "AISI_PAGERDUTY_EVENTS_URL", "webhook": "AISI_ALERT_WEBHOOK_URL"}
+NO_CHANNEL = "SLACK_WEBHOOK_URL, SLACK_BOT_TOKEN + SLACK_CHANNEL, PAGERDUTY_ROUTING_KEY, AISI_ALERT_WEBHOOK_URL"
+
+
+def alert_channels() -> list[Any]:
+    """Every channel the notify area posts through (Slack, PagerDuty, the JSON webhook), as the
+    environment configures them, secrets resolved; the log alone when none is configured."""
     from pipelines.notify.channel import slack_notify_from_environment
 
     with dg.build_resources({"slack_notify": slack_notify_from_environment()}) as resources:
-        return resources.slack_notify.sink()
+        return resources.slack_notify.channels()
 
 
-def _channel_reachable(sink: Any) -> CheckResult:
-    """Without posting: a bot token is checked with ``auth.test``; a webhook's host must answer."""
+def _host_reachable(check: str, route: str, url: str) -> CheckResult:
+    """The channel's host answers a GET (any HTTP status): nothing is posted, no key is judged."""
     import httpx
 
-    if sink.channel == "slack-bot":
-        from slack_sdk.errors import SlackApiError
-
-        try:
-            answer = sink.client().auth_test()
-        except SlackApiError as exc:
-            error = exc.response.get("error") if isinstance(exc.response.data, dict) else None
-            return CheckResult("alerts", FAIL, f"Slack bot token rejected ({error or f'HTTP {exc.response.status_code}'})",
-                               "put a valid bot token in SLACK_BOT_TOKEN (scope chat:write) and invite the app to SLACK_CHANNEL")
-        except Exception as exc:
-            return CheckResult("alerts", FAIL, f"Slack API unreachable ({type(exc).__name__})",
-                               "check the network to slack.com (or AISI_SLACK_API_URL)")
-        team = answer.get("team") if isinstance(answer.data, dict) else None
-        return CheckResult("alerts", OK, f"Slack bot token accepted{f' (team {team})' if team else ''}, posting to {sink.slack_channel}; "
-                                         "`aisi doctor --notify-test` posts a test message")
-    url = settings().raw("SLACK_WEBHOOK_URL") or ""
     parsed = httpx.URL(url)
     host = f"{parsed.host}:{parsed.port}" if parsed.port else parsed.host
+    what = CHANNEL_NAMES[route]
     try:
-        answer = httpx.get(url, timeout=SLACK_TIMEOUT_S)
+        answer = httpx.get(url, timeout=CHANNEL_TIMEOUT_S)
     except httpx.HTTPError as exc:
-        return CheckResult("alerts", FAIL, f"Slack webhook host {host} unreachable ({type(exc).__name__})",
-                           "check the network to the webhook's host, or SLACK_WEBHOOK_URL")
-    return CheckResult("alerts", OK, f"Slack webhook host {host} reachable (HTTP {answer.status_code} to a GET); "
-                                     "`aisi doctor --notify-test` posts a test message")
+        return CheckResult(check, FAIL, f"{what} host {host} unreachable ({type(exc).__name__})",
+                           f"check the network to {host}, or {CHANNEL_URLS[route]}")
+    return CheckResult(check, OK, f"{what} host {host} reachable (HTTP {answer.status_code} to a GET); "
+                                  "`aisi doctor --notify-test` posts a test message")
 
 
-def alert_check(notify_test: bool = False) -> CheckResult:
-    """The alert channel configured (Slack bot or webhook) reachable; with ``notify_test`` a real
-    test message posted through the notify area's sink."""
+def _slack_bot_accepted(check: str, sink: Any) -> CheckResult:
+    """A Slack bot token checked with ``auth.test`` (nothing is posted to the channel)."""
+    from slack_sdk.errors import SlackApiError
+
     try:
-        sink = alert_sink()
+        answer = sink.client().auth_test()
+    except SlackApiError as exc:
+        error = exc.response.get("error") if isinstance(exc.response.data, dict) else None
+        return CheckResult(check, FAIL, f"Slack bot token rejected ({error or f'HTTP {exc.response.status_code}'})",
+                           "put a valid bot token in SLACK_BOT_TOKEN (scope chat:write) and invite the app to SLACK_CHANNEL")
     except Exception as exc:
-        return CheckResult("alerts", FAIL, f"the alert channel could not be set up: {type(exc).__name__}",
-                           "check SLACK_WEBHOOK_URL, SLACK_BOT_TOKEN and SLACK_CHANNEL")
-    if sink.channel == "log":
-        if notify_test:
-            return CheckResult("alerts", WARN, "no alert channel configured: no test message sent (alerts go to the log only)",
-                               "set SLACK_WEBHOOK_URL, or SLACK_BOT_TOKEN with SLACK_CHANNEL")
-        return CheckResult("alerts", SKIP, "not configured (SLACK_WEBHOOK_URL, SLACK_BOT_TOKEN + SLACK_CHANNEL unset): alerts go to the log")
-    if not notify_test:
-        return _channel_reachable(sink)
+        return CheckResult(check, FAIL, f"Slack API unreachable ({type(exc).__name__})",
+                           "check the network to slack.com (or AISI_SLACK_API_URL)")
+    team = answer.get("team") if isinstance(answer.data, dict) else None
+    return CheckResult(check, OK, f"Slack bot token accepted{f' (team {team})' if team else ''}, posting to {sink.slack_channel}; "
+                                  "`aisi doctor --notify-test` posts a test message")
+
+
+def _channel_reachable(check: str, sink: Any) -> CheckResult:
+    """Without posting: a bot token is checked with ``auth.test``; a webhook's or PagerDuty's host must answer."""
+    if sink.channel == "slack-bot":
+        return _slack_bot_accepted(check, sink)
+    env = settings()
+    url = {"slack": env.raw("SLACK_WEBHOOK_URL"), "pagerduty": env.pagerduty_events_url, "webhook": env.alert_webhook_url}
+    return _host_reachable(check, sink.route, url[sink.route] or "")
+
+
+def _test_message(check: str, sink: Any) -> CheckResult:
+    """A real test message through ``sink``. On PagerDuty the test incident it opens is resolved at once."""
+    from core.notify.channels import pagerduty_dedup_key
     from core.notify.outbox import Notification
 
     now = datetime.now(timezone.utc)
-    text = f":stethoscope: aisi doctor test message from {socket.gethostname()} at {now:%Y-%m-%d %H:%M:%S}Z: alerts reach this channel."
+    host = socket.gethostname()
+    text = f":stethoscope: aisi doctor test message from {host} at {now:%Y-%m-%d %H:%M:%S}Z: alerts reach this channel."
+    note = Notification(f"doctor_test:{now.isoformat()}", "doctor_test", text, now, subject=f"doctor/{host}")
     try:
-        sink.deliver(Notification(f"doctor_test:{now.isoformat()}", "doctor_test", text, now))
+        sink.deliver(note)
+        if sink.route == "pagerduty":
+            sink.send({"event_action": "resolve", "dedup_key": pagerduty_dedup_key(note)})
     except Exception as exc:
-        return CheckResult("alerts", FAIL, f"test message not delivered via {sink.channel}: {exc}",
-                           "check the webhook / token and the channel; the outbox keeps real alerts until delivery works")
-    return CheckResult("alerts", OK, f"test message posted via {sink.channel}: look for it in the channel")
+        return CheckResult(check, FAIL, f"test message not delivered via {sink.channel}: {exc}",
+                           "check the webhook / token / routing key and the channel; the outbox keeps real alerts until delivery works")
+    if sink.route == "pagerduty":
+        return CheckResult(check, OK, f"test incident {pagerduty_dedup_key(note)} triggered and resolved via pagerduty: "
+                                      "look for it in PagerDuty")
+    return CheckResult(check, OK, f"test message posted via {sink.channel}: look for it in the channel")
+
+
+def alert_checks(notify_test: bool = False) -> list[CheckResult]:
+    """One line per configured alert channel (``alerts:slack``, ``alerts:pagerduty``,
+    ``alerts:webhook``), each reachable; with ``notify_test`` a real test message posted through
+    each. One ``alerts`` line when none is configured (alerts go to the log)."""
+    try:
+        channels = alert_channels()
+    except Exception as exc:
+        return [CheckResult("alerts", FAIL, f"the alert channels could not be set up: {type(exc).__name__}",
+                            f"check {NO_CHANNEL}")]
+    channels = [c for c in channels if c.route != "log"]
+    if not channels:
+        if notify_test:
+            return [CheckResult("alerts", WARN, "no alert channel configured: no test message sent (alerts go to the log only)",
+                                f"set one of {NO_CHANNEL}")]
+        return [CheckResult("alerts", SKIP, f"not configured ({NO_CHANNEL} unset): alerts go to the log")]
+    check = _test_message if notify_test else _channel_reachable
+    return [check(f"alerts:{sink.route}", sink) for sink in channels]
 
 
 def _step_errors(instance: dg.DagsterInstance, run_id: str) -> list[str]:
@@ -191,7 +224,7 @@ GROUPS: dict[str, Callable[[Path, bool], list[CheckResult]]] = {
     "snapshot": lambda home, notify_test: [snapshot_check(home)],
     "sources": lambda home, notify_test: source_checks(home, settings().database_url),
     "chromium": lambda home, notify_test: [chromium_check()],
-    "alerts": lambda home, notify_test: [alert_check(notify_test)],
+    "alerts": lambda home, notify_test: alert_checks(notify_test),
     "disk": lambda home, notify_test: [disk_check(home)],
     "runs": lambda home, notify_test: [runs_check()],
 }

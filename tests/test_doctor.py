@@ -140,7 +140,8 @@ def test_healthy_home_is_all_ok_and_exits_0(healthy: Home, monkeypatch: pytest.M
     assert skipped["message"].startswith(f"{len(runs) - 4} skipped (not configured: not a failure): ")
     assert found["postgres"]["status"] == "skip"
     assert found["chromium"]["status"] == "ok" and "starts headless (Chromium " in found["chromium"]["message"]
-    assert found["alerts"]["status"] == "ok" and "reachable" in found["alerts"]["message"]
+    assert found["alerts:slack"]["status"] == "ok" and "Slack webhook host 127.0.0.1:" in found["alerts:slack"]["message"]
+    assert "alerts" not in found and not any(c.startswith("alerts:") and c != "alerts:slack" for c in found)
     assert found["disk"]["status"] == "ok" and "GB free" in found["disk"]["message"]
     assert found["runs"]["status"] == "ok" and "none failed" in found["runs"]["message"]
     secrets_absent(output)
@@ -265,16 +266,64 @@ def test_notify_test_posts_one_real_message_and_a_dead_webhook_fails(failing: Ho
         use(failing, monkeypatch, SLACK_WEBHOOK_URL=slack.url)
         code, output = doctor("--json", "--notify-test", "--only", "alerts")
         assert code == 0
-        alerts = checks(output)["alerts"]
-        assert alerts == {"check": "alerts", "status": "ok", "message": "test message posted via slack: look for it in the channel",
+        alerts = checks(output)["alerts:slack"]
+        assert alerts == {"check": "alerts:slack", "status": "ok", "message": "test message posted via slack: look for it in the channel",
                           "hint": None}
         delivered = slack.delivered()
         assert len(delivered) == 1 and "aisi doctor test message" in delivered[0]["text"]
     monkeypatch.setenv("SLACK_WEBHOOK_URL", f"http://127.0.0.1:{free_port()}/services/T0/B0/doctorWebhookSecret")
     code, output = doctor("--json", "--only", "alerts")
     found = checks(output)
-    assert code == 2 and found["alerts"]["status"] == "fail" and "unreachable" in found["alerts"]["message"]
+    assert code == 2 and found["alerts:slack"]["status"] == "fail" and "unreachable" in found["alerts:slack"]["message"]
     assert "doctorWebhookSecret" not in json.dumps(found)
+
+
+def test_pagerduty_and_the_webhook_are_checked_each_on_a_line_of_its_own(failing: Home, monkeypatch: pytest.MonkeyPatch) -> None:
+    routing_key, secret = "PLANTEDpagerdutyKey0123456789abcd", "PLANTEDhookSigningSecret"
+    with Receiver() as pagerduty, Receiver() as hook:
+        use(failing, monkeypatch, PAGERDUTY_ROUTING_KEY=routing_key, AISI_PAGERDUTY_EVENTS_URL=pagerduty.url,
+            AISI_ALERT_WEBHOOK_URL=hook.url, AISI_ALERT_WEBHOOK_SECRET=secret)
+        code, output = doctor("--json", "--only", "alerts")
+        found = checks(output)
+        assert code == 0 and sorted(found) == ["alerts:pagerduty", "alerts:webhook"], output  # no Slack: no Slack line
+        assert found["alerts:pagerduty"]["status"] == "ok"
+        assert found["alerts:pagerduty"]["message"].startswith("PagerDuty Events API host 127.0.0.1:")
+        assert found["alerts:webhook"]["status"] == "ok" and found["alerts:webhook"]["message"].startswith("alert webhook host 127.0.0.1:")
+        assert pagerduty.posts == [] and hook.posts == []  # reachability only: nothing posted, no incident opened
+
+        code, output = doctor("--json", "--notify-test", "--only", "alerts")
+        found = checks(output)
+        assert code == 0, output
+        # PagerDuty: a test incident triggered, then resolved under the same key (none stays open).
+        trigger, resolve = [p.body for p in pagerduty.posts]
+        assert (trigger["event_action"], trigger["routing_key"], trigger["payload"]["class"]) == ("trigger", routing_key, "doctor_test")
+        assert resolve == {"routing_key": routing_key, "event_action": "resolve", "dedup_key": trigger["dedup_key"]}
+        assert found["alerts:pagerduty"] == {
+            "check": "alerts:pagerduty", "status": "ok", "hint": None,
+            "message": f"test incident {trigger['dedup_key']} triggered and resolved via pagerduty: look for it in PagerDuty"}
+        # The webhook: one signed post.
+        [post] = hook.posts
+        assert post.body["kind"] == "doctor_test" and "aisi doctor test message" in post.body["text"]
+        assert post.headers["x-aisi-signature"].startswith("sha256=")
+        assert found["alerts:webhook"]["message"] == "test message posted via webhook: look for it in the channel"
+
+        pagerduty.fail_next = 1  # PagerDuty refuses the event: the line fails, the webhook's stays ok
+        code, output = doctor("--json", "--notify-test", "--only", "alerts")
+        found = checks(output)
+        assert code == 2 and found["alerts:pagerduty"]["status"] == "fail"
+        assert found["alerts:pagerduty"]["message"] == "test message not delivered via pagerduty: PagerDuty answered HTTP 500"
+        assert found["alerts:webhook"]["status"] == "ok"
+    monkeypatch.setenv("AISI_PAGERDUTY_EVENTS_URL", f"http://127.0.0.1:{free_port()}/v2/enqueue")
+    found = checks(doctor("--json", "--only", "alerts")[1])
+    assert found["alerts:pagerduty"]["status"] == "fail" and "unreachable" in found["alerts:pagerduty"]["message"]
+    assert "AISI_PAGERDUTY_EVENTS_URL" in found["alerts:pagerduty"]["hint"]
+    secrets_absent(output, routing_key, secret)
+
+    for name in ("PAGERDUTY_ROUTING_KEY", "AISI_ALERT_WEBHOOK_URL", "AISI_ALERT_WEBHOOK_SECRET"):
+        monkeypatch.delenv(name)
+    found = checks(doctor("--json", "--only", "alerts")[1])
+    assert list(found) == ["alerts"] and found["alerts"]["status"] == "skip"
+    assert "PAGERDUTY_ROUTING_KEY, AISI_ALERT_WEBHOOK_URL unset" in found["alerts"]["message"]
 
 
 def test_a_failed_dagster_run_fails_the_runs_check(failing: Home, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -340,11 +389,11 @@ def test_slack_bot_token_checked_with_auth_test(failing: Home, monkeypatch: pyte
     token = "xoxb-doctor-PLANTEDbotToken4d5e6f"
     with SlackApi() as api:
         use(failing, monkeypatch, SLACK_BOT_TOKEN=token, SLACK_CHANNEL="#aisi-alerts", AISI_SLACK_API_URL=api.url)
-        alerts = checks(doctor("--json", "--only", "alerts")[1])["alerts"]
+        alerts = checks(doctor("--json", "--only", "alerts")[1])["alerts:slack"]
         assert alerts["status"] == "ok" and alerts["message"].startswith("Slack bot token accepted, posting to #aisi-alerts")
         api.error = "invalid_auth"
         output = doctor("--json", "--only", "alerts")[1]
-        alerts = checks(output)["alerts"]
+        alerts = checks(output)["alerts:slack"]
         assert alerts["status"] == "fail" and alerts["message"] == "Slack bot token rejected (invalid_auth)"
         assert [p.path for p in api.posts] == ["/api/auth.test", "/api/auth.test"]  # nothing posted to the channel
         assert api.posts[-1].headers["authorization"] == f"Bearer {token}"

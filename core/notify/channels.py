@@ -186,9 +186,13 @@ class PagerDutyChannel:
         }
 
     def deliver(self, note: Any) -> None:
+        self.send(self.event(note))
+
+    def send(self, event: Mapping[str, Any]) -> None:
+        """Posts one event (``event`` without the routing key, which is added here)."""
         import httpx
 
-        body = {"routing_key": self._routing_key, **self.event(note)}
+        body = {"routing_key": self._routing_key, **event}
         try:
             response = httpx.post(self.events_url, json=body, timeout=self.timeout_s)
         except httpx.HTTPError as exc:
