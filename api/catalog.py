@@ -41,14 +41,6 @@ def attribution(rows: list[dict[str, Any]]) -> list[str]:
     return [text for prefix, text in ATTRIBUTION.items() if any(s.startswith(prefix) for s in sources)]
 
 
-def page(rows: list[dict[str, Any]], limit: int, offset: int, count: Callable[[], int]) -> dict[str, Any]:
-    """A page of ``rows`` (each carrying the query's ``total``, removed here) with its total."""
-    total = rows[0]["total"] if rows else (count() if offset else 0)
-    for row in rows:
-        row.pop("total", None)
-    return {"items": rows, "total": total, "limit": limit, "offset": offset}
-
-
 class CatalogReader:
     """What every catalog route reads through (``app.state.catalog``)."""
 
@@ -108,6 +100,17 @@ class CatalogReader:
                     f"the served snapshot ({self.serving()}) predates this version's schema: {str(exc).splitlines()[0]}"
                 ) from exc
             raise
+
+    def page(self, name: str, limit: int, offset: int, **params: Any) -> dict[str, Any]:
+        """A page of ``sql/api/<name>.sql`` (whose rows carry the query's ``total``, removed here)
+        with its total. A page past the end is empty, so its total comes from the query's first
+        row alone: never from reading every row (a request with a large offset costs one row)."""
+        rows = self.q(name, **params, limit=limit, offset=offset)
+        head = rows or (self.q(name, **params, limit=1, offset=0) if offset else [])
+        total = head[0]["total"] if head else 0
+        for row in rows:
+            row.pop("total", None)
+        return {"items": rows, "total": total, "limit": limit, "offset": offset}
 
     def optional(self, name: str, **params: Any) -> list[dict[str, Any]]:
         """Rows of a table the served snapshot may predate (model_aliases, benchmarks): none then."""

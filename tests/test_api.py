@@ -354,6 +354,19 @@ def test_models_paging_is_consistent_with_total(api: ApiServer):
     assert second["total"] == len(openai) and second["items"] == openai[2:4]
 
 
+@pytest.mark.parametrize(("path", "size"), [("/api/v1/models", "limit"), ("/api/v1/pricing", "limit"), ("/api/v1/benchmarks", "top")])
+def test_every_paged_route_past_its_end_keeps_the_total(api: ApiServer, path: str, size: str):
+    total = api.get(path, params={size: 1}).json()["total"]
+    assert total > 0, path  # the served home has rows on these routes (changes: tests/test_changes.py)
+    beyond = api.get(path, params={size: 3, "offset": total + 50}).json()
+    assert (beyond["items"], beyond["total"], beyond["offset"]) == ([], total, total + 50)
+    last = api.get(path, params={size: 3, "offset": total - 1}).json()
+    assert len(last["items"]) == 1 and last["total"] == total
+    # A filter that matches nothing, past its (empty) end: a total of 0.
+    nothing = api.get("/api/v1/models", params={"search": "no-such-model-anywhere", "limit": 3, "offset": 9}).json()
+    assert (nothing["items"], nothing["total"]) == ([], 0)
+
+
 @pytest.mark.parametrize(
     ("params", "parameter"),
     [

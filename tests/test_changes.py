@@ -99,6 +99,8 @@ def test_three_refreshes_one_price_change_in_history_feed_and_api(replay: Replay
             ("2.5", "2", -20.0, "input", "openai/gpt-4o")]
         paged = api.get("/api/v1/changes", params={"limit": 1, "offset": 2}).json()
         assert paged["total"] == 3 and [c["kind"] for c in paged["items"]] == ["source_disagreement"]
+        beyond = api.get("/api/v1/changes", params={"limit": 1, "offset": 40}).json()  # past the end: the total still 3
+        assert (beyond["items"], beyond["total"]) == ([], 3)
         day = detected_at.date().isoformat()
         assert api.get("/api/v1/changes", params={"since": day}).json()["total"] == 3
         assert api.get("/api/v1/changes", params={"since": detected_at.isoformat()}).json()["total"] == 3

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from api.catalog import CatalogReader, attribution, page
+from api.catalog import CatalogReader, attribution
 from api.errors import invalid_parameter
 from api.params import CHANGE_KINDS, INM, MAX_LIMIT, SINCE_SCHEMA, ChangeKind, Limit, Offset, parse_since
 from api.schemas import UNKNOWN_MODEL, BenchmarksPage, ChangesPage, documented
@@ -35,9 +35,7 @@ async def changes(
     params = dict(since=since_at, kind=kind, model=model)
 
     def build() -> tuple[int, Any]:
-        rows = catalog.q("changes", **params, limit=limit, offset=offset)
-        count = lambda: len(catalog.q("changes", **params, limit=10**9, offset=0))  # noqa: E731
-        return 200, page(rows, limit, offset, count)
+        return 200, catalog.page("changes", limit, offset, **params)
 
     return await catalog.cached(request, if_none_match, build)
 
@@ -65,10 +63,8 @@ async def benchmarks(
         if model is not None and resolved is None:
             return catalog.unknown(model)
         params.update(model=resolved.model_key if resolved else None, creator=index.creator(creator))
-        rows = catalog.q("benchmarks", **params, limit=top, offset=offset)
-        count = lambda: len(catalog.q("benchmarks", **params, limit=10**9, offset=0))  # noqa: E731
-        body = {**page(rows, top, offset, count), **(resolved.describe() if resolved else {})}
-        body["attribution"] = attribution(rows)
+        body = {**catalog.page("benchmarks", top, offset, **params), **(resolved.describe() if resolved else {})}
+        body["attribution"] = attribution(body["items"])
         return 200, body
 
     return await catalog.cached(request, if_none_match, build)

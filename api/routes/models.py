@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import Response
 
-from api.catalog import CatalogReader, attribution, page
+from api.catalog import CatalogReader, attribution
 from api.params import INM, MAX_PRICE, MAX_TOKENS, Limit, ModelSort, Offset
 from api.schemas import UNKNOWN_MODEL, ModelDetail, ModelsPage, documented
 
@@ -60,13 +60,11 @@ async def list_models(
         index = catalog.index()
         scored = benchmark or (default_benchmark(catalog) if sort in ("score", "-score") else None)
         params.update(provider=index.provider(provider), creator=index.creator(creator), benchmark=scored)
-        rows = catalog.q("models", **params, limit=limit, offset=offset)
+        body = catalog.page("models", limit, offset, **params)
         known = catalog.references()
-        for row in rows:
+        for row in body["items"]:
             prices = known.get(row["model_key"], {})
             row["reference_price"] = {t: prices[t] for t in ("input", "output") if t in prices} or None
-        count = lambda: len(catalog.q("models", **params, limit=10**9, offset=0))  # noqa: E731
-        body = page(rows, limit, offset, count)
         if scored:
             body["benchmark"] = scored
         return 200, body

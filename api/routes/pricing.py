@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from api.catalog import CatalogReader, page
+from api.catalog import CatalogReader
 from api.params import INM, Billing, Limit, ModelSpelling, Offset
 from api.schemas import UNKNOWN_MODEL, Comparison, History, PricesPage, documented
 
@@ -33,9 +33,8 @@ async def pricing(
         if model is not None and resolved is None:
             return catalog.unknown(model)
         key, provider_id = resolved.model_key if resolved else None, index.provider(provider)
-        rows = catalog.q("pricing", provider=provider_id, model=key, billing=billing, limit=limit, offset=offset)
-        count = lambda: len(catalog.q("pricing", provider=provider_id, model=key, billing=billing, limit=10**9, offset=0))  # noqa: E731
-        return 200, {**page(rows, limit, offset, count), **(resolved.describe() if resolved else {})}
+        body = catalog.page("pricing", limit, offset, provider=provider_id, model=key, billing=billing)
+        return 200, {**body, **(resolved.describe() if resolved else {})}
 
     return await catalog.cached(request, if_none_match, build)
 
