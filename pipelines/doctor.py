@@ -66,7 +66,7 @@ def chromium_check(timeout_s: float = CHROMIUM_TIMEOUT_S) -> CheckResult:
     return CheckResult("chromium", OK, f"{path} starts headless (Chromium {version})")
 
 
-# What each channel's check is named, what it is called in a message, and where its URL is set.
+# What each channel (by route) is called in the doctor's messages, and the variable that sets its URL.
 CHANNEL_NAMES = {"slack": "Slack webhook", "pagerduty": "PagerDuty Events API", "webhook": "alert webhook"}
 CHANNEL_URLS = {"slack": "SLACK_WEBHOOK_URL", "pagerduty": "AISI_PAGERDUTY_EVENTS_URL", "webhook": "AISI_ALERT_WEBHOOK_URL"}
 NO_CHANNEL = "SLACK_WEBHOOK_URL, SLACK_BOT_TOKEN + SLACK_CHANNEL, PAGERDUTY_ROUTING_KEY, AISI_ALERT_WEBHOOK_URL"
