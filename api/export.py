@@ -76,6 +76,12 @@ def _home(request: Request) -> Path:
     return Path(getattr(request.app.state, "home", None) or settings().home)
 
 
+def _latest_file(request: Request) -> Path:
+    """The ``latest.duckdb`` the app's DuckDB store reads (else the one of the app's home)."""
+    store = request.app.state.store
+    return store.latest if isinstance(store, DuckDBStore) else snapshots_dir(_home(request)) / LATEST_SNAPSHOT
+
+
 def _pin(request: Request, table: export.ExportTable) -> AbstractContextManager[export.Pinned]:
     """The store ``table`` lives in as the app serves it: the catalog snapshot the app's store
     reads (its ``latest.duckdb``, or its PostgreSQL database on a connection of the export's own),
@@ -86,8 +92,7 @@ def _pin(request: Request, table: export.ExportTable) -> AbstractContextManager[
         return export.pin_monitor(_home(request), url)
     if url:
         return export.pin_postgres(url)
-    latest = store.latest if isinstance(store, DuckDBStore) else snapshots_dir(_home(request)) / LATEST_SNAPSHOT
-    return export.pin_duckdb(latest)
+    return export.pin_duckdb(_latest_file(request))
 
 
 def _etag(pinned: export.Pinned, table: str, fmt: str) -> str:
@@ -132,9 +137,8 @@ async def export_snapshot_file(request: Request, if_none_match: INM = None) -> R
     if isinstance(store, PostgresStore):
         return error(404, "no snapshot file: the catalog is served from PostgreSQL (AISI_DATABASE_URL); "
                            "export its tables with /api/v1/export/{table}.{format}", **_known())
-    latest = store.latest if isinstance(store, DuckDBStore) else snapshots_dir(_home(request)) / LATEST_SNAPSHOT
     try:
-        snapshot_id, handle, size = await run_in_threadpool(export.open_snapshot_file, latest)
+        snapshot_id, handle, size = await run_in_threadpool(export.open_snapshot_file, _latest_file(request))
     except export.NothingToExport as exc:
         return error(503, str(exc))
     etag = f'"{snapshot_id}-file"'

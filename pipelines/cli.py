@@ -121,9 +121,11 @@ def _validating(first: bool) -> Iterator[None]:
     worker starts now, importing Great Expectations on the other core while this process imports
     Dagster (``pipelines/catalog/refresh.py`` starts it later for a refresh that turns out to need
     it). The worker is stopped before the catalog lock is let go: it shares the lock's file."""
-    from core.quality import expectations, validation_worker
+    from core.quality import validation_worker
 
     if first:
+        from core.quality import expectations
+
         validation_worker.start(expectations.warm)
     try:
         yield

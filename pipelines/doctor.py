@@ -133,16 +133,16 @@ def _test_message(check: str, sink: Any) -> CheckResult:
     host = socket.gethostname()
     text = f":stethoscope: aisi doctor test message from {host} at {now:%Y-%m-%d %H:%M:%S}Z: alerts reach this channel."
     note = Notification(f"doctor_test:{now.isoformat()}", "doctor_test", text, now, subject=f"doctor/{host}")
+    incident = pagerduty_dedup_key(note) if sink.route == "pagerduty" else None
     try:
         sink.deliver(note)
-        if sink.route == "pagerduty":
-            sink.send({"event_action": "resolve", "dedup_key": pagerduty_dedup_key(note)})
+        if incident:
+            sink.send({"event_action": "resolve", "dedup_key": incident})
     except Exception as exc:
         return CheckResult(check, FAIL, f"test message not delivered via {sink.channel}: {exc}",
                            "check the webhook / token / routing key and the channel; the outbox keeps real alerts until delivery works")
-    if sink.route == "pagerduty":
-        return CheckResult(check, OK, f"test incident {pagerduty_dedup_key(note)} triggered and resolved via pagerduty: "
-                                      "look for it in PagerDuty")
+    if incident:
+        return CheckResult(check, OK, f"test incident {incident} triggered and resolved via pagerduty: look for it in PagerDuty")
     return CheckResult(check, OK, f"test message posted via {sink.channel}: look for it in the channel")
 
 

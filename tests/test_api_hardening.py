@@ -19,7 +19,7 @@ from api.app import create_app
 from api.params import MAX_OFFSET
 from api.http_rules import bearer_token, etag_matches
 from api.sync import SyncBusy, launch_sync
-from core.stores.warehouse import migration_files
+from core.stores.warehouse import create_schema
 
 TOKEN = "s3cret-token"
 LOCAL = ("127.0.0.1", 50000)  # the test client as a client on this machine
@@ -31,8 +31,7 @@ def client(home: Path):
     snapshots = home / "snapshots"
     snapshots.mkdir(parents=True)
     with duckdb.connect(str(snapshots / "20261201T000000Z.duckdb")) as con:
-        for migration in migration_files():
-            con.execute(migration.read_text(encoding="utf-8"))
+        create_schema(con)
         con.execute("INSERT INTO models (model_key, creator, offerings_count, providers_count, status, source, source_kind, fetched_at) "
                     "VALUES ('openai/gpt-4o', 'openai', 1, 1, 'active', 'litellm', 'aggregator', now())")
     os.symlink("20261201T000000Z.duckdb", snapshots / "latest.duckdb")
@@ -65,6 +64,28 @@ def test_integers_beyond_their_bounds_are_422_not_500(client: TestClient) -> Non
         assert response.status_code == 422, (path, response.status_code, response.text)
         assert response.json()["problems"], path
     assert client.get(f"/api/v1/models?offset={MAX_OFFSET}").status_code == 200
+
+
+def test_a_page_past_the_end_reads_no_more_rows_than_a_page(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its total comes from the query's first row: no query asks for more rows than the page (it
+    once read the whole result into Python to count it, for any large offset)."""
+    from api import store
+
+    asked: list[tuple[str, int]] = []
+    query = store._PinnedDuckDB.query
+
+    def recorded(self, name: str, params: dict) -> list[dict]:
+        if "limit" in params:
+            asked.append((name, params["limit"]))
+        return query(self, name, params)
+
+    monkeypatch.setattr(store._PinnedDuckDB, "query", recorded)
+    for path in ("/api/v1/models", "/api/v1/pricing", "/api/v1/changes"):
+        body = client.get(path, params={"limit": 2, "offset": 500}).json()
+        assert body["items"] == [] and body["offset"] == 500, path
+    assert client.get("/api/v1/models", params={"limit": 2, "offset": 500}).json()["total"] == 1
+    assert asked and max(limit for _, limit in asked) == 2, asked
+    assert {name for name, _ in asked} == {"models", "pricing", "changes"}
 
 
 def test_unknown_parameters_are_422_naming_them(client: TestClient) -> None:

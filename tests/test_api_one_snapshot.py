@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from core.stores.warehouse import migration_files
+from core.stores.warehouse import create_schema
 
 MODELS = 30
 PAGE = 5
@@ -23,8 +23,7 @@ PAGE = 5
 def _snapshot(path: Path, letter: str, price: float) -> None:
     """``MODELS`` models ``m/<letter>NN``, each with an input reference price of ``price``."""
     with duckdb.connect(str(path)) as con:
-        for migration in migration_files():
-            con.execute(migration.read_text(encoding="utf-8"))
+        create_schema(con)
         for n in range(MODELS):
             key = f"m/{letter}{n:02d}"
             con.execute("INSERT INTO models (model_key, creator, offerings_count, providers_count, status, source, source_kind, fetched_at) "

@@ -34,7 +34,7 @@ from api.store import DuckDBStore, PostgresStore
 from core import export
 from core.stores.monitor import DuckDBMonitorStore, PostgresMonitorStore
 from core.stores.warehouse import TABLES as WAREHOUSE_TABLES
-from core.stores.warehouse import PostgresWarehouse, migration_files
+from core.stores.warehouse import PostgresWarehouse, create_schema
 from pipelines.cli import main
 
 ROWS = 40  # rows of each filled table
@@ -83,8 +83,7 @@ def build_snapshot(path: Path, rows: int = ROWS, salt: int = 0) -> None:
     """A snapshot file from the migrations, every table filled (``salt`` shifts the values)."""
     with duckdb.connect(str(path)) as con:
         con.execute("SET TimeZone = 'UTC'")
-        for migration in migration_files():
-            con.execute(migration.read_text(encoding="utf-8"))
+        create_schema(con)
         for table in WAREHOUSE_TABLES:
             columns = con.execute(f"DESCRIBE {table}").fetchall()
             names = [c[0] for c in columns]
@@ -320,8 +319,7 @@ def test_memory_stays_at_a_batch_whatever_the_table_size(tmp_path: Path) -> None
     snapshots = tmp_path / "snapshots"
     snapshots.mkdir()
     with duckdb.connect(str(snapshots / f"{SNAPSHOT_A}.duckdb")) as con:
-        for migration in migration_files():
-            con.execute(migration.read_text(encoding="utf-8"))
+        create_schema(con)
         con.execute("INSERT INTO prices (provider_id, provider_model_id, model_key, price_type, above_tokens, usd_per_mtok, "
                     "source, source_kind, source_url, fetched_at, valid_from, valid_to) "
                     "SELECT 'p' || (i % 97), 'model-' || i, 'm/model-' || i, 'input', 0, i / 1000.0, 'litellm', 'aggregator', "

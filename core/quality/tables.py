@@ -48,11 +48,10 @@ def table_contracts() -> dict[str, TableContract]:
     """Every table of the snapshot, from the migrations run into an in-memory DuckDB."""
     import duckdb
 
-    from core.stores.warehouse import migration_files
+    from core.stores.warehouse import create_schema
 
     with duckdb.connect() as con:
-        for migration in migration_files():
-            con.execute(migration.read_text(encoding="utf-8"))
+        create_schema(con)
         rows = con.execute(
             "SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns "
             "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position"

@@ -129,11 +129,6 @@ def submit(function: Callable[..., T], *args: Any) -> Pending[T]:
     return Pending(function, args, _hand_over(function, args))
 
 
-def run(function: Callable[..., T], *args: Any) -> T:
-    """``function(*args)`` in the worker when one runs, else here (``submit``, then its result)."""
-    return submit(function, *args).result()
-
-
 def stop() -> None:
     """Ends the worker (after the call in progress, if any)."""
     global _pool

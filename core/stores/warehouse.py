@@ -67,6 +67,13 @@ def migration_files() -> list[Path]:
     return sorted(MIGRATIONS_DIR.glob("*.sql"))
 
 
+def create_schema(con: Any) -> None:
+    """Every migration run on the DuckDB connection ``con``, unrecorded: the empty catalog of a new
+    snapshot file or of an in-memory database (a warehouse records its own: ``migrate``)."""
+    for migration in migration_files():
+        con.execute(migration.read_text(encoding="utf-8"))
+
+
 def new_snapshot_id(now: datetime, taken: set[str]) -> str:
     """The UTC timestamp of ``now``, with ``-1``, ``-2`` ... when it is ``taken`` already."""
     base = now.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
@@ -175,6 +182,11 @@ class Warehouse:
 
     def query_table(self, table: str) -> pd.DataFrame:
         raise NotImplementedError
+
+    def export_file(self, path: Path) -> dict[str, int]:
+        """Every exported table written into the new DuckDB file ``path`` (its schema made by the
+        migrations), one table in memory at a time (:meth:`export_lazily`). Rows written per table."""
+        return _write_frames(path, self.export_lazily())
 
     def import_snapshot(self, snapshot: Path) -> dict[str, int]:
         """An existing home's history, taken once from its latest snapshot into an empty
@@ -289,8 +301,7 @@ class DuckDBWarehouse(Warehouse):
                 con.execute(f"USE {SNAPSHOT_ALIAS}")
                 con.execute("BEGIN TRANSACTION")
                 try:
-                    for migration in migration_files():
-                        con.execute(migration.read_text(encoding="utf-8"))
+                    create_schema(con)
                     written = {}
                     for table in TABLES:
                         present = set(con.table(f"{here}.main.{_quote(table)}").columns)
@@ -518,8 +529,7 @@ def _write_frames(path: Path, tables: Mapping[str, pd.DataFrame]) -> dict[str, i
         # One transaction: the file is new and private until renamed, so there is nothing to make
         # durable statement by statement (a commit each was ~160 WAL syncs).
         con.execute("BEGIN TRANSACTION")
-        for migration in migration_files():
-            con.execute(migration.read_text(encoding="utf-8"))
+        create_schema(con)
         for table in TABLES:
             columns = con.table(table).columns
             frame = tables[table].reindex(columns=columns)
@@ -590,17 +600,14 @@ class SnapshotStore:
     def write(self, snapshot_id: str, tables: Mapping[str, pd.DataFrame] | Warehouse) -> PublishedSnapshot:
         """Writes ``tables``: frames (each looked up once, in turn, and let go once appended: a lazy
         mapping such as :meth:`Warehouse.export_lazily` keeps one table in memory at a time), or a
-        warehouse's tables: the embedded one copied by DuckDB itself (``export_file``), PostgreSQL's
-        read one table at a time."""
+        warehouse's tables (its ``export_file``: the embedded one copies them inside DuckDB,
+        PostgreSQL's are read one table at a time)."""
         self.directory.mkdir(parents=True, exist_ok=True)
         final = self.directory / f"{snapshot_id}.duckdb"
         tmp = self.directory / f".{snapshot_id}.duckdb.{os.getpid()}.tmp"
         tmp.unlink(missing_ok=True)
         try:
-            if isinstance(tables, DuckDBWarehouse):
-                written = tables.export_file(tmp)
-            else:
-                written = _write_frames(tmp, tables.export_lazily() if isinstance(tables, Warehouse) else tables)
+            written = tables.export_file(tmp) if isinstance(tables, Warehouse) else _write_frames(tmp, tables)
             with open(tmp, "rb+") as fh:
                 os.fsync(fh.fileno())
             os.replace(tmp, final)

@@ -43,7 +43,7 @@ def test_a_validation_in_the_worker_equals_one_made_here() -> None:
     assert out == ""
     out = run("""
         assert validation_worker.start(gxe.warm)
-        assert validation_worker.run(os.getpid) != os.getpid(), "the call ran in another process"
+        assert validation_worker.submit(os.getpid).result() != os.getpid(), "the call ran in another process"
         there = summary(gxe.validate(frame, "prices", suite, ["key"]))
         assert "great_expectations" not in __import__("sys").modules, "GX was imported in the worker only"
         validation_worker.stop()
@@ -61,10 +61,10 @@ def test_an_error_comes_back_and_a_dead_worker_falls_back() -> None:
     out = run("""
         assert validation_worker.start(gxe.warm)
         try:
-            validation_worker.run(int, "not a number")
+            validation_worker.submit(int, "not a number").result()
         except ValueError as exc:
             print("raised", type(exc).__name__)
-        worker = validation_worker.run(os.getpid)
+        worker = validation_worker.submit(os.getpid).result()
         os.kill(worker, signal.SIGKILL)
         outcome = gxe.validate(frame, "prices", suite, ["key"])  # the worker is gone: validated here
         assert not validation_worker.running() and not outcome.success
@@ -89,7 +89,7 @@ def test_a_submitted_call_is_taken_later_where_the_work_is() -> None:
                 failing.result()
             except ValueError as exc:
                 print("raised", type(exc).__name__)
-        worker = validation_worker.run(os.getpid)
+        worker = validation_worker.submit(os.getpid).result()
         slow = validation_worker.submit(time.sleep, 0.5)
         queued = [validation_worker.submit(os.getpid) for _ in range(5)]
         validation_worker.stop()  # cancels what is not yet on its way to the worker
@@ -156,7 +156,7 @@ def test_the_worker_dies_with_a_killed_refresh_process() -> None:
 
     code = PRELUDE + textwrap.dedent("""
         assert validation_worker.start(gxe.warm)
-        print(validation_worker.run(os.getpid), flush=True)
+        print(validation_worker.submit(os.getpid).result(), flush=True)
         os.kill(os.getpid(), signal.SIGKILL)
         """)
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=180)
